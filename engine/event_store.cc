@@ -1,0 +1,671 @@
+#include "engine/event_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cassert>
+#include <future>
+
+#include "engine/subscription.h"
+
+namespace okr {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 256;
+constexpr std::size_t kMaxDataBytes = 4u << 20;
+// Reads of at least this many events are scans: they read ahead.
+constexpr std::size_t kLongScan = 1024;
+
+rocksdb::Slice AsSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+bool HasNul(std::string_view s) { return s.find('\0') != std::string::npos; }
+
+}  // namespace
+
+struct EventStore::Pending {
+  AppendRequest request;
+  AppendCallback done;
+  Result<AppendResult> outcome = Status::IOError("not decided");
+  // True when the outcome depends on this group's batch being written.
+  bool needs_write = false;
+};
+
+struct EventStore::GroupState {
+  rocksdb::WriteBatch batch;
+  std::uint64_t next_position = 0;
+  Hash prev_hash{};
+  std::int64_t last_recorded_at = 0;
+  bool wrote = false;
+  // Tentative versions and heads of the streams this group touches.
+  std::unordered_map<std::string, std::uint64_t> versions;
+  std::unordered_map<std::string, format::StreamHead> heads;
+  // Idempotency keys applied by this group (key: PairKey(actor, key)).
+  std::unordered_map<std::string, format::IdempotencyRecord> idem;
+};
+
+EventStore::EventStore(const std::string& path, const StoreOptions& options)
+    : path_(path),
+      options_(options),
+      clock_(options.clock != nullptr ? options.clock
+                                      : SystemClock::Default()) {}
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(
+    const std::string& path, const StoreOptions& options) {
+  std::unique_ptr<EventStore> store(new EventStore(path, options));
+  Status s = store->OpenDb();
+  if (!s.ok()) return s;
+  store->writer_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+  return store;
+}
+
+Status EventStore::OpenDb() {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_total_wal_size = 256u << 20;
+  if (options_.TEST_env != nullptr) db_options.env = options_.TEST_env;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 64u << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 16 * 1024;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name :
+       {format::kMetaFamily, format::kLogFamily, format::kStreamsFamily,
+        format::kStreamHeadsFamily, format::kIdempotencyFamily,
+        format::kCheckpointsFamily, format::kSubscriberStateFamily}) {
+    families.emplace_back(name, cf_options);
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs =
+      rocksdb::DB::Open(db_options, path_, families, &handles_, &raw);
+  if (!rs.ok()) return FromRocks(rs, "open " + path_);
+  db_.reset(raw);
+  meta_cf_ = handles_[0];
+  log_cf_ = handles_[1];
+  streams_cf_ = handles_[2];
+  heads_cf_ = handles_[3];
+  idem_cf_ = handles_[4];
+  checkpoints_cf_ = handles_[5];
+  substate_cf_ = handles_[6];
+
+  std::string value;
+  rs = db_->Get(rocksdb::ReadOptions(), meta_cf_, format::kFormatKey, &value);
+  if (rs.IsNotFound()) {
+    std::string v;
+    format::PutU32(&v, format::kFormatVersion);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    rs = db_->Put(wo, meta_cf_, format::kFormatKey, v);
+    if (!rs.ok()) return FromRocks(rs, "write format version");
+  } else if (!rs.ok()) {
+    return FromRocks(rs, "read format version");
+  } else {
+    std::uint32_t version = 0;
+    format::Reader r(value);
+    if (!r.GetU32(&version) || version != format::kFormatVersion) {
+      return Status::Corruption("unsupported store format version " +
+                                std::to_string(version) + " in " + path_);
+    }
+  }
+
+  rs = db_->Get(rocksdb::ReadOptions(), meta_cf_, format::kHeadKey, &value);
+  if (rs.ok()) {
+    if (!format::DecodeHead(value, &head_)) {
+      return Status::Corruption("malformed head record");
+    }
+  } else if (!rs.IsNotFound()) {
+    return FromRocks(rs, "read head");
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  it->SeekToLast();
+  std::uint64_t last = 0;
+  if (it->Valid()) {
+    if (it->key().size() != 8) return Status::Corruption("malformed log key");
+    last = format::DecodePositionKey(
+        std::string_view(it->key().data(), it->key().size()));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan log");
+  if (last != head_.position) {
+    return Status::Corruption("head record says position " +
+                              std::to_string(head_.position) +
+                              " but the last event is at " +
+                              std::to_string(last));
+  }
+  durable_position_.store(head_.position);
+  return Status::OK();
+}
+
+EventStore::~EventStore() { Close(); }
+
+void EventStore::Close() {
+  std::lock_guard<std::mutex> close_lock(close_mu_);
+  if (db_ == nullptr) return;
+  closing_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stop_writer_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard<std::mutex> lock(durable_mu_);
+  }
+  durable_cv_.notify_all();
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+Status EventStore::ValidateRequest(const AppendRequest& r) const {
+  if (r.events.empty()) {
+    return Status::InvalidArgument("a command must append at least one event");
+  }
+  const CommandMeta& m = r.meta;
+  if (m.actor.empty() || m.actor.size() > kMaxNameBytes || HasNul(m.actor)) {
+    return Status::InvalidArgument("actor must be 1-256 bytes without NUL");
+  }
+  if (m.command_id.size() > kMaxNameBytes ||
+      m.idempotency_key.size() > kMaxNameBytes ||
+      HasNul(m.idempotency_key)) {
+    return Status::InvalidArgument(
+        "command_id and idempotency key must be at most 256 bytes without "
+        "NUL");
+  }
+  for (const NewEvent& e : r.events) {
+    if (!ValidStreamName(e.stream)) {
+      return Status::InvalidArgument("invalid stream name '" + e.stream + "'");
+    }
+    if (e.type.empty() || e.type.size() > kMaxNameBytes) {
+      return Status::InvalidArgument("event type must be 1-256 bytes");
+    }
+    if (e.data.size() > kMaxDataBytes) {
+      return Status::InvalidArgument("event data over 4 MiB");
+    }
+  }
+  for (const StreamCondition& c : r.conditions) {
+    if (!ValidStreamName(c.stream)) {
+      return Status::InvalidArgument("invalid stream name '" + c.stream + "'");
+    }
+  }
+  if (r.checkpoint && (r.checkpoint->subscriber.empty() ||
+                       r.checkpoint->subscriber.size() > kMaxNameBytes ||
+                       HasNul(r.checkpoint->subscriber))) {
+    return Status::InvalidArgument("subscriber name must be 1-256 bytes");
+  }
+  return Status::OK();
+}
+
+Result<AppendResult> EventStore::Append(AppendRequest request) {
+  auto promise = std::make_shared<std::promise<Result<AppendResult>>>();
+  auto future = promise->get_future();
+  AppendAsync(std::move(request), [promise](Result<AppendResult> r) {
+    promise->set_value(std::move(r));
+  });
+  return future.get();
+}
+
+Result<AppendResult> EventStore::Append(
+    const std::string& stream, std::optional<std::uint64_t> expected_version,
+    std::vector<NewEvent> events, CommandMeta meta) {
+  AppendRequest request;
+  for (NewEvent& e : events) {
+    if (e.stream.empty()) e.stream = stream;
+  }
+  request.events = std::move(events);
+  if (expected_version) request.conditions.push_back({stream, *expected_version});
+  request.meta = std::move(meta);
+  return Append(std::move(request));
+}
+
+void EventStore::AppendAsync(AppendRequest request, AppendCallback done) {
+  Status valid = ValidateRequest(request);
+  if (!valid.ok()) {
+    done(valid);
+    return;
+  }
+  auto pending = std::make_unique<Pending>();
+  pending->request = std::move(request);
+  pending->done = std::move(done);
+  {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    if (stop_writer_) {
+      lock.unlock();
+      pending->done(Status::Closed("the event store is closed"));
+      return;
+    }
+    queue_.push_back(std::move(pending));
+  }
+  queue_cv_.notify_one();
+}
+
+void EventStore::WriterLoop() {
+  std::vector<std::unique_ptr<Pending>> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stop_writer_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stop_writer_ and drained
+      std::size_t n = std::min(queue_.size(), options_.max_group_commands);
+      for (std::size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+Result<std::uint64_t> EventStore::CurrentVersion(const std::string& stream,
+                                                 GroupState& g) {
+  if (auto it = g.versions.find(stream); it != g.versions.end()) {
+    return it->second;
+  }
+  if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) {
+    return it->second;
+  }
+  std::string value;
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), heads_cf_, AsSlice(stream), &value);
+  std::uint64_t version = 0;
+  if (rs.ok()) {
+    format::StreamHead head;
+    if (!format::DecodeStreamHead(value, &head)) {
+      return Status::Corruption("malformed stream head of " + stream);
+    }
+    version = head.version;
+  } else if (!rs.IsNotFound()) {
+    return FromRocks(rs, "read stream head of " + stream);
+  }
+  stream_versions_.emplace(stream, version);
+  return version;
+}
+
+Result<AppendResult> EventStore::Decide(Pending& p, GroupState& g) {
+  const AppendRequest& req = p.request;
+  const CommandMeta& meta = req.meta;
+  std::string idem_key;
+  if (!meta.idempotency_key.empty()) {
+    idem_key = format::PairKey(meta.actor, meta.idempotency_key);
+    std::optional<format::IdempotencyRecord> seen;
+    if (auto it = g.idem.find(idem_key); it != g.idem.end()) {
+      seen = it->second;
+      p.needs_write = true;
+    } else {
+      std::string value;
+      rocksdb::Status rs =
+          db_->Get(rocksdb::ReadOptions(), idem_cf_, idem_key, &value);
+      if (rs.ok()) {
+        format::IdempotencyRecord rec;
+        if (!format::DecodeIdempotency(value, &rec)) {
+          return Status::Corruption("malformed idempotency record");
+        }
+        seen = std::move(rec);
+      } else if (!rs.IsNotFound()) {
+        return FromRocks(rs, "read idempotency key");
+      }
+    }
+    if (seen) {
+      if (seen->fingerprint != meta.fingerprint) {
+        return Status::IdempotencyMismatch(
+            "idempotency key '" + meta.idempotency_key +
+            "' was already used by " + meta.actor + " for another request");
+      }
+      stat_replays_.fetch_add(1);
+      AppendResult r;
+      r.first_position = seen->first_position;
+      r.last_position = seen->last_position;
+      r.recorded_at_us = seen->recorded_at_us;
+      r.command_id = seen->command_id;
+      r.replayed = true;
+      r.response = seen->response;
+      return r;
+    }
+  }
+
+  // Resolve every stream's current version before touching the batch, so a
+  // refused or failed command leaves nothing behind.
+  for (const StreamCondition& c : req.conditions) {
+    Result<std::uint64_t> current = CurrentVersion(c.stream, g);
+    if (!current.ok()) return current.status();
+    if (current.value() != c.expected_version) {
+      stat_conflicts_.fetch_add(1);
+      return Status::VersionConflict(
+          "stream " + c.stream + " is at version " +
+          std::to_string(current.value()) + ", expected " +
+          std::to_string(c.expected_version));
+    }
+  }
+  for (const NewEvent& e : req.events) {
+    Result<std::uint64_t> current = CurrentVersion(e.stream, g);
+    if (!current.ok()) return current.status();
+  }
+
+  AppendResult result;
+  std::int64_t now = std::max(clock_->NowMicros(), g.last_recorded_at);
+  g.last_recorded_at = now;
+  result.recorded_at_us = now;
+  result.first_position = g.next_position;
+  result.command_id = meta.command_id.empty()
+                          ? "cmd-" + std::to_string(g.next_position)
+                          : meta.command_id;
+  RecordedEvent ev;
+  for (const NewEvent& e : req.events) {
+    std::uint64_t version = CurrentVersion(e.stream, g).value() + 1;
+    g.versions[e.stream] = version;
+    ev.position = g.next_position++;
+    ev.stream = e.stream;
+    ev.version = version;
+    ev.type = e.type;
+    ev.schema_version = e.schema_version;
+    ev.recorded_at_us = now;
+    ev.actor = meta.actor;
+    ev.command_id = result.command_id;
+    ev.data = e.data;
+    ev.prev_hash = g.prev_hash;
+    std::string envelope = format::EncodeEnvelope(ev);
+    // hash = SHA-256(prev_hash || envelope); see storage_format.h.
+    ev.hash = format::ComputeHash(ev);
+    envelope.append(reinterpret_cast<const char*>(ev.hash.data()),
+                    ev.hash.size());
+    std::string pos_key = format::PositionKey(ev.position);
+    g.batch.Put(log_cf_, pos_key, envelope);
+    g.batch.Put(streams_cf_, format::StreamIndexKey(e.stream, version),
+                pos_key);
+    g.heads[e.stream] = {version, ev.position};
+    g.prev_hash = ev.hash;
+    result.versions.push_back(version);
+  }
+  result.last_position = g.next_position - 1;
+  if (!idem_key.empty()) {
+    format::IdempotencyRecord rec{meta.fingerprint,     result.first_position,
+                                  result.last_position, now,
+                                  result.command_id,    meta.response};
+    g.batch.Put(idem_cf_, idem_key, format::EncodeIdempotency(rec));
+    g.idem.emplace(idem_key, std::move(rec));
+  }
+  if (req.checkpoint) {
+    g.batch.Put(checkpoints_cf_, req.checkpoint->subscriber,
+                format::PositionKey(req.checkpoint->position));
+  }
+  g.wrote = true;
+  p.needs_write = true;
+  return result;
+}
+
+void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
+  GroupState g;
+  g.next_position = head_.position + 1;
+  g.prev_hash = head_.hash;
+  g.last_recorded_at = head_.recorded_at_us;
+  for (auto& p : group) p->outcome = Decide(*p, g);
+
+  if (g.wrote) {
+    format::Head new_head{g.next_position - 1, g.prev_hash,
+                          g.last_recorded_at};
+    for (const auto& [stream, head] : g.heads) {
+      g.batch.Put(heads_cf_, stream, format::EncodeStreamHead(head));
+    }
+    g.batch.Put(meta_cf_, format::kHeadKey, format::EncodeHead(new_head));
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.durability == Durability::kSync;
+    rocksdb::Status rs = db_->Write(wo, &g.batch);
+    if (rs.ok()) {
+      head_ = new_head;
+      for (auto& [stream, version] : g.versions) {
+        stream_versions_[stream] = version;
+      }
+      std::uint64_t commands = 0;
+      for (auto& p : group) {
+        if (p->outcome.ok() && !p->outcome->replayed) ++commands;
+      }
+      stat_commands_.fetch_add(commands);
+      stat_events_.fetch_add(new_head.position - durable_position_.load());
+      stat_groups_.fetch_add(1);
+      {
+        std::lock_guard<std::mutex> lock(durable_mu_);
+        durable_position_.store(new_head.position, std::memory_order_release);
+      }
+      durable_cv_.notify_all();
+      std::lock_guard<std::mutex> lock(listeners_mu_);
+      for (auto& listener : listeners_) listener(new_head.position);
+    } else {
+      Status failed = FromRocks(rs, "write batch");
+      for (auto& p : group) {
+        if (p->needs_write) p->outcome = failed;
+      }
+    }
+  }
+  for (auto& p : group) p->done(std::move(p->outcome));
+}
+
+Result<std::vector<RecordedEvent>> EventStore::ReadAll(
+    std::uint64_t from_position, std::size_t max_count) const {
+  std::vector<RecordedEvent> out;
+  if (max_count == 0) return out;
+  Status s = Scan(from_position, max_count >= kLongScan,
+                  [&](const RecordedEvent& e) {
+                    out.push_back(e);
+                    return out.size() < max_count;
+                  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status EventStore::ForEach(
+    std::uint64_t from_position,
+    const std::function<bool(const RecordedEvent&)>& fn) const {
+  return Scan(from_position, /*long_scan=*/true, fn);
+}
+
+Status EventStore::Scan(
+    std::uint64_t from_position, bool long_scan,
+    const std::function<bool(const RecordedEvent&)>& fn) const {
+  std::uint64_t last = LastPosition();
+  if (from_position == 0) from_position = 1;
+  if (from_position > last) return Status::OK();
+  std::string upper = format::PositionKey(last + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  if (long_scan) {
+    // A replay: read ahead, and keep the block cache for point reads.
+    ro.readahead_size = 2u << 20;
+    ro.fill_cache = false;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
+  RecordedEvent e;
+  std::uint64_t expected = from_position;
+  for (it->Seek(format::PositionKey(from_position)); it->Valid(); it->Next()) {
+    rocksdb::Slice v = it->value();
+    if (!format::DecodeLogValue(std::string_view(v.data(), v.size()), &e) ||
+        e.position != expected) {
+      return Status::Corruption("log entry at position " +
+                                std::to_string(expected) + " is unreadable");
+    }
+    ++expected;
+    if (!fn(e)) return Status::OK();
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan log");
+  if (expected != last + 1) {
+    return Status::Corruption("log ends at " + std::to_string(expected - 1) +
+                              ", expected " + std::to_string(last));
+  }
+  return Status::OK();
+}
+
+Result<std::vector<RecordedEvent>> EventStore::ReadStream(
+    const std::string& stream, std::uint64_t from_version,
+    std::size_t max_count) const {
+  std::vector<RecordedEvent> out;
+  if (!ValidStreamName(stream)) return out;
+  std::uint64_t last = LastPosition();
+  std::string prefix = format::StreamIndexPrefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  std::vector<std::string> keys;
+  for (it->Seek(format::StreamIndexKey(stream, std::max<std::uint64_t>(
+                                                   from_version, 1)));
+       it->Valid() && it->key().starts_with(prefix) && keys.size() < max_count;
+       it->Next()) {
+    rocksdb::Slice v = it->value();
+    if (v.size() != 8) return Status::Corruption("malformed stream index");
+    if (format::DecodePositionKey(std::string_view(v.data(), 8)) > last) break;
+    keys.emplace_back(v.data(), v.size());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan stream index");
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), log_cf_);
+  std::vector<std::string> values;
+  std::vector<rocksdb::Status> statuses =
+      db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  out.resize(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!statuses[i].ok() ||
+        !format::DecodeLogValue(values[i], &out[i]) ||
+        out[i].stream != stream) {
+      return Status::Corruption("stream " + stream + " points at an " +
+                                "unreadable event at position " +
+                                std::to_string(format::DecodePositionKey(
+                                    keys[i])));
+    }
+  }
+  return out;
+}
+
+Result<std::uint64_t> EventStore::StreamVersion(
+    const std::string& stream) const {
+  return DurableStreamVersion(stream);
+}
+
+Result<std::uint64_t> EventStore::DurableStreamVersion(
+    const std::string& stream) const {
+  if (!ValidStreamName(stream)) return std::uint64_t{0};
+  std::uint64_t last = LastPosition();
+  std::string value;
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), heads_cf_, AsSlice(stream), &value);
+  if (rs.IsNotFound()) return std::uint64_t{0};
+  if (!rs.ok()) return FromRocks(rs, "read stream head");
+  format::StreamHead head;
+  if (!format::DecodeStreamHead(value, &head)) {
+    return Status::Corruption("malformed stream head of " + stream);
+  }
+  if (head.position <= last) return head.version;
+  // The head is ahead of what is durable: a batch is being written. Find the
+  // newest durable version through the index.
+  std::string prefix = format::StreamIndexPrefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  for (it->SeekForPrev(format::StreamIndexKey(stream, head.version));
+       it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    rocksdb::Slice v = it->value();
+    if (v.size() == 8 &&
+        format::DecodePositionKey(std::string_view(v.data(), 8)) <= last) {
+      rocksdb::Slice k = it->key();
+      return format::DecodePositionKey(
+          std::string_view(k.data() + k.size() - 8, 8));
+    }
+  }
+  return std::uint64_t{0};
+}
+
+Result<std::optional<format::IdempotencyRecord>>
+EventStore::LookupIdempotency(const std::string& actor,
+                              const std::string& key) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), idem_cf_,
+                                format::PairKey(actor, key), &value);
+  std::optional<format::IdempotencyRecord> none;
+  if (rs.IsNotFound()) return none;
+  if (!rs.ok()) return FromRocks(rs, "read idempotency key");
+  format::IdempotencyRecord rec;
+  if (!format::DecodeIdempotency(value, &rec)) {
+    return Status::Corruption("malformed idempotency record");
+  }
+  if (rec.last_position > LastPosition()) return none;
+  return std::optional<format::IdempotencyRecord>(std::move(rec));
+}
+
+Result<std::uint64_t> EventStore::LoadCheckpoint(
+    const std::string& subscriber) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), checkpoints_cf_,
+                                AsSlice(subscriber), &value);
+  if (rs.IsNotFound()) return std::uint64_t{0};
+  if (!rs.ok()) return FromRocks(rs, "read checkpoint");
+  if (value.size() != 8) return Status::Corruption("malformed checkpoint");
+  return format::DecodePositionKey(value);
+}
+
+Status EventStore::SaveCheckpoint(
+    const std::string& subscriber, std::uint64_t position,
+    const std::vector<std::pair<std::string, std::string>>& own_writes) {
+  if (subscriber.empty() || subscriber.size() > kMaxNameBytes ||
+      HasNul(subscriber)) {
+    return Status::InvalidArgument("subscriber name must be 1-256 bytes");
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(checkpoints_cf_, subscriber, format::PositionKey(position));
+  for (const auto& [key, value] : own_writes) {
+    batch.Put(substate_cf_, format::PairKey(subscriber, key), value);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::kSync;
+  return FromRocks(db_->Write(wo, &batch), "write checkpoint");
+}
+
+Result<std::string> EventStore::LoadSubscriberState(
+    const std::string& subscriber, const std::string& key) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), substate_cf_,
+                                format::PairKey(subscriber, key), &value);
+  if (!rs.ok()) return FromRocks(rs, "read subscriber state");
+  return value;
+}
+
+bool EventStore::WaitForPosition(std::uint64_t after,
+                                 std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(durable_mu_);
+  durable_cv_.wait_for(lock, timeout, [&] {
+    return LastPosition() > after || closing_.load();
+  });
+  return LastPosition() > after;
+}
+
+std::unique_ptr<Subscription> EventStore::Subscribe(std::uint64_t after) const {
+  return std::unique_ptr<Subscription>(new Subscription(this, after));
+}
+
+void EventStore::AddDurableListener(DurableListener listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+StoreStats EventStore::Stats() const {
+  return StoreStats{stat_commands_.load(), stat_events_.load(),
+                    stat_groups_.load(), stat_conflicts_.load(),
+                    stat_replays_.load()};
+}
+
+}  // namespace okr

@@ -1,0 +1,267 @@
+#include "engine/verifier.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/storage_format.h"
+
+namespace okr {
+namespace {
+
+using rocksdb::ColumnFamilyHandle;
+
+std::string_view View(const rocksdb::Slice& s) {
+  return std::string_view(s.data(), s.size());
+}
+
+class StoreChecker {
+ public:
+  StoreChecker(rocksdb::DB* db, std::vector<ColumnFamilyHandle*> cf)
+      : db_(db), cf_(std::move(cf)) {}
+
+  VerifyReport Run() {
+    if (CheckLog() && CheckHead() && CheckStreamIndex() &&
+        CheckStreamHeads() && CheckIdempotency()) {
+      report_.ok = true;
+    }
+    report_.streams = versions_.size();
+    return report_;
+  }
+
+ private:
+  ColumnFamilyHandle* meta() { return cf_[0]; }
+  ColumnFamilyHandle* log() { return cf_[1]; }
+  ColumnFamilyHandle* streams() { return cf_[2]; }
+  ColumnFamilyHandle* heads() { return cf_[3]; }
+  ColumnFamilyHandle* idem() { return cf_[4]; }
+
+  bool Fail(std::uint64_t position, std::string problem) {
+    report_.first_bad_position = position;
+    report_.problem = std::move(problem);
+    return false;
+  }
+
+  bool CheckLog() {
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 2u << 20;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log()));
+    Hash prev{};
+    std::int64_t prev_time = 0;
+    std::uint64_t expected = 1;
+    RecordedEvent e;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+      const std::string p = std::to_string(expected);
+      if (it->key().size() != 8) return Fail(expected, "malformed log key");
+      std::uint64_t key = format::DecodePositionKey(View(it->key()));
+      if (key != expected) {
+        return Fail(expected, "position " + p + " is missing (next is " +
+                                  std::to_string(key) + ")");
+      }
+      if (!format::DecodeLogValue(View(it->value()), &e)) {
+        return Fail(expected, "position " + p + " is unreadable");
+      }
+      if (e.position != expected) {
+        return Fail(expected, "position " + p + " holds the event of " +
+                                  "position " + std::to_string(e.position) +
+                                  " (reordered)");
+      }
+      if (e.prev_hash != prev) {
+        return Fail(expected, "position " + p +
+                                  ": prev_hash does not match the hash of "
+                                  "the event before it");
+      }
+      if (format::ComputeHash(e) != e.hash) {
+        return Fail(expected,
+                    "position " + p + ": hash does not match its content "
+                                      "(edited)");
+      }
+      if (e.recorded_at_us < prev_time) {
+        return Fail(expected, "position " + p + ": recorded_at goes back");
+      }
+      std::uint64_t& version = versions_[e.stream];
+      if (e.version != version + 1) {
+        return Fail(expected, "position " + p + ": stream " + e.stream +
+                                  " jumps to version " +
+                                  std::to_string(e.version) + " from " +
+                                  std::to_string(version));
+      }
+      version = e.version;
+      last_stream_position_[e.stream] = expected;
+      std::string indexed;
+      rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), streams(),
+                                    format::StreamIndexKey(e.stream, e.version),
+                                    &indexed);
+      if (!rs.ok() || indexed != format::PositionKey(expected)) {
+        return Fail(expected, "position " + p +
+                                  ": stream index entry missing or wrong");
+      }
+      prev = e.hash;
+      prev_time = e.recorded_at_us;
+      ++report_.events;
+    }
+    if (!it->status().ok()) {
+      return Fail(expected, "cannot read the log: " + it->status().ToString());
+    }
+    report_.head_hash = prev;
+    return true;
+  }
+
+  bool CheckHead() {
+    std::string value;
+    rocksdb::Status rs =
+        db_->Get(rocksdb::ReadOptions(), meta(), format::kHeadKey, &value);
+    format::Head head;
+    if (rs.IsNotFound()) {
+      if (report_.events == 0) return true;
+      return Fail(0, "the chain head record is missing");
+    }
+    if (!rs.ok() || !format::DecodeHead(value, &head)) {
+      return Fail(0, "the chain head record is unreadable");
+    }
+    if (head.position > report_.events) {
+      return Fail(report_.events + 1,
+                  "position " + std::to_string(report_.events + 1) +
+                      " is missing (the head is at " +
+                      std::to_string(head.position) + ")");
+    }
+    if (head.position < report_.events) {
+      return Fail(head.position + 1,
+                  "position " + std::to_string(head.position + 1) +
+                      " is past the recorded head");
+    }
+    if (head.hash != report_.head_hash) {
+      return Fail(head.position,
+                  "the chain head hash differs from the hash of position " +
+                      std::to_string(head.position));
+    }
+    return true;
+  }
+
+  // Every event was found in the index above; the index must hold nothing
+  // else.
+  bool CheckStreamIndex() {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), streams()));
+    std::uint64_t entries = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++entries;
+      if (entries > report_.events) {
+        std::uint64_t pos = it->value().size() == 8
+                                ? format::DecodePositionKey(View(it->value()))
+                                : 0;
+        return Fail(pos, "the stream index has an entry for no event "
+                         "(position " +
+                             std::to_string(pos) + ")");
+      }
+    }
+    if (entries != report_.events) {
+      return Fail(0, "the stream index has " + std::to_string(entries) +
+                         " entries for " + std::to_string(report_.events) +
+                         " events");
+    }
+    return true;
+  }
+
+  bool CheckStreamHeads() {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), heads()));
+    std::uint64_t count = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++count) {
+      std::string stream(View(it->key()));
+      format::StreamHead head;
+      auto v = versions_.find(stream);
+      if (!format::DecodeStreamHead(View(it->value()), &head) ||
+          v == versions_.end() || head.version != v->second ||
+          head.position != last_stream_position_[stream]) {
+        std::uint64_t pos = v == versions_.end()
+                                ? 0
+                                : last_stream_position_[stream];
+        return Fail(pos, "the head of stream " + stream +
+                             " disagrees with the log");
+      }
+    }
+    if (count != versions_.size()) {
+      return Fail(0, "stream heads are missing for some streams");
+    }
+    return true;
+  }
+
+  bool CheckIdempotency() {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), idem()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      format::IdempotencyRecord rec;
+      std::string_view key = View(it->key());
+      std::string actor(key.substr(0, key.find('\0')));
+      if (!format::DecodeIdempotency(View(it->value()), &rec) ||
+          rec.first_position == 0 || rec.first_position > rec.last_position ||
+          rec.last_position > report_.events) {
+        return Fail(rec.first_position,
+                    "an idempotency record of " + actor +
+                        " points outside the log");
+      }
+      std::string value;
+      RecordedEvent e;
+      rocksdb::Status rs =
+          db_->Get(rocksdb::ReadOptions(), log(),
+                   format::PositionKey(rec.first_position), &value);
+      if (!rs.ok() || !format::DecodeLogValue(value, &e) ||
+          e.actor != actor || e.command_id != rec.command_id) {
+        return Fail(rec.first_position,
+                    "position " + std::to_string(rec.first_position) +
+                        " does not match the idempotency record that "
+                        "points at it");
+      }
+    }
+    return true;
+  }
+
+  rocksdb::DB* db_;
+  std::vector<ColumnFamilyHandle*> cf_;
+  VerifyReport report_;
+  std::unordered_map<std::string, std::uint64_t> versions_;
+  std::unordered_map<std::string, std::uint64_t> last_stream_position_;
+};
+
+}  // namespace
+
+Result<VerifyReport> VerifyStore(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name :
+       {format::kMetaFamily, format::kLogFamily, format::kStreamsFamily,
+        format::kStreamHeadsFamily, format::kIdempotencyFamily}) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  std::vector<ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs =
+      rocksdb::DB::OpenForReadOnly(options, path, families, &handles, &raw);
+  if (!rs.ok()) {
+    return Status::IOError("cannot open store " + path + ": " + rs.ToString());
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  VerifyReport report;
+  {
+    std::string format_value;
+    rs = db->Get(rocksdb::ReadOptions(), handles[0], format::kFormatKey,
+                 &format_value);
+    std::uint32_t version = 0;
+    if (!rs.ok() || !format::Reader(format_value).GetU32(&version) ||
+        version != format::kFormatVersion) {
+      report.problem = "missing or unsupported format version";
+    } else {
+      report = StoreChecker(db.get(), handles).Run();
+    }
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  return report;
+}
+
+}  // namespace okr

@@ -1,0 +1,122 @@
+#include "engine/subscription.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <thread>
+
+#include "engine/event_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace okr {
+namespace {
+
+using testing::TempDir;
+
+void AppendN(EventStore& store, int commands, int first) {
+  for (int i = 0; i < commands; ++i) {
+    std::vector<NewEvent> events(1 + (first + i) % 3);  // 1-3 events each
+    for (auto& e : events) e = NewEvent{"", "CheckIn", 1, "x"};
+    CommandMeta meta;
+    meta.actor = "writer";
+    auto r = store.Append("kr/k" + std::to_string((first + i) % 7),
+                          std::nullopt, std::move(events), meta);
+    BOOST_REQUIRE(r.ok());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE(subscription)
+
+BOOST_AUTO_TEST_CASE(catch_up_then_live_sees_each_position_once_in_order) {
+  TempDir dir;
+  auto store = EventStore::Open(dir.path(), StoreOptions{}).value();
+  AppendN(*store, 300, 0);  // history before the subscriber starts
+  auto sub = store->Subscribe(0);
+  BOOST_TEST((sub->state() == Subscription::State::kCatchingUp));
+
+  // Appends race the subscriber through catch-up, the seam and live.
+  std::thread writer([&] { AppendN(*store, 600, 300); });
+  std::vector<std::uint64_t> seen;
+  bool went_live = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    auto batch = sub->Next(37, std::chrono::milliseconds(200));
+    BOOST_REQUIRE(batch.ok());
+    for (const auto& e : batch.value()) seen.push_back(e.position);
+    if (sub->state() == Subscription::State::kLive) went_live = true;
+    if (batch->empty() && store->Stats().commands == 900 &&
+        sub->position() == store->LastPosition()) {
+      break;  // writer finished and everything was seen
+    }
+    BOOST_REQUIRE(std::chrono::steady_clock::now() < deadline);
+  }
+  writer.join();
+  // Drain whatever the writer appended after the last empty poll.
+  for (auto b = sub->Next(1000, std::chrono::milliseconds(0)); !b->empty();
+       b = sub->Next(1000, std::chrono::milliseconds(0))) {
+    for (const auto& e : b.value()) seen.push_back(e.position);
+  }
+  BOOST_REQUIRE_EQUAL(seen.size(), store->LastPosition());
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    BOOST_REQUIRE_EQUAL(seen[i], i + 1);
+  }
+  BOOST_TEST(went_live);
+}
+
+BOOST_AUTO_TEST_CASE(live_subscriber_wakes_on_append) {
+  TempDir dir;
+  auto store = EventStore::Open(dir.path(), StoreOptions{}).value();
+  auto sub = store->Subscribe(0);
+  BOOST_TEST((sub->state() == Subscription::State::kLive));
+  BOOST_TEST(sub->Next(10, std::chrono::milliseconds(10))->empty());
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    AppendN(*store, 1, 0);
+  });
+  auto got = sub->Next(10, std::chrono::seconds(10));
+  writer.join();
+  BOOST_REQUIRE(got.ok());
+  BOOST_REQUIRE_EQUAL(got->size(), 1u);
+  BOOST_TEST(got->front().position == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(resumes_from_a_durable_checkpoint_after_restart) {
+  TempDir dir;
+  {
+    auto store = EventStore::Open(dir.path(), StoreOptions{}).value();
+    AppendN(*store, 10, 0);  // 1+2+3+1+2+3+1+2+3+1 = 19 events
+    auto sub = store->Subscribe(0);
+    auto first = sub->Next(5, std::chrono::milliseconds(0)).value();
+    BOOST_REQUIRE_EQUAL(first.size(), 5u);
+    BOOST_REQUIRE(store->SaveCheckpoint("reader", sub->position(), {}).ok());
+  }
+  auto store = EventStore::Open(dir.path(), StoreOptions{}).value();
+  std::uint64_t checkpoint = store->LoadCheckpoint("reader").value();
+  BOOST_TEST(checkpoint == 5u);
+  auto sub = store->Subscribe(checkpoint);
+  auto rest = sub->Next(100, std::chrono::milliseconds(0)).value();
+  BOOST_REQUIRE_EQUAL(rest.size(), 14u);
+  BOOST_TEST(rest.front().position == 6u);
+  BOOST_TEST(rest.back().position == 19u);
+}
+
+BOOST_AUTO_TEST_CASE(closing_the_store_ends_a_waiting_subscriber) {
+  TempDir dir;
+  auto store = EventStore::Open(dir.path(), StoreOptions{}).value();
+  auto sub = store->Subscribe(0);
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    store->Close();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto got = sub->Next(10, std::chrono::seconds(30));
+  closer.join();
+  BOOST_TEST(got->empty());
+  BOOST_TEST((std::chrono::steady_clock::now() - start) <
+             std::chrono::seconds(10));
+  BOOST_TEST((sub->state() == Subscription::State::kClosed));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace okr

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of OKR Ledger on Debian 12.
+# Idempotent: packages already present are skipped by apt-get.
+# Run as root (CI and the dev machines are root); otherwise uses sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  librocksdb-dev          # the event log
+  libboost-dev libboost-system-dev libboost-test-dev  # Asio/Beast, Boost.Test
+  libcereal-dev           # binary event and snapshot serialization
+  nlohmann-json3-dev      # JSON form of events and the HTTP API
+  libssl-dev              # SHA-256 hash chain, HMAC for webhooks
+  libcli11-dev            # command-line parsing for `okr`
+  libhowardhinnant-date-dev  # calendar math and RFC 3339 instants
+  libsqlite3-dev          # baseline in the store benchmark only
+  clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all dependencies present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+echo "install_deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
