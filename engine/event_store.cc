@@ -1,14 +1,19 @@
 #include "engine/event_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <future>
+#include <limits>
 
 #include "engine/subscription.h"
 
@@ -19,6 +24,8 @@ constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxDataBytes = 4u << 20;
 // Reads of at least this many events are scans: they read ahead.
 constexpr std::size_t kLongScan = 1024;
+constexpr std::size_t kIndexWriteBuffer = 16u << 20;
+constexpr std::size_t kIndexBuckets = 200'000;
 
 rocksdb::Slice AsSlice(std::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
@@ -32,6 +39,22 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 }
 
 bool HasNul(std::string_view s) { return s.find('\0') != std::string::npos; }
+
+// The prefix of a stream index key: the stream name and its 0x00. Lets the
+// index keep a hash of small per-stream skiplists in memory, so an append's
+// index insert does not walk one big skiplist of random keys.
+class StreamPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "okr.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), 0, key.size());
+    std::size_t len = nul == nullptr
+                          ? key.size()
+                          : static_cast<const char*>(nul) - key.data() + 1;
+    return rocksdb::Slice(key.data(), len);
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
 
 }  // namespace
 
@@ -49,9 +72,8 @@ struct EventStore::GroupState {
   Hash prev_hash{};
   std::int64_t last_recorded_at = 0;
   bool wrote = false;
-  // Tentative versions and heads of the streams this group touches.
+  // Tentative versions of the streams this group touches.
   std::unordered_map<std::string, std::uint64_t> versions;
-  std::unordered_map<std::string, format::StreamHead> heads;
   // Idempotency keys applied by this group (key: PairKey(actor, key)).
   std::unordered_map<std::string, format::IdempotencyRecord> idem;
 };
@@ -77,6 +99,8 @@ Status EventStore::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256u << 20;
+  // One writer thread; the hash memtable of the index needs this off.
+  db_options.allow_concurrent_memtable_write = false;
   if (options_.TEST_env != nullptr) db_options.env = options_.TEST_env;
 
   rocksdb::ColumnFamilyOptions cf_options;
@@ -86,12 +110,17 @@ Status EventStore::OpenDb() {
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name :
-       {format::kMetaFamily, format::kLogFamily, format::kStreamsFamily,
-        format::kStreamHeadsFamily, format::kIdempotencyFamily,
-        format::kCheckpointsFamily, format::kSubscriberStateFamily}) {
+  for (const char* name : format::kFamilies) {
     families.emplace_back(name, cf_options);
   }
+  // Stream index keys are random across streams: a small hash memtable of
+  // per-stream skiplists keeps inserts cheap (most of an append's cost
+  // otherwise).
+  rocksdb::ColumnFamilyOptions& index = families[2].options;
+  index.write_buffer_size = kIndexWriteBuffer;
+  index.prefix_extractor = std::make_shared<StreamPrefix>();
+  index.memtable_factory.reset(
+      rocksdb::NewHashSkipListRepFactory(kIndexBuckets));
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs =
       rocksdb::DB::Open(db_options, path_, families, &handles_, &raw);
@@ -100,10 +129,9 @@ Status EventStore::OpenDb() {
   meta_cf_ = handles_[0];
   log_cf_ = handles_[1];
   streams_cf_ = handles_[2];
-  heads_cf_ = handles_[3];
-  idem_cf_ = handles_[4];
-  checkpoints_cf_ = handles_[5];
-  substate_cf_ = handles_[6];
+  idem_cf_ = handles_[3];
+  checkpoints_cf_ = handles_[4];
+  substate_cf_ = handles_[5];
 
   std::string value;
   rs = db_->Get(rocksdb::ReadOptions(), meta_cf_, format::kFormatKey, &value);
@@ -259,6 +287,9 @@ void EventStore::AppendAsync(AppendRequest request, AppendCallback done) {
 }
 
 void EventStore::WriterLoop() {
+  // RocksDB's per-thread perf counters cost a TLS lookup per key comparison
+  // in the memtable; the writer has no use for them.
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   std::vector<std::unique_ptr<Pending>> group;
   for (;;) {
     {
@@ -284,20 +315,11 @@ Result<std::uint64_t> EventStore::CurrentVersion(const std::string& stream,
   if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) {
     return it->second;
   }
-  std::string value;
-  rocksdb::Status rs =
-      db_->Get(rocksdb::ReadOptions(), heads_cf_, AsSlice(stream), &value);
-  std::uint64_t version = 0;
-  if (rs.ok()) {
-    format::StreamHead head;
-    if (!format::DecodeStreamHead(value, &head)) {
-      return Status::Corruption("malformed stream head of " + stream);
-    }
-    version = head.version;
-  } else if (!rs.IsNotFound()) {
-    return FromRocks(rs, "read stream head of " + stream);
-  }
-  stream_versions_.emplace(stream, version);
+  // Called by the writer only: everything in RocksDB is written, so the
+  // newest indexed version is current.
+  Result<std::uint64_t> version =
+      LastIndexedVersion(stream, std::numeric_limits<std::uint64_t>::max());
+  if (version.ok()) stream_versions_.emplace(stream, version.value());
   return version;
 }
 
@@ -385,14 +407,13 @@ Result<AppendResult> EventStore::Decide(Pending& p, GroupState& g) {
     ev.prev_hash = g.prev_hash;
     std::string envelope = format::EncodeEnvelope(ev);
     // hash = SHA-256(prev_hash || envelope); see storage_format.h.
-    ev.hash = format::ComputeHash(ev);
+    ev.hash = format::HashEnvelope(ev.prev_hash, envelope);
     envelope.append(reinterpret_cast<const char*>(ev.hash.data()),
                     ev.hash.size());
     std::string pos_key = format::PositionKey(ev.position);
     g.batch.Put(log_cf_, pos_key, envelope);
     g.batch.Put(streams_cf_, format::StreamIndexKey(e.stream, version),
                 pos_key);
-    g.heads[e.stream] = {version, ev.position};
     g.prev_hash = ev.hash;
     result.versions.push_back(version);
   }
@@ -423,9 +444,6 @@ void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   if (g.wrote) {
     format::Head new_head{g.next_position - 1, g.prev_hash,
                           g.last_recorded_at};
-    for (const auto& [stream, head] : g.heads) {
-      g.batch.Put(heads_cf_, stream, format::EncodeStreamHead(head));
-    }
     g.batch.Put(meta_cf_, format::kHeadKey, format::EncodeHead(new_head));
     rocksdb::WriteOptions wo;
     wo.sync = options_.durability == Durability::kSync;
@@ -521,8 +539,9 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(
   if (!ValidStreamName(stream)) return out;
   std::uint64_t last = LastPosition();
   std::string prefix = format::StreamIndexPrefix(stream);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams_cf_));
   std::vector<std::string> keys;
   for (it->Seek(format::StreamIndexKey(stream, std::max<std::uint64_t>(
                                                    from_version, 1)));
@@ -561,33 +580,34 @@ Result<std::uint64_t> EventStore::StreamVersion(
 Result<std::uint64_t> EventStore::DurableStreamVersion(
     const std::string& stream) const {
   if (!ValidStreamName(stream)) return std::uint64_t{0};
-  std::uint64_t last = LastPosition();
-  std::string value;
-  rocksdb::Status rs =
-      db_->Get(rocksdb::ReadOptions(), heads_cf_, AsSlice(stream), &value);
-  if (rs.IsNotFound()) return std::uint64_t{0};
-  if (!rs.ok()) return FromRocks(rs, "read stream head");
-  format::StreamHead head;
-  if (!format::DecodeStreamHead(value, &head)) {
-    return Status::Corruption("malformed stream head of " + stream);
-  }
-  if (head.position <= last) return head.version;
-  // The head is ahead of what is durable: a batch is being written. Find the
-  // newest durable version through the index.
+  return LastIndexedVersion(stream, LastPosition());
+}
+
+Result<std::uint64_t> EventStore::LastIndexedVersion(
+    const std::string& stream, std::uint64_t max_position) const {
+  // A forward walk of the stream's index entries: streams are short (a key
+  // result gets a check-in a week), and the writer caches the answer.
   std::string prefix = format::StreamIndexPrefix(stream);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
-  for (it->SeekForPrev(format::StreamIndexKey(stream, head.version));
-       it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams_cf_));
+  std::uint64_t version = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    rocksdb::Slice k = it->key();
     rocksdb::Slice v = it->value();
-    if (v.size() == 8 &&
-        format::DecodePositionKey(std::string_view(v.data(), 8)) <= last) {
-      rocksdb::Slice k = it->key();
-      return format::DecodePositionKey(
-          std::string_view(k.data() + k.size() - 8, 8));
+    if (v.size() != 8 || k.size() != prefix.size() + 8) {
+      return Status::Corruption("malformed stream index entry of " + stream);
     }
+    if (format::DecodePositionKey(std::string_view(v.data(), 8)) >
+        max_position) {
+      break;
+    }
+    version = format::DecodePositionKey(
+        std::string_view(k.data() + prefix.size(), 8));
   }
-  return std::uint64_t{0};
+  if (!it->status().ok()) return FromRocks(it->status(), "scan stream index");
+  return version;
 }
 
 Result<std::optional<format::IdempotencyRecord>>

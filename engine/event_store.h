@@ -233,6 +233,9 @@ class EventStore {
                                        GroupState& g);
   Status ValidateRequest(const AppendRequest& r) const;
   Result<std::uint64_t> DurableStreamVersion(const std::string& stream) const;
+  // The newest version of `stream` whose event is at or before max_position.
+  Result<std::uint64_t> LastIndexedVersion(const std::string& stream,
+                                           std::uint64_t max_position) const;
   Status Scan(std::uint64_t from_position, bool long_scan,
               const std::function<bool(const RecordedEvent&)>& fn) const;
 
@@ -247,7 +250,6 @@ class EventStore {
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* heads_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* idem_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* checkpoints_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* substate_cf_ = nullptr;

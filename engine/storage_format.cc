@@ -119,9 +119,7 @@ std::string EncodeEnvelope(const RecordedEvent& e) {
   return out;
 }
 
-namespace {
-
-Hash HashEncoded(const Hash& prev, std::string_view envelope) {
+Hash HashEnvelope(const Hash& prev, std::string_view envelope) {
   thread_local Sha256 hasher;
   hasher.Update(std::string_view(reinterpret_cast<const char*>(prev.data()),
                                  prev.size()));
@@ -129,10 +127,8 @@ Hash HashEncoded(const Hash& prev, std::string_view envelope) {
   return hasher.Finish();
 }
 
-}  // namespace
-
 Hash ComputeHash(const RecordedEvent& e) {
-  return HashEncoded(e.prev_hash, EncodeEnvelope(e));
+  return HashEnvelope(e.prev_hash, EncodeEnvelope(e));
 }
 
 std::string EncodeLogValue(const RecordedEvent& e) {
@@ -170,20 +166,6 @@ bool DecodeHead(std::string_view value, Head* head) {
   Head h;
   return r.GetU64(&h.position) && r.GetHash(&h.hash) &&
          r.GetI64(&h.recorded_at_us) && r.done() && (*head = h, true);
-}
-
-std::string EncodeStreamHead(const StreamHead& head) {
-  std::string out;
-  PutU64(&out, head.version);
-  PutU64(&out, head.position);
-  return out;
-}
-
-bool DecodeStreamHead(std::string_view value, StreamHead* head) {
-  Reader r(value);
-  StreamHead h;
-  return r.GetU64(&h.version) && r.GetU64(&h.position) && r.done() &&
-         (*head = h, true);
 }
 
 std::string EncodeIdempotency(const IdempotencyRecord& rec) {

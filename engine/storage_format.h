@@ -19,8 +19,6 @@
 //     position:u64                  -> envelope hash
 //   "streams"       stream index, one entry per event
 //     stream 0x00 version:u64       -> position:u64
-//   "stream_heads"  latest version of each stream
-//     stream                        -> version:u64 position:u64
 //   "idempotency"   applied idempotency keys, kept as long as the log
 //     actor 0x00 key                -> idem_record
 //   "checkpoints"   durable subscriber checkpoints
@@ -53,10 +51,13 @@ inline constexpr std::uint32_t kFormatVersion = 1;
 inline constexpr char kMetaFamily[] = "default";
 inline constexpr char kLogFamily[] = "log";
 inline constexpr char kStreamsFamily[] = "streams";
-inline constexpr char kStreamHeadsFamily[] = "stream_heads";
 inline constexpr char kIdempotencyFamily[] = "idempotency";
 inline constexpr char kCheckpointsFamily[] = "checkpoints";
 inline constexpr char kSubscriberStateFamily[] = "subscriber_state";
+// Every family, in the order the store opens them.
+inline constexpr const char* kFamilies[] = {
+    kMetaFamily,        kLogFamily,         kStreamsFamily,
+    kIdempotencyFamily, kCheckpointsFamily, kSubscriberStateFamily};
 
 inline constexpr char kFormatKey[] = "format";
 inline constexpr char kHeadKey[] = "head";
@@ -93,6 +94,8 @@ std::string PairKey(std::string_view owner, std::string_view key);
 std::string EncodeEnvelope(const RecordedEvent& e);
 // hash = SHA-256(prev_hash || EncodeEnvelope(e)).
 Hash ComputeHash(const RecordedEvent& e);
+// The same, for an envelope already encoded.
+Hash HashEnvelope(const Hash& prev_hash, std::string_view envelope);
 // The "log" value: envelope followed by hash.
 std::string EncodeLogValue(const RecordedEvent& e);
 // Parses a "log" value. Returns false on malformed bytes.
@@ -105,13 +108,6 @@ struct Head {
 };
 std::string EncodeHead(const Head& head);
 bool DecodeHead(std::string_view value, Head* head);
-
-struct StreamHead {
-  std::uint64_t version = 0;
-  std::uint64_t position = 0;
-};
-std::string EncodeStreamHead(const StreamHead& head);
-bool DecodeStreamHead(std::string_view value, StreamHead* head);
 
 struct IdempotencyRecord {
   std::string fingerprint;

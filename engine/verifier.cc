@@ -25,7 +25,7 @@ class StoreChecker {
 
   VerifyReport Run() {
     if (CheckLog() && CheckHead() && CheckStreamIndex() &&
-        CheckStreamHeads() && CheckIdempotency()) {
+        CheckIdempotency()) {
       report_.ok = true;
     }
     report_.streams = versions_.size();
@@ -36,8 +36,7 @@ class StoreChecker {
   ColumnFamilyHandle* meta() { return cf_[0]; }
   ColumnFamilyHandle* log() { return cf_[1]; }
   ColumnFamilyHandle* streams() { return cf_[2]; }
-  ColumnFamilyHandle* heads() { return cf_[3]; }
-  ColumnFamilyHandle* idem() { return cf_[4]; }
+  ColumnFamilyHandle* idem() { return cf_[3]; }
 
   bool Fail(std::uint64_t position, std::string problem) {
     report_.first_bad_position = position;
@@ -91,7 +90,6 @@ class StoreChecker {
                                   std::to_string(version));
       }
       version = e.version;
-      last_stream_position_[e.stream] = expected;
       std::string indexed;
       rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), streams(),
                                     format::StreamIndexKey(e.stream, e.version),
@@ -167,30 +165,6 @@ class StoreChecker {
     return true;
   }
 
-  bool CheckStreamHeads() {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), heads()));
-    std::uint64_t count = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++count) {
-      std::string stream(View(it->key()));
-      format::StreamHead head;
-      auto v = versions_.find(stream);
-      if (!format::DecodeStreamHead(View(it->value()), &head) ||
-          v == versions_.end() || head.version != v->second ||
-          head.position != last_stream_position_[stream]) {
-        std::uint64_t pos = v == versions_.end()
-                                ? 0
-                                : last_stream_position_[stream];
-        return Fail(pos, "the head of stream " + stream +
-                             " disagrees with the log");
-      }
-    }
-    if (count != versions_.size()) {
-      return Fail(0, "stream heads are missing for some streams");
-    }
-    return true;
-  }
-
   bool CheckIdempotency() {
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), idem()));
@@ -225,7 +199,6 @@ class StoreChecker {
   std::vector<ColumnFamilyHandle*> cf_;
   VerifyReport report_;
   std::unordered_map<std::string, std::uint64_t> versions_;
-  std::unordered_map<std::string, std::uint64_t> last_stream_position_;
 };
 
 }  // namespace
@@ -234,7 +207,7 @@ Result<VerifyReport> VerifyStore(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name :
        {format::kMetaFamily, format::kLogFamily, format::kStreamsFamily,
-        format::kStreamHeadsFamily, format::kIdempotencyFamily}) {
+        format::kIdempotencyFamily}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   rocksdb::Options options;

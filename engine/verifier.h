@@ -29,8 +29,8 @@ struct VerifyReport {
 // What verify proves: positions 1..N are all present and gapless; each event
 // is stored under its own position; every hash equals SHA-256(prev_hash ||
 // envelope) and every prev_hash the hash before it; recorded_at never
-// decreases; stream versions are gapless from 1; the stream index, the stream
-// heads, the chain head and the idempotency records agree with the log.
+// decreases; stream versions are gapless from 1; the stream index, the chain
+// head and the idempotency records agree with the log.
 // Returns a report (ok or not) when the store could be read at all; an
 // error Status when it cannot be opened.
 Result<VerifyReport> VerifyStore(const std::string& path);

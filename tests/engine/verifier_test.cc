@@ -164,16 +164,6 @@ BOOST_AUTO_TEST_CASE(extra_stream_index_entry_is_caught) {
   BOOST_TEST(r.problem.find("index") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(wrong_stream_head_is_caught) {
-  {
-    RawRocks raw(dir.path());
-    raw.Put(RawRocks::kHeads, "kr/s2", format::EncodeStreamHead({9, 19}));
-  }
-  VerifyReport r = Verify();
-  BOOST_TEST(!r.ok);
-  BOOST_TEST(r.problem.find("kr/s2") != std::string::npos);
-}
-
 BOOST_AUTO_TEST_CASE(idempotency_record_pointing_elsewhere_is_caught) {
   {
     RawRocks raw(dir.path());

@@ -18,14 +18,11 @@ namespace okr::testing {
 
 class RawRocks {
  public:
-  enum Family { kMeta, kLog, kStreams, kHeads, kIdem, kCheckpoints, kState };
+  enum Family { kMeta, kLog, kStreams, kIdem, kCheckpoints, kState };
 
   explicit RawRocks(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {format::kMetaFamily, format::kLogFamily, format::kStreamsFamily,
-          format::kStreamHeadsFamily, format::kIdempotencyFamily,
-          format::kCheckpointsFamily, format::kSubscriberStateFamily}) {
+    for (const char* name : format::kFamilies) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::Options options;
