@@ -173,10 +173,9 @@ Status EventStore::OpenDb() {
   }
   if (!it->status().ok()) return FromRocks(it->status(), "scan log");
   if (last != head_.position) {
-    return Status::Corruption("head record says position " +
-                              std::to_string(head_.position) +
-                              " but the last event is at " +
-                              std::to_string(last));
+    return Status::Corruption(
+        "head record says position " + std::to_string(head_.position) +
+        " but the last event is at " + std::to_string(last));
   }
   durable_position_.store(head_.position);
   return Status::OK();
@@ -194,9 +193,7 @@ void EventStore::Close() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  {
-    std::lock_guard<std::mutex> lock(durable_mu_);
-  }
+  { std::lock_guard<std::mutex> lock(durable_mu_); }
   durable_cv_.notify_all();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
@@ -213,8 +210,7 @@ Status EventStore::ValidateRequest(const AppendRequest& r) const {
     return Status::InvalidArgument("actor must be 1-256 bytes without NUL");
   }
   if (m.command_id.size() > kMaxNameBytes ||
-      m.idempotency_key.size() > kMaxNameBytes ||
-      HasNul(m.idempotency_key)) {
+      m.idempotency_key.size() > kMaxNameBytes || HasNul(m.idempotency_key)) {
     return Status::InvalidArgument(
         "command_id and idempotency key must be at most 256 bytes without "
         "NUL");
@@ -260,7 +256,8 @@ Result<AppendResult> EventStore::Append(
     if (e.stream.empty()) e.stream = stream;
   }
   request.events = std::move(events);
-  if (expected_version) request.conditions.push_back({stream, *expected_version});
+  if (expected_version)
+    request.conditions.push_back({stream, *expected_version});
   request.meta = std::move(meta);
   return Append(std::move(request));
 }
@@ -372,10 +369,10 @@ Result<AppendResult> EventStore::Decide(Pending& p, GroupState& g) {
     if (!current.ok()) return current.status();
     if (current.value() != c.expected_version) {
       stat_conflicts_.fetch_add(1);
-      return Status::VersionConflict(
-          "stream " + c.stream + " is at version " +
-          std::to_string(current.value()) + ", expected " +
-          std::to_string(c.expected_version));
+      return Status::VersionConflict("stream " + c.stream + " is at version " +
+                                     std::to_string(current.value()) +
+                                     ", expected " +
+                                     std::to_string(c.expected_version));
     }
   }
   for (const NewEvent& e : req.events) {
@@ -442,8 +439,7 @@ void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   for (auto& p : group) p->outcome = Decide(*p, g);
 
   if (g.wrote) {
-    format::Head new_head{g.next_position - 1, g.prev_hash,
-                          g.last_recorded_at};
+    format::Head new_head{g.next_position - 1, g.prev_hash, g.last_recorded_at};
     g.batch.Put(meta_cf_, format::kHeadKey, format::EncodeHead(new_head));
     rocksdb::WriteOptions wo;
     wo.sync = options_.durability == Durability::kSync;
@@ -481,11 +477,11 @@ Result<std::vector<RecordedEvent>> EventStore::ReadAll(
     std::uint64_t from_position, std::size_t max_count) const {
   std::vector<RecordedEvent> out;
   if (max_count == 0) return out;
-  Status s = Scan(from_position, max_count >= kLongScan,
-                  [&](const RecordedEvent& e) {
-                    out.push_back(e);
-                    return out.size() < max_count;
-                  });
+  Status s =
+      Scan(from_position, max_count >= kLongScan, [&](const RecordedEvent& e) {
+        out.push_back(e);
+        return out.size() < max_count;
+      });
   if (!s.ok()) return s;
   return out;
 }
@@ -543,8 +539,8 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(
   ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams_cf_));
   std::vector<std::string> keys;
-  for (it->Seek(format::StreamIndexKey(stream, std::max<std::uint64_t>(
-                                                   from_version, 1)));
+  for (it->Seek(format::StreamIndexKey(
+           stream, std::max<std::uint64_t>(from_version, 1)));
        it->Valid() && it->key().starts_with(prefix) && keys.size() < max_count;
        it->Next()) {
     rocksdb::Slice v = it->value();
@@ -560,13 +556,12 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(
       db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
   out.resize(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (!statuses[i].ok() ||
-        !format::DecodeLogValue(values[i], &out[i]) ||
+    if (!statuses[i].ok() || !format::DecodeLogValue(values[i], &out[i]) ||
         out[i].stream != stream) {
-      return Status::Corruption("stream " + stream + " points at an " +
-                                "unreadable event at position " +
-                                std::to_string(format::DecodePositionKey(
-                                    keys[i])));
+      return Status::Corruption(
+          "stream " + stream + " points at an " +
+          "unreadable event at position " +
+          std::to_string(format::DecodePositionKey(keys[i])));
     }
   }
   return out;
@@ -610,9 +605,8 @@ Result<std::uint64_t> EventStore::LastIndexedVersion(
   return version;
 }
 
-Result<std::optional<format::IdempotencyRecord>>
-EventStore::LookupIdempotency(const std::string& actor,
-                              const std::string& key) const {
+Result<std::optional<format::IdempotencyRecord>> EventStore::LookupIdempotency(
+    const std::string& actor, const std::string& key) const {
   std::string value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), idem_cf_,
                                 format::PairKey(actor, key), &value);
@@ -667,9 +661,8 @@ Result<std::string> EventStore::LoadSubscriberState(
 bool EventStore::WaitForPosition(std::uint64_t after,
                                  std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(durable_mu_);
-  durable_cv_.wait_for(lock, timeout, [&] {
-    return LastPosition() > after || closing_.load();
-  });
+  durable_cv_.wait_for(
+      lock, timeout, [&] { return LastPosition() > after || closing_.load(); });
   return LastPosition() > after;
 }
 

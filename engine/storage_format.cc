@@ -141,10 +141,10 @@ bool DecodeLogValue(std::string_view value, RecordedEvent* e) {
   Reader r(value);
   RecordedEvent d;
   std::uint64_t recorded_at;
-  if (!r.GetU64(&d.position) || !r.GetStr(&d.stream) ||
-      !r.GetU64(&d.version) || !r.GetStr(&d.type) ||
-      !r.GetU32(&d.schema_version) || !r.GetU64(&recorded_at) ||
-      !r.GetStr(&d.actor) || !r.GetStr(&d.command_id) || !r.GetStr(&d.data) ||
+  if (!r.GetU64(&d.position) || !r.GetStr(&d.stream) || !r.GetU64(&d.version) ||
+      !r.GetStr(&d.type) || !r.GetU32(&d.schema_version) ||
+      !r.GetU64(&recorded_at) || !r.GetStr(&d.actor) ||
+      !r.GetStr(&d.command_id) || !r.GetStr(&d.data) ||
       !r.GetHash(&d.prev_hash) || !r.GetHash(&d.hash) || !r.done()) {
     return false;
   }

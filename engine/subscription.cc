@@ -6,8 +6,7 @@ namespace okr {
 
 Subscription::State Subscription::state() const {
   if (store_->closed()) return State::kClosed;
-  return position_ < store_->LastPosition() ? State::kCatchingUp
-                                            : State::kLive;
+  return position_ < store_->LastPosition() ? State::kCatchingUp : State::kLive;
 }
 
 Result<std::vector<RecordedEvent>> Subscription::Next(

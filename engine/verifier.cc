@@ -24,8 +24,7 @@ class StoreChecker {
       : db_(db), cf_(std::move(cf)) {}
 
   VerifyReport Run() {
-    if (CheckLog() && CheckHead() && CheckStreamIndex() &&
-        CheckIdempotency()) {
+    if (CheckLog() && CheckHead() && CheckStreamIndex() && CheckIdempotency()) {
       report_.ok = true;
     }
     report_.streams = versions_.size();
@@ -75,9 +74,9 @@ class StoreChecker {
                                   "the event before it");
       }
       if (format::ComputeHash(e) != e.hash) {
-        return Fail(expected,
-                    "position " + p + ": hash does not match its content "
-                                      "(edited)");
+        return Fail(expected, "position " + p +
+                                  ": hash does not match its content "
+                                  "(edited)");
       }
       if (e.recorded_at_us < prev_time) {
         return Fail(expected, "position " + p + ": recorded_at goes back");
@@ -91,12 +90,12 @@ class StoreChecker {
       }
       version = e.version;
       std::string indexed;
-      rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), streams(),
-                                    format::StreamIndexKey(e.stream, e.version),
-                                    &indexed);
+      rocksdb::Status rs =
+          db_->Get(rocksdb::ReadOptions(), streams(),
+                   format::StreamIndexKey(e.stream, e.version), &indexed);
       if (!rs.ok() || indexed != format::PositionKey(expected)) {
-        return Fail(expected, "position " + p +
-                                  ": stream index entry missing or wrong");
+        return Fail(expected,
+                    "position " + p + ": stream index entry missing or wrong");
       }
       prev = e.hash;
       prev_time = e.recorded_at_us;
@@ -122,15 +121,15 @@ class StoreChecker {
       return Fail(0, "the chain head record is unreadable");
     }
     if (head.position > report_.events) {
-      return Fail(report_.events + 1,
-                  "position " + std::to_string(report_.events + 1) +
-                      " is missing (the head is at " +
-                      std::to_string(head.position) + ")");
+      return Fail(report_.events + 1, "position " +
+                                          std::to_string(report_.events + 1) +
+                                          " is missing (the head is at " +
+                                          std::to_string(head.position) + ")");
     }
     if (head.position < report_.events) {
-      return Fail(head.position + 1,
-                  "position " + std::to_string(head.position + 1) +
-                      " is past the recorded head");
+      return Fail(head.position + 1, "position " +
+                                         std::to_string(head.position + 1) +
+                                         " is past the recorded head");
     }
     if (head.hash != report_.head_hash) {
       return Fail(head.position,
@@ -152,9 +151,10 @@ class StoreChecker {
         std::uint64_t pos = it->value().size() == 8
                                 ? format::DecodePositionKey(View(it->value()))
                                 : 0;
-        return Fail(pos, "the stream index has an entry for no event "
-                         "(position " +
-                             std::to_string(pos) + ")");
+        return Fail(pos,
+                    "the stream index has an entry for no event "
+                    "(position " +
+                        std::to_string(pos) + ")");
       }
     }
     if (entries != report_.events) {
@@ -175,17 +175,16 @@ class StoreChecker {
       if (!format::DecodeIdempotency(View(it->value()), &rec) ||
           rec.first_position == 0 || rec.first_position > rec.last_position ||
           rec.last_position > report_.events) {
-        return Fail(rec.first_position,
-                    "an idempotency record of " + actor +
-                        " points outside the log");
+        return Fail(rec.first_position, "an idempotency record of " + actor +
+                                            " points outside the log");
       }
       std::string value;
       RecordedEvent e;
       rocksdb::Status rs =
           db_->Get(rocksdb::ReadOptions(), log(),
                    format::PositionKey(rec.first_position), &value);
-      if (!rs.ok() || !format::DecodeLogValue(value, &e) ||
-          e.actor != actor || e.command_id != rec.command_id) {
+      if (!rs.ok() || !format::DecodeLogValue(value, &e) || e.actor != actor ||
+          e.command_id != rec.command_id) {
         return Fail(rec.first_position,
                     "position " + std::to_string(rec.first_position) +
                         " does not match the idempotency record that "

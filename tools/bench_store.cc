@@ -12,7 +12,6 @@
 #include <sqlite3.h>
 
 #include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -125,9 +124,8 @@ double EngineSingleAppends(const std::string& dir, okr::Durability durability,
 
 // Keeps `inflight` single-event commands outstanding through AppendAsync,
 // as the HTTP server does (no thread blocks per command); returns events/s.
-double EngineInflightAppends(const std::string& dir,
-                             okr::Durability durability, int inflight,
-                             double seconds) {
+double EngineInflightAppends(const std::string& dir, okr::Durability durability,
+                             int inflight, double seconds) {
   auto store = OpenStore(dir, durability);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> done{0};
@@ -329,18 +327,17 @@ int main(int argc, char** argv) {
     replay_events = std::min<std::uint64_t>(replay_events, 200'000);
   }
 
-  std::printf("okr-bench store: %.1f s per run, %d streams, %zu-byte "
-              "payloads, %u cores\n",
-              seconds, kStreams, Payload().size(),
-              std::thread::hardware_concurrency());
+  std::printf(
+      "okr-bench store: %.1f s per run, %d streams, %zu-byte "
+      "payloads, %u cores\n",
+      seconds, kStreams, Payload().size(), std::thread::hardware_concurrency());
   const std::string scratch = dir + "/scratch";
   using okr::Durability;
 
   double raw_sync_1 = RawRocksPuts(scratch, true, 1, seconds);
   Figure("baseline raw RocksDB sync puts, 1 writer", raw_sync_1, "events/s");
   double raw_sync_64 = RawRocksPuts(scratch, true, 64, seconds);
-  Figure("baseline raw RocksDB sync puts, 64 writers", raw_sync_64,
-         "events/s");
+  Figure("baseline raw RocksDB sync puts, 64 writers", raw_sync_64, "events/s");
   double raw_async = RawRocksPuts(scratch, false, 1, seconds);
   Figure("baseline raw RocksDB async puts, 1 writer", raw_async, "events/s");
   double sqlite_1 = SqliteInserts(scratch, 1, seconds);
@@ -352,8 +349,8 @@ int main(int argc, char** argv) {
   double durable[3];
   const int appenders[3] = {1, 16, 64};
   for (int k = 0; k < 3; ++k) {
-    durable[k] = EngineSingleAppends(scratch, Durability::kSync, appenders[k],
-                                     seconds);
+    durable[k] =
+        EngineSingleAppends(scratch, Durability::kSync, appenders[k], seconds);
     Figure("engine durable single-event appends, " +
                std::to_string(appenders[k]) + " appender threads",
            durable[k], "events/s");
@@ -367,8 +364,7 @@ int main(int argc, char** argv) {
                std::to_string(outstanding[k]) + " in flight (async API)",
            inflight[k], "events/s");
   }
-  double async_1 =
-      EngineSingleAppends(scratch, Durability::kAsync, 1, seconds);
+  double async_1 = EngineSingleAppends(scratch, Durability::kAsync, 1, seconds);
   Figure("engine async single-event appends, 1 appender", async_1, "events/s");
   double async_16 =
       EngineSingleAppends(scratch, Durability::kAsync, 16, seconds);
@@ -390,8 +386,7 @@ int main(int argc, char** argv) {
   double raw_scan = RawScanDecode(scratch, replay_events);
   Figure("baseline raw RocksDB scan + decode", raw_scan, "events/s");
 
-  Ratio("ratio durable 1 appender / raw sync 1 writer", durable[0],
-        raw_sync_1);
+  Ratio("ratio durable 1 appender / raw sync 1 writer", durable[0], raw_sync_1);
   Ratio("ratio durable 64 appenders / raw sync 64 writers", durable[2],
         raw_sync_64);
   Ratio("ratio durable 64 in flight / raw sync 64 writers", inflight[1],

@@ -1,7 +1,6 @@
 #include "adapters/cli/cli_app.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -20,14 +19,12 @@ int RunVerify(const std::string& data_dir) {
     return kExitFailure;
   }
   if (!report->ok) {
-    std::cerr << "okr verify: FAILED at position "
-              << report->first_bad_position << ": " << report->problem
-              << "\n";
+    std::cerr << "okr verify: FAILED at position " << report->first_bad_position
+              << ": " << report->problem << "\n";
     return kExitFailure;
   }
   std::cout << "ok: " << report->events << " events in " << report->streams
-            << " streams, chain head " << HashToHex(report->head_hash)
-            << "\n";
+            << " streams, chain head " << HashToHex(report->head_hash) << "\n";
   return kExitOk;
 }
 
@@ -77,8 +74,7 @@ int RunCli(int argc, char** argv) {
       "naming the first bad position");
   verify->add_option("--data", data_dir, "Store folder")->required();
 
-  CLI::App* info =
-      app.add_subcommand("info", "Summarise what a store holds");
+  CLI::App* info = app.add_subcommand("info", "Summarise what a store holds");
   info->add_option("--data", data_dir, "Store folder")->required();
 
   try {

@@ -44,10 +44,10 @@ int main(int argc, char** argv) {
         auto r = store.Append(stream, std::nullopt, events, meta);
         if (!r.ok()) continue;
         char line[200];
-        int n = std::snprintf(line, sizeof line, "ACK %llu %llu %s\n",
-                              (unsigned long long)r->first_position,
-                              (unsigned long long)r->last_position,
-                              stream.c_str());
+        int n =
+            std::snprintf(line, sizeof line, "ACK %llu %llu %s\n",
+                          (unsigned long long)r->first_position,
+                          (unsigned long long)r->last_position, stream.c_str());
         // One write(2) of < PIPE_BUF bytes: lines never interleave.
         if (write(STDOUT_FILENO, line, n) != n) _exit(3);
       }

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -109,16 +108,15 @@ BOOST_AUTO_TEST_CASE(sigkill_never_loses_an_acknowledged_append) {
     }
     // A gapless prefix: positions 1..last, each once.
     std::uint64_t expected = 1;
-    Status s = store.value()->ForEach(1, [&](const RecordedEvent& e) {
-      return e.position == expected++;
-    });
+    Status s = store.value()->ForEach(
+        1, [&](const RecordedEvent& e) { return e.position == expected++; });
     BOOST_REQUIRE(s.ok());
     BOOST_REQUIRE_EQUAL(expected, last + 1);
     store.value().reset();
     auto report = VerifyStore(dir.path());
     BOOST_REQUIRE(report.ok());
-    BOOST_REQUIRE_MESSAGE(report->ok, "round " << round << ": "
-                                               << report->problem);
+    BOOST_REQUIRE_MESSAGE(report->ok,
+                          "round " << round << ": " << report->problem);
     BOOST_REQUIRE_EQUAL(report->events, last);
   }
   BOOST_TEST(total_killed_with_acks == std::uint64_t(kRounds));

@@ -3,7 +3,6 @@
 #include <openssl/sha.h>
 
 #include <boost/test/unit_test.hpp>
-
 #include <set>
 #include <thread>
 
@@ -134,11 +133,10 @@ BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_and_write_nothing) {
   BOOST_TEST(store->Append("objective/a", std::nullopt, {Ev("")}, By(""))
                  .status()
                  .IsInvalidArgument());
-  BOOST_TEST(store
-                 ->Append("objective/a", std::nullopt, {Ev("", "")},
-                          By("alice"))
-                 .status()
-                 .IsInvalidArgument());
+  BOOST_TEST(
+      store->Append("objective/a", std::nullopt, {Ev("", "")}, By("alice"))
+          .status()
+          .IsInvalidArgument());
   BOOST_TEST(store->LastPosition() == 0u);
 }
 
@@ -202,8 +200,8 @@ BOOST_AUTO_TEST_CASE(racing_requests_with_one_key_append_once) {
       CommandMeta m = By("alice");
       m.idempotency_key = "racing";
       m.fingerprint = "f";
-      results[i] = store->Append("objective/x", std::nullopt, {Ev("")}, m)
-                       .value();
+      results[i] =
+          store->Append("objective/x", std::nullopt, {Ev("")}, m).value();
     });
   }
   for (auto& t : threads) t.join();
@@ -369,9 +367,9 @@ BOOST_AUTO_TEST_CASE(checkpoint_is_written_with_the_subscribers_appends) {
   req.meta = By("webhook-worker");
   req.checkpoint = CheckpointUpdate{"webhook", 1};
   BOOST_REQUIRE(store->Append(req).ok());
-  BOOST_REQUIRE(store->SaveCheckpoint("projector", 2,
-                                      {{"count", "2"}, {"last", "kr/x"}})
-                    .ok());
+  BOOST_REQUIRE(
+      store->SaveCheckpoint("projector", 2, {{"count", "2"}, {"last", "kr/x"}})
+          .ok());
   Reopen();
   BOOST_TEST(store->LoadCheckpoint("webhook").value() == 1u);
   BOOST_TEST(store->LoadCheckpoint("projector").value() == 2u);

@@ -1,7 +1,6 @@
 #include "engine/subscription.h"
 
 #include <boost/test/unit_test.hpp>
-
 #include <thread>
 
 #include "engine/event_store.h"

@@ -1,9 +1,9 @@
 #include "engine/verifier.h"
 
-#include <boost/test/unit_test.hpp>
-
-#include <cstdio>
 #include <sys/wait.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
 
 #include "engine/event_store.h"
 #include "engine/storage_format.h"

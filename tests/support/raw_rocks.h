@@ -38,8 +38,8 @@ class RawRocks {
 
   std::string Get(Family f, const std::string& key) {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[f], key,
-                                 &value);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), handles_[f], key, &value);
     if (!s.ok()) throw std::runtime_error("raw get: " + s.ToString());
     return value;
   }
