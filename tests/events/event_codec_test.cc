@@ -1,0 +1,146 @@
+#include "events/event_codec.h"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <set>
+
+namespace okr::events {
+namespace {
+
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+std::vector<nlohmann::json> GoldenV1() {
+  std::ifstream in(OKR_TESTS_DIR "/events/v1_events.jsonl");
+  BOOST_REQUIRE(in.good());
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+BOOST_AUTO_TEST_SUITE(event_codec)
+
+// tests/events/v1_events.jsonl is frozen: every version-1 event type, its
+// stored bytes and its JSON form. These bytes must decode forever.
+BOOST_AUTO_TEST_CASE(version_one_events_of_every_type_decode_forever) {
+  std::set<std::string> covered;
+  for (const nlohmann::json& line : GoldenV1()) {
+    const std::string type = line["type"];
+    const std::string bytes = FromHex(line["data_hex"]);
+    BOOST_TEST_CONTEXT(type) {
+      Event e;
+      std::string error;
+      BOOST_TEST(Decode(type, 1, bytes, &e, &error), error);
+      BOOST_TEST(std::string(TypeOf(e)) == type);
+      nlohmann::json as_stored;
+      BOOST_TEST(StoredDataToJson(type, 1, bytes, &as_stored, &error));
+      BOOST_TEST(as_stored == line["json"]);
+      std::string rebuilt;
+      BOOST_TEST(StoredDataFromJson(type, 1, line["json"], &rebuilt, &error));
+      BOOST_TEST((rebuilt == bytes));
+    }
+    covered.insert(type);
+  }
+  for (const KnownVersion& v : KnownVersions()) {
+    if (v.schema_version == 1) {
+      BOOST_TEST(covered.count(v.type) == 1u, "no golden event for " << v.type);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(check_in_version_one_upcasts_to_version_two) {
+  for (const nlohmann::json& line : GoldenV1()) {
+    if (line["type"] != "CheckInRecorded") continue;
+    Event e;
+    std::string error;
+    BOOST_REQUIRE(
+        Decode("CheckInRecorded", 1, FromHex(line["data_hex"]), &e, &error));
+    const auto& c = std::get<CheckInRecorded>(e);
+    BOOST_TEST(c.kr_id == "nps-60");
+    BOOST_TEST(c.value == 52.5);
+    BOOST_TEST(c.confidence.value() == 7);
+    BOOST_TEST(c.date.ToString() == "2026-08-14");
+    BOOST_TEST(c.source == "api");  // the upcaster's default
+    BOOST_TEST(SchemaVersionOf(e) == 2u);
+    return;
+  }
+  BOOST_FAIL("golden file has no CheckInRecorded");
+}
+
+BOOST_AUTO_TEST_CASE(current_events_round_trip_through_bytes_and_json) {
+  CheckInRecorded c;
+  c.kr_id = "k1";
+  c.value = 0.1 + 0.2;  // not representable exactly: must survive anyway
+  c.date = *Date::Parse("2026-11-27");
+  c.source = "import";
+  Event e = c;
+  NewEvent ne = ToNewEvent(e);
+  BOOST_TEST(ne.stream == "kr/k1");
+  BOOST_TEST(ne.type == "CheckInRecorded");
+  BOOST_TEST(ne.schema_version == 2u);
+  Event back;
+  std::string error;
+  BOOST_REQUIRE(Decode(ne.type, ne.schema_version, ne.data, &back, &error));
+  BOOST_TEST(std::get<CheckInRecorded>(back).value == 0.1 + 0.2);
+  BOOST_TEST(!std::get<CheckInRecorded>(back).confidence.has_value());
+  nlohmann::json j;
+  BOOST_REQUIRE(StoredDataToJson(ne.type, 2, ne.data, &j, &error));
+  BOOST_TEST(j["confidence"].is_null());
+  BOOST_TEST(j["source"] == "import");
+  std::string rebuilt;
+  BOOST_REQUIRE(StoredDataFromJson(ne.type, 2, j, &rebuilt, &error));
+  BOOST_TEST((rebuilt == ne.data));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_payloads_and_json_are_refused) {
+  Event e;
+  std::string error;
+  std::string bytes = EncodeData(Event(CycleStarted{"q1"}));
+  BOOST_TEST(!Decode("CycleStarted", 1, bytes + "x", &e, &error));
+  BOOST_TEST(error.find("trailing") != std::string::npos);
+  BOOST_TEST(!Decode("CycleStarted", 1, bytes.substr(0, 5), &e, &error));
+  BOOST_TEST(!Decode("CycleStarted", 7, bytes, &e, &error));
+  BOOST_TEST(error.find("unknown event type CycleStarted version 7") !=
+             std::string::npos);
+  BOOST_TEST(!Decode("NoSuchEvent", 1, bytes, &e, &error));
+
+  std::string data;
+  auto j = nlohmann::json::parse(R"({"cycle_id":"q1","extra":1})");
+  BOOST_TEST(!StoredDataFromJson("CycleStarted", 1, j, &data, &error));
+  BOOST_TEST(error.find("unknown member 'extra'") != std::string::npos);
+  j = nlohmann::json::parse(R"({"kr_id":"k","value":"7","date":"2026-01-01"})");
+  BOOST_TEST(!StoredDataFromJson("KpiMeasured", 1, j, &data, &error));
+  j = nlohmann::json::parse(R"({"kpi_id":"k","value":7,"date":"2026-02-30"})");
+  BOOST_TEST(!StoredDataFromJson("KpiMeasured", 1, j, &data, &error));
+  BOOST_TEST(error.find("'date'") != std::string::npos);
+  j = nlohmann::json::parse(R"({"kpi_id":"k","value":7})");
+  BOOST_TEST(!StoredDataFromJson("KpiMeasured", 1, j, &data, &error));
+  BOOST_TEST(error.find("lacks 'date'") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(dates_parse_strictly_and_count_days) {
+  BOOST_TEST(Date::Parse("2026-07-01")->days() == 20635);  // by hand
+  BOOST_TEST(Date::Parse("1970-01-01")->days() == 0);
+  BOOST_TEST(Date::Parse("2024-02-29").has_value());
+  BOOST_TEST(!Date::Parse("2026-02-29").has_value());
+  BOOST_TEST(!Date::Parse("2026-7-01").has_value());
+  BOOST_TEST(!Date::Parse("2026-07-01T00").has_value());
+  BOOST_TEST(Date::Parse("2026-09-30")->DaysSince(*Date::Parse("2026-07-01")) ==
+             91);
+  // 2026-11-27T23:59:59.999999Z is still the 27th.
+  BOOST_TEST(Date::FromMicros(1'795'823'999'999'999).ToString() ==
+             "2026-11-27");
+  BOOST_TEST(Date::FromMicros(-1).ToString() == "1969-12-31");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace okr::events
