@@ -14,6 +14,7 @@
 #include <cstring>
 #include <future>
 #include <limits>
+#include <shared_mutex>
 
 #include "engine/subscription.h"
 
@@ -195,6 +196,9 @@ void EventStore::Close() {
   if (writer_.joinable()) writer_.join();
   { std::lock_guard<std::mutex> lock(durable_mu_); }
   durable_cv_.notify_all();
+  // Wait for reads in progress; later ones see db_ == nullptr and answer
+  // Closed.
+  std::unique_lock<std::shared_mutex> no_readers(db_mu_);
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   db_->Close().PermitUncheckedError();
@@ -495,6 +499,8 @@ Status EventStore::ForEach(
 Status EventStore::Scan(
     std::uint64_t from_position, bool long_scan,
     const std::function<bool(const RecordedEvent&)>& fn) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   std::uint64_t last = LastPosition();
   if (from_position == 0) from_position = 1;
   if (from_position > last) return Status::OK();
@@ -531,6 +537,8 @@ Status EventStore::Scan(
 Result<std::vector<RecordedEvent>> EventStore::ReadStream(
     const std::string& stream, std::uint64_t from_version,
     std::size_t max_count) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   std::vector<RecordedEvent> out;
   if (!ValidStreamName(stream)) return out;
   std::uint64_t last = LastPosition();
@@ -574,6 +582,8 @@ Result<std::uint64_t> EventStore::StreamVersion(
 
 Result<std::uint64_t> EventStore::DurableStreamVersion(
     const std::string& stream) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   if (!ValidStreamName(stream)) return std::uint64_t{0};
   return LastIndexedVersion(stream, LastPosition());
 }
@@ -607,6 +617,8 @@ Result<std::uint64_t> EventStore::LastIndexedVersion(
 
 Result<std::optional<format::IdempotencyRecord>> EventStore::LookupIdempotency(
     const std::string& actor, const std::string& key) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   std::string value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), idem_cf_,
                                 format::PairKey(actor, key), &value);
@@ -623,6 +635,8 @@ Result<std::optional<format::IdempotencyRecord>> EventStore::LookupIdempotency(
 
 Result<std::uint64_t> EventStore::LoadCheckpoint(
     const std::string& subscriber) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   std::string value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), checkpoints_cf_,
                                 AsSlice(subscriber), &value);
@@ -635,6 +649,8 @@ Result<std::uint64_t> EventStore::LoadCheckpoint(
 Status EventStore::SaveCheckpoint(
     const std::string& subscriber, std::uint64_t position,
     const std::vector<std::pair<std::string, std::string>>& own_writes) {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   if (subscriber.empty() || subscriber.size() > kMaxNameBytes ||
       HasNul(subscriber)) {
     return Status::InvalidArgument("subscriber name must be 1-256 bytes");
@@ -651,6 +667,8 @@ Status EventStore::SaveCheckpoint(
 
 Result<std::string> EventStore::LoadSubscriberState(
     const std::string& subscriber, const std::string& key) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
   std::string value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), substate_cf_,
                                 format::PairKey(subscriber, key), &value);

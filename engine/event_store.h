@@ -13,7 +13,10 @@
 // never show an event that could still be lost.
 //
 // Lifetimes: a Subscription must not outlive the EventStore that made it.
-// The Clock passed in StoreOptions must outlive the store.
+// The Clock passed in StoreOptions must outlive the store. Reads may race
+// Close(): Close waits for reads in progress, and reads after it answer
+// Closed. Close() must not be called from an append callback or a durable
+// listener (they run on the writer thread, which Close joins).
 #ifndef OKR_ENGINE_EVENT_STORE_H_
 #define OKR_ENGINE_EVENT_STORE_H_
 
@@ -26,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -146,7 +150,10 @@ class EventStore {
   // IdempotencyMismatch: the key was applied with another fingerprint;
   // nothing was written. InvalidArgument: a malformed request (no events, a
   // bad stream name, an empty actor, NUL in a name); nothing was written.
-  // IOError: the batch could not be written; nothing of it is visible.
+  // IOError: the batch could not be written, and nothing of it is visible
+  // now. The outcome is unknown all the same: if the WAL record reached the
+  // disk before a failed fsync, a restart may replay it. Retry with an
+  // idempotency key to be safe.
   // Closed: the store is shutting down.
   Result<AppendResult> Append(AppendRequest request);
 
@@ -244,7 +251,10 @@ class EventStore {
   const StoreOptions options_;
   Clock* const clock_;
 
-  // Set by Open; constant until Close.
+  // Set by Open; constant until Close. Readers hold db_mu_ shared; Close
+  // holds it exclusively while it tears RocksDB down. The writer thread uses
+  // db_ without it: Close joins the writer first.
+  mutable std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;

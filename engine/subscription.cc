@@ -18,6 +18,7 @@ Result<std::vector<RecordedEvent>> Subscription::Next(
   }
   Result<std::vector<RecordedEvent>> events =
       store_->ReadAll(position_ + 1, max_count);
+  if (events.status().IsClosed()) return std::vector<RecordedEvent>{};
   if (events.ok() && !events->empty()) position_ = events->back().position;
   return events;
 }

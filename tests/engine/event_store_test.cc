@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/storage_format.h"
+#include "engine/subscription.h"
 #include "tests/support/raw_rocks.h"
 #include "tests/support/temp_dir.h"
 
@@ -397,10 +398,46 @@ BOOST_AUTO_TEST_CASE(durable_listener_hears_each_batch_in_order) {
              boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(closed_store_refuses_appends) {
+BOOST_AUTO_TEST_CASE(closed_store_refuses_appends_and_reads) {
+  MustAppend("kr/a", std::nullopt, {Ev("")});
+  auto sub = store->Subscribe(0);
   store->Close();
   auto r = store->Append("kr/a", std::nullopt, {Ev("")}, By("alice"));
   BOOST_TEST(r.status().IsClosed());
+  BOOST_TEST(store->ReadAll(1, 10).status().IsClosed());
+  BOOST_TEST(store->ReadStream("kr/a", 1, 10).status().IsClosed());
+  BOOST_TEST(store->StreamVersion("kr/a").status().IsClosed());
+  BOOST_TEST(store->LoadCheckpoint("x").status().IsClosed());
+  auto next = sub->Next(10, std::chrono::milliseconds(0));
+  BOOST_REQUIRE(next.ok());
+  BOOST_TEST(next->empty());
+}
+
+BOOST_AUTO_TEST_CASE(close_waits_for_readers_racing_it) {
+  for (int i = 0; i < 200; ++i) {
+    MustAppend("kr/r" + std::to_string(i % 10), std::nullopt, {Ev("")});
+  }
+  std::atomic<int> ok_reads{0}, closed_reads{0}, other{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto r = store->ReadAll(1, 1000);
+        if (r.ok()) {
+          ok_reads += r->size() == 200u ? 1 : 0;
+        } else if (r.status().IsClosed()) {
+          ++closed_reads;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  store->Close();
+  for (auto& t : readers) t.join();
+  BOOST_TEST(other.load() == 0);
+  BOOST_TEST(ok_reads.load() + closed_reads.load() == 800);
 }
 
 BOOST_AUTO_TEST_CASE(open_refuses_an_unknown_format_version) {
