@@ -575,6 +575,32 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(
   return out;
 }
 
+Result<std::uint64_t> EventStore::PositionAsOf(std::int64_t as_of_us) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
+  // Invariant: recorded_at(lo) <= as_of (lo = 0 stands for "before the
+  // log"), and every position above hi is later than as_of.
+  std::uint64_t lo = 0, hi = LastPosition();
+  std::string value;
+  RecordedEvent e;
+  while (lo < hi) {
+    std::uint64_t mid = lo + (hi - lo + 1) / 2;
+    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), log_cf_,
+                                  format::PositionKey(mid), &value);
+    if (!rs.ok()) return FromRocks(rs, "read log");
+    if (!format::DecodeLogValue(value, &e)) {
+      return Status::Corruption("log entry at position " + std::to_string(mid) +
+                                " is unreadable");
+    }
+    if (e.recorded_at_us <= as_of_us) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
 Result<std::uint64_t> EventStore::StreamVersion(
     const std::string& stream) const {
   return DurableStreamVersion(stream);

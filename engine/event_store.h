@@ -186,6 +186,11 @@ class EventStore {
                                                 std::uint64_t from_version,
                                                 std::size_t max_count) const;
 
+  // The last durable position whose recorded_at <= as_of_us (0 if none):
+  // where a time-travel query stops reading. recorded_at never decreases
+  // along the log, so this is a binary search: O(log N) point reads.
+  Result<std::uint64_t> PositionAsOf(std::int64_t as_of_us) const;
+
   // The durable version of `stream`; 0 if it has no events.
   Result<std::uint64_t> StreamVersion(const std::string& stream) const;
 

@@ -236,6 +236,27 @@ BOOST_AUTO_TEST_CASE(recorded_at_never_decreases_when_the_clock_steps_back) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(position_as_of_finds_the_last_event_recorded_by_then) {
+  BOOST_TEST(store->PositionAsOf(kT0).value() == 0u);  // empty log
+  // Times: positions 1-2 at T0+10 (one command), 3 at T0+20, 4 and 5 at
+  // T0+20 (the clock did not move), 6 at T0+30.
+  clock.Set(kT0 + 10);
+  MustAppend("kr/a", std::nullopt, {Ev(""), Ev("")});
+  clock.Set(kT0 + 20);
+  MustAppend("kr/a", std::nullopt, {Ev("")});
+  MustAppend("kr/a", std::nullopt, {Ev("")});
+  MustAppend("kr/a", std::nullopt, {Ev("")});
+  clock.Set(kT0 + 30);
+  MustAppend("kr/a", std::nullopt, {Ev("")});
+  BOOST_TEST(store->PositionAsOf(kT0 + 9).value() == 0u);
+  BOOST_TEST(store->PositionAsOf(kT0 + 10).value() == 2u);
+  BOOST_TEST(store->PositionAsOf(kT0 + 19).value() == 2u);
+  BOOST_TEST(store->PositionAsOf(kT0 + 20).value() == 5u);
+  BOOST_TEST(store->PositionAsOf(kT0 + 29).value() == 5u);
+  BOOST_TEST(store->PositionAsOf(kT0 + 30).value() == 6u);
+  BOOST_TEST(store->PositionAsOf(kT0 + 1'000'000).value() == 6u);
+}
+
 BOOST_AUTO_TEST_CASE(reads_by_stream_and_by_position_survive_restart) {
   for (int i = 0; i < 10; ++i) {
     MustAppend(i % 2 == 0 ? "kr/even" : "kr/odd", std::nullopt,
