@@ -41,29 +41,22 @@ struct CycleCreated {
   }
 };
 
-struct CycleStarted {
-  static constexpr char kType[] = "CycleStarted";
-  static constexpr std::uint32_t kSchemaVersion = 1;
-  static constexpr char kStreamKind[] = "cycle";
-  std::string cycle_id;
-  const std::string& stream_id() const { return cycle_id; }
-  template <class V>
-  void Visit(V&& v) {
-    v("cycle_id", cycle_id);
+// A state change of a cycle: only its id.
+#define OKR_CYCLE_TRANSITION(Name)                            \
+  struct Name {                                               \
+    static constexpr char kType[] = #Name;                    \
+    static constexpr std::uint32_t kSchemaVersion = 1;        \
+    static constexpr char kStreamKind[] = "cycle";            \
+    std::string cycle_id;                                     \
+    const std::string& stream_id() const { return cycle_id; } \
+    template <class V>                                        \
+    void Visit(V&& v) {                                       \
+      v("cycle_id", cycle_id);                                \
+    }                                                         \
   }
-};
-
-struct CycleClosed {
-  static constexpr char kType[] = "CycleClosed";
-  static constexpr std::uint32_t kSchemaVersion = 1;
-  static constexpr char kStreamKind[] = "cycle";
-  std::string cycle_id;
-  const std::string& stream_id() const { return cycle_id; }
-  template <class V>
-  void Visit(V&& v) {
-    v("cycle_id", cycle_id);
-  }
-};
+OKR_CYCLE_TRANSITION(CycleStarted);
+OKR_CYCLE_TRANSITION(CycleClosed);
+#undef OKR_CYCLE_TRANSITION
 
 struct RetrospectiveNoteAdded {
   static constexpr char kType[] = "RetrospectiveNoteAdded";
