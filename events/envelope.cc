@@ -58,6 +58,14 @@ bool ValidStreamName(const std::string& stream) {
   return true;
 }
 
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (!ValidIdChar(id[i], i == 0)) return false;
+  }
+  return true;
+}
+
 std::string FormatInstant(std::int64_t micros) {
   using std::chrono::microseconds;
   date::sys_time<microseconds> t{microseconds{micros}};

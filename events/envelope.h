@@ -53,6 +53,8 @@ struct RecordedEvent {
 // reminder, and more the catalogue may add (lowercase letters), id matching
 // [a-z0-9][a-z0-9._-]{0,63}.
 bool ValidStreamName(const std::string& stream);
+// An id: [a-z0-9][a-z0-9._-]{0,63}.
+bool ValidId(const std::string& id);
 
 // Formats microseconds since the epoch as YYYY-MM-DDTHH:MM:SS.ffffffZ.
 std::string FormatInstant(std::int64_t micros);

@@ -19,11 +19,92 @@ auto* FindIn(Map& map, const std::string& id) {
   return it == map.end() ? nullptr : &it->second;
 }
 
+// Keeps the latest check-in by (date, position) and the latest one that
+// carried a confidence: all a view at or after the latest date can see.
+void KeepLatest(std::vector<CheckIn>& v) {
+  if (v.size() <= 1) return;
+  auto with_confidence =
+      std::find_if(v.rbegin(), v.rend(),
+                   [](const CheckIn& c) { return c.confidence.has_value(); });
+  CheckIn last = v.back();
+  if (with_confidence == v.rend() || with_confidence == v.rbegin()) {
+    v.assign(1, last);
+  } else {
+    CheckIn c = *with_confidence;
+    v = {c, last};
+  }
+}
+
 }  // namespace
+
+void OkrState::CountOpen(const Objective& o, int delta) {
+  if (o.state != "draft" && o.state != "active") return;
+  int& n = open_[{o.cycle_id, o.owner}];
+  n += delta;
+  if (n == 0) open_.erase({o.cycle_id, o.owner});
+}
+
+void OkrState::RebuildIndexes() {
+  open_.clear();
+  for (const auto& [id, o] : objectives_) CountOpen(o, +1);
+}
+
+void OkrState::Compact() {
+  history_ = History::kLatestOnly;
+  for (auto& [id, k] : key_results_) {
+    KeepLatest(k.check_ins);
+    k.check_ins.shrink_to_fit();
+  }
+  for (auto& [id, k] : kpis_) {
+    if (k.measurements.size() > 1)
+      k.measurements.erase(k.measurements.begin(), k.measurements.end() - 1);
+    k.measurements.shrink_to_fit();
+  }
+}
+
+bool OkrState::operator==(const OkrState& o) const {
+  return cycles_ == o.cycles_ && objectives_ == o.objectives_ &&
+         key_results_ == o.key_results_ && kpis_ == o.kpis_ &&
+         reminder_streams_ == o.reminder_streams_ &&
+         last_position_ == o.last_position_ &&
+         last_recorded_at_us_ == o.last_recorded_at_us_;
+}
+
+int OkrState::OpenObjectives(const std::string& cycle,
+                             const std::string& owner) const {
+  auto it = open_.find({cycle, owner});
+  return it == open_.end() ? 0 : it->second;
+}
+
+std::uint64_t OkrState::StreamVersion(const std::string& stream) const {
+  auto slash = stream.find('/');
+  if (slash == std::string::npos) return 0;
+  std::string kind = stream.substr(0, slash), id = stream.substr(slash + 1);
+  if (kind == "cycle") {
+    const Cycle* c = FindCycle(id);
+    return c ? c->version : 0;
+  }
+  if (kind == "objective") {
+    const Objective* o = FindObjective(id);
+    return o ? o->version : 0;
+  }
+  if (kind == "kr") {
+    const KeyResult* k = FindKeyResult(id);
+    return k ? k->version : 0;
+  }
+  if (kind == "kpi") {
+    const Kpi* k = FindKpi(id);
+    return k ? k->version : 0;
+  }
+  auto it = reminder_streams_.find(stream);
+  return it == reminder_streams_.end() ? 0 : it->second;
+}
 
 void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
   using namespace events;
   last_position_ = r.position;
+  last_recorded_at_us_ = r.recorded_at_us;
+  const bool latest_only = history_ == History::kLatestOnly;
   auto objective = [&](const std::string& id) -> Objective* {
     Objective* o = FindIn(objectives_, id);
     if (o != nullptr) o->version = r.version;
@@ -33,6 +114,11 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
     KeyResult* k = FindIn(key_results_, id);
     if (k != nullptr) k->version = r.version;
     return k;
+  };
+  auto SetState = [&](Objective& o, const char* state) {
+    CountOpen(o, -1);
+    o.state = state;
+    CountOpen(o, +1);
   };
   auto cycle = [&](const std::string& id) -> Cycle* {
     Cycle* c = FindIn(cycles_, id);
@@ -58,6 +144,7 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
           [&](const RetrospectiveNoteAdded& v) { cycle(v.cycle_id); },
           [&](const ObjectiveCreated& v) {
             Objective& o = objectives_[v.objective_id];
+            if (!o.id.empty()) CountOpen(o, -1);
             o.id = v.objective_id;
             o.cycle_id = v.cycle_id;
             o.title = v.title;
@@ -67,6 +154,7 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             o.team = v.team;
             o.parent_id = v.parent_id;
             o.version = r.version;
+            CountOpen(o, +1);
             if (Cycle* c = FindIn(cycles_, v.cycle_id)) {
               c->objectives.push_back(v.objective_id);
             }
@@ -80,7 +168,11 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             }
           },
           [&](const ObjectiveOwnerChanged& v) {
-            if (Objective* o = objective(v.objective_id)) o->owner = v.after;
+            if (Objective* o = objective(v.objective_id)) {
+              CountOpen(*o, -1);
+              o->owner = v.after;
+              CountOpen(*o, +1);
+            }
           },
           [&](const ObjectiveTeamChanged& v) {
             if (Objective* o = objective(v.objective_id)) o->team = v.after;
@@ -94,14 +186,17 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             if (Objective* o = objective(v.objective_id)) o->parent_id.reset();
           },
           [&](const ObjectiveActivated& v) {
-            if (Objective* o = objective(v.objective_id)) o->state = "active";
+            if (Objective* o = objective(v.objective_id))
+              SetState(*o, "active");
           },
           [&](const ObjectiveAchieved& v) {
-            if (Objective* o = objective(v.objective_id)) o->state = "achieved";
+            if (Objective* o = objective(v.objective_id)) {
+              SetState(*o, "achieved");
+            }
           },
           [&](const ObjectiveAbandoned& v) {
             if (Objective* o = objective(v.objective_id)) {
-              o->state = "abandoned";
+              SetState(*o, "abandoned");
             }
           },
           [&](const ObjectiveGraded& v) {
@@ -117,6 +212,7 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             k.start = v.start;
             k.target = k.original_target = v.target;
             k.weight = v.weight;
+            k.added_on = Date::FromMicros(r.recorded_at_us);
             k.version = r.version;
             if (Objective* o = FindIn(objectives_, v.objective_id)) {
               o->key_results.push_back(v.kr_id);
@@ -138,22 +234,60 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             KeyResult* k = key_result(v.kr_id);
             // A grade at close never overrides a grade by hand.
             if (k != nullptr && (v.manual || !k->grade || !k->grade->manual)) {
-              k->grade = v;
+              k->grade = Grade{v.score, v.note, v.manual};
             }
           },
           [&](const CheckInRecorded& v) {
             KeyResult* k = key_result(v.kr_id);
             if (k == nullptr) return;
-            CheckIn c{v.value,    v.confidence,     v.note, v.date,
-                      r.position, r.recorded_at_us, r.actor};
+            CheckIn c{v.value, r.position, v.date, std::nullopt};
+            if (v.confidence) {
+              c.confidence = static_cast<std::int8_t>(*v.confidence);
+            }
             // Positions only grow, so (date, position) order needs only the
             // date to find the insertion point.
             auto at = std::upper_bound(
                 k->check_ins.begin(), k->check_ins.end(), v.date,
                 [](Date d, const CheckIn& x) { return d < x.date; });
             k->check_ins.insert(at, std::move(c));
+            if (latest_only) KeepLatest(k->check_ins);
           },
-          [&](const auto&) {},  // KPIs and reminders: other projections
+          [&](const KpiDefined& v) {
+            Kpi& k = kpis_[v.kpi_id];
+            k.id = v.kpi_id;
+            k.name = v.name;
+            k.unit = v.unit;
+            k.owner = v.owner;
+            k.healthy_min = v.healthy_min;
+            k.healthy_max = v.healthy_max;
+            k.cadence_days = v.cadence_days;
+            k.version = r.version;
+          },
+          [&](const KpiThresholdsChanged& v) {
+            Kpi* k = FindIn(kpis_, v.kpi_id);
+            if (k == nullptr) return;
+            k->version = r.version;
+            k->healthy_min = v.healthy_min;
+            k->healthy_max = v.healthy_max;
+            k->cadence_days = v.cadence_days;
+          },
+          [&](const KpiMeasured& v) {
+            Kpi* k = FindIn(kpis_, v.kpi_id);
+            if (k == nullptr) return;
+            k->version = r.version;
+            Measurement m{v.value, r.position, v.date};
+            auto at = std::upper_bound(
+                k->measurements.begin(), k->measurements.end(), v.date,
+                [](Date d, const Measurement& x) { return d < x.date; });
+            k->measurements.insert(at, m);
+            if (latest_only && k->measurements.size() > 1) {
+              k->measurements.erase(k->measurements.begin(),
+                                    k->measurements.end() - 1);
+            }
+          },
+          [&](const ReminderIssued&) {
+            reminder_streams_[r.stream] = r.version;
+          },
       },
       e);
 }
@@ -166,6 +300,9 @@ const Objective* OkrState::FindObjective(const std::string& id) const {
 }
 const KeyResult* OkrState::FindKeyResult(const std::string& id) const {
   return FindIn(key_results_, id);
+}
+const Kpi* OkrState::FindKpi(const std::string& id) const {
+  return FindIn(kpis_, id);
 }
 
 double OkrState::ExpectedAt(const Cycle& c, Date at) const {

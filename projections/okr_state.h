@@ -7,6 +7,16 @@
 //
 // Determinism: the state depends only on the events applied and their order.
 // Views depend only on the state and `at`.
+//
+// Two modes. The full state keeps every check-in and measurement (reads,
+// time travel, snapshots). The compact state (History::kLatestOnly) keeps
+// per key result only the check-ins that views of dates on or after the
+// latest check-in can see -- the latest by (date, position) and the latest
+// that carried a confidence -- and per KPI the latest measurement: what the
+// decision thread needs to decide commands, in a fraction of the memory.
+//
+// Snapshots: the state serializes with cereal (serialize() below); the file
+// format around it lives in engine/snapshot_store.h.
 #ifndef OKR_PROJECTIONS_OKR_STATE_H_
 #define OKR_PROJECTIONS_OKR_STATE_H_
 
@@ -14,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "events/catalogue.h"
@@ -22,14 +33,31 @@
 
 namespace okr {
 
+// What views need of a check-in; its note and actor stay in the log (the
+// audit history and the retrospective read them from there).
 struct CheckIn {
   double value = 0;
-  std::optional<std::int32_t> confidence;  // as recorded (may be absent)
-  std::optional<std::string> note;
-  Date date;
   std::uint64_t position = 0;
-  std::int64_t recorded_at_us = 0;
-  std::string actor;
+  Date date;
+  std::optional<std::int8_t> confidence;  // as recorded (may be absent)
+
+  bool operator==(const CheckIn&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(value, position, date, confidence);
+  }
+};
+
+struct Grade {
+  double score = 0;
+  std::optional<std::string> note;
+  bool manual = false;
+
+  bool operator==(const Grade&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(score, note, manual);
+  }
 };
 
 struct KeyResult {
@@ -38,8 +66,16 @@ struct KeyResult {
   bool removed = false;
   // Sorted by (date, position): the order "latest" is decided in.
   std::vector<CheckIn> check_ins;
-  std::optional<events::KeyResultGraded> grade;
+  std::optional<Grade> grade;
+  Date added_on;  // the date of the KeyResultAdded (for reminders)
   std::uint64_t version = 0;
+
+  bool operator==(const KeyResult&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, objective_id, title, kind, unit, start, target, original_target,
+       weight, removed, check_ins, grade, added_on, version);
+  }
 };
 
 struct Objective {
@@ -49,6 +85,13 @@ struct Objective {
   std::vector<std::string> key_results;  // in the order they were added
   std::optional<double> score;           // set when the cycle closes
   std::uint64_t version = 0;
+
+  bool operator==(const Objective&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, cycle_id, title, description, level, owner, team, parent_id, state,
+       key_results, score, version);
+  }
 };
 
 struct Cycle {
@@ -57,7 +100,46 @@ struct Cycle {
   std::string state = "planning";       // planning | active | closed
   std::vector<std::string> objectives;  // in the order they were created
   std::uint64_t version = 0;
+
+  bool operator==(const Cycle&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, name, starts_on, ends_on, state, objectives, version);
+  }
 };
+
+struct Measurement {
+  double value = 0;
+  std::uint64_t position = 0;
+  Date date;
+
+  bool operator==(const Measurement&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(value, position, date);
+  }
+};
+
+struct Kpi {
+  std::string id, name, unit, owner;
+  std::optional<double> healthy_min, healthy_max;
+  std::int32_t cadence_days = 7;
+  std::vector<Measurement> measurements;  // sorted by (date, position)
+  std::uint64_t version = 0;
+
+  // The latest measurement by (date, position); nullptr with none.
+  const Measurement* latest() const {
+    return measurements.empty() ? nullptr : &measurements.back();
+  }
+  bool operator==(const Kpi&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, name, unit, owner, healthy_min, healthy_max, cadence_days,
+       measurements, version);
+  }
+};
+
+enum class History { kFull, kLatestOnly };
 
 // A key result evaluated at a date.
 struct KeyResultView {
@@ -75,17 +157,33 @@ struct ObjectiveView {
 
 class OkrState {
  public:
+  explicit OkrState(History history = History::kFull) : history_(history) {}
+
   // REQUIRES: events arrive in log order; `e` is the decoded `recorded`.
   void Apply(const RecordedEvent& recorded, const events::Event& e);
+  // Drops what the compact mode does not keep; the state then folds as
+  // History::kLatestOnly.
+  void Compact();
 
   const Cycle* FindCycle(const std::string& id) const;
   const Objective* FindObjective(const std::string& id) const;
   const KeyResult* FindKeyResult(const std::string& id) const;
+  const Kpi* FindKpi(const std::string& id) const;
+
+  // Objectives of `owner` in `cycle` that are draft or active (the focus
+  // limit counts these).
+  int OpenObjectives(const std::string& cycle, const std::string& owner) const;
+  // The stream version of a stream ("objective/o-1"); 0 if it has no event.
+  std::uint64_t StreamVersion(const std::string& stream) const;
 
   const std::map<std::string, Cycle>& cycles() const { return cycles_; }
   const std::map<std::string, Objective>& objectives() const {
     return objectives_;
   }
+  const std::map<std::string, KeyResult>& key_results() const {
+    return key_results_;
+  }
+  const std::map<std::string, Kpi>& kpis() const { return kpis_; }
 
   // The key result as of business date `at`: only check-ins dated on or
   // before `at` count; before any, current = start.
@@ -100,12 +198,40 @@ class OkrState {
       const std::string& cycle, const std::optional<std::string>& parent) const;
 
   std::uint64_t last_position() const { return last_position_; }
+  std::int64_t last_recorded_at_us() const { return last_recorded_at_us_; }
+  History history() const { return history_; }
+
+  // Equal states: the same entities with the same fields (the mode and the
+  // derived indexes are not compared).
+  bool operator==(const OkrState& o) const;
+
+  template <class A>
+  void save(A& ar) const {
+    ar(cycles_, objectives_, key_results_, kpis_, reminder_streams_,
+       last_position_, last_recorded_at_us_);
+  }
+  template <class A>
+  void load(A& ar) {
+    ar(cycles_, objectives_, key_results_, kpis_, reminder_streams_,
+       last_position_, last_recorded_at_us_);
+    RebuildIndexes();
+  }
 
  private:
+  void RebuildIndexes();
+  void CountOpen(const Objective& o, int delta);
+
+  History history_;
   std::map<std::string, Cycle> cycles_;
   std::map<std::string, Objective> objectives_;
   std::map<std::string, KeyResult> key_results_;
+  std::map<std::string, Kpi> kpis_;
+  // Versions of reminder streams (one event each today).
+  std::map<std::string, std::uint64_t> reminder_streams_;
   std::uint64_t last_position_ = 0;
+  std::int64_t last_recorded_at_us_ = 0;
+  // Derived: open (draft or active) objectives per (cycle, owner).
+  std::map<std::pair<std::string, std::string>, int> open_;
 };
 
 }  // namespace okr

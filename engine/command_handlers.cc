@@ -1,0 +1,74 @@
+#include "engine/command_handlers.h"
+
+#include <type_traits>
+
+#include "engine/handler_support.h"
+
+namespace okr {
+
+const char* CommandName(const Command& c) {
+  static constexpr const char* kNames[] = {
+      "CreateCycle",      "StartCycle",
+      "CloseCycle",       "AddRetrospectiveNote",
+      "CreateObjective",  "UpdateObjective",
+      "SetParent",        "TransitionObjective",
+      "AddKeyResult",     "UpdateKeyResult",
+      "RemoveKeyResult",  "RecordCheckIn",
+      "GradeKeyResult",   "DefineKpi",
+      "RecordMeasurement"};
+  static_assert(std::size(kNames) == std::variant_size_v<Command>);
+  return kNames[c.index()];
+}
+
+std::string TargetStream(const Command& command) {
+  return std::visit(
+      [](const auto& c) -> std::string {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, StartCycle> ||
+                      std::is_same_v<T, CloseCycle> ||
+                      std::is_same_v<T, AddRetrospectiveNote>) {
+          return "cycle/" + c.cycle_id;
+        } else if constexpr (std::is_same_v<T, UpdateObjective> ||
+                             std::is_same_v<T, SetParent> ||
+                             std::is_same_v<T, TransitionObjective> ||
+                             std::is_same_v<T, AddKeyResult>) {
+          return "objective/" + c.objective_id;
+        } else if constexpr (std::is_same_v<T, UpdateKeyResult> ||
+                             std::is_same_v<T, RemoveKeyResult> ||
+                             std::is_same_v<T, RecordCheckIn> ||
+                             std::is_same_v<T, GradeKeyResult>) {
+          return "kr/" + c.kr_id;
+        } else if constexpr (std::is_same_v<T, RecordMeasurement>) {
+          return "kpi/" + c.kpi_id;
+        } else {
+          return "";
+        }
+      },
+      command);
+}
+
+Outcome<Decision> Decide(const OkrState& state, const Limits& limits,
+                         const Caller& caller, Date today,
+                         const Command& command,
+                         std::optional<std::uint64_t> if_match) {
+  if (caller.actor.empty()) {
+    return DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
+                       "no caller: every command needs an actor"};
+  }
+  // If-Match is checked once the target is known to exist, so an unknown id
+  // is still a 404; the handler decides everything else.
+  if (if_match) {
+    std::string stream = TargetStream(command);
+    std::uint64_t version = stream.empty() ? 0 : state.StreamVersion(stream);
+    if (version != 0 && version != *if_match) {
+      return DomainError::Stale(
+          stream + " is at version " + std::to_string(version) + ", not " +
+          std::to_string(*if_match) + " as If-Match says: read it again");
+    }
+  }
+  handlers::Context ctx{state, limits, caller, today};
+  return std::visit([&](const auto& c) { return handlers::Handle(ctx, c); },
+                    command);
+}
+
+}  // namespace okr

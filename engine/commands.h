@@ -1,0 +1,133 @@
+// Commands: what a caller asks the engine to do, one type per mutation of
+// the API table in DESIGN §5. Handlers (engine/command_handlers.h) decide
+// each against the current state.
+//
+// Thread safety: plain values.
+//
+// Optional fields are std::optional: absent means "not sent", which is not
+// the same as sent empty. Dates arrive parsed; ids, lengths, enums and
+// ranges are checked by the handlers, so every adapter refuses the same
+// things with the same words.
+#ifndef OKR_ENGINE_COMMANDS_H_
+#define OKR_ENGINE_COMMANDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "events/date.h"
+
+namespace okr {
+
+enum class Role { kMember, kAdmin };
+
+// Who sends a command: an actor from the tokens file and its role.
+struct Caller {
+  std::string actor;
+  Role role = Role::kMember;
+  bool admin() const { return role == Role::kAdmin; }
+};
+
+using OptText = std::optional<std::string>;
+
+struct CreateCycle {
+  OptText id;
+  OptText name;  // default: the quarter of starts_on ("2026-Q4")
+  Date starts_on, ends_on;
+};
+struct StartCycle {
+  std::string cycle_id;
+};
+struct CloseCycle {
+  std::string cycle_id;
+};
+struct AddRetrospectiveNote {
+  std::string cycle_id;
+  OptText objective_id;
+  std::string text;
+};
+
+struct CreateObjective {
+  OptText id;
+  std::string cycle_id, title;
+  OptText description;
+  std::string level;
+  OptText owner;  // default: the caller
+  OptText team;
+  OptText parent_id;
+};
+struct UpdateObjective {
+  std::string objective_id;
+  OptText title, description, owner, team;
+};
+// parent_id nullopt: unalign.
+struct SetParent {
+  std::string objective_id;
+  OptText parent_id;
+};
+enum class ObjectiveAction { kActivate, kAchieve, kAbandon };
+struct TransitionObjective {
+  std::string objective_id;
+  ObjectiveAction action = ObjectiveAction::kActivate;
+  OptText reason;
+};
+
+struct AddKeyResult {
+  std::string objective_id;
+  OptText id;
+  std::string title, kind;
+  std::optional<double> start, target;
+  OptText unit;
+  std::optional<double> weight;
+};
+struct UpdateKeyResult {
+  std::string kr_id;
+  OptText title;
+  std::optional<double> target, weight;
+  OptText reason;
+};
+struct RemoveKeyResult {
+  std::string kr_id;
+  OptText reason;
+};
+struct RecordCheckIn {
+  std::string kr_id;
+  double value = 0;
+  std::optional<std::int64_t> confidence;
+  OptText note;
+  std::optional<Date> date;  // default: today
+  std::string source = "api";
+};
+struct GradeKeyResult {
+  std::string kr_id;
+  double score = 0;
+  OptText note;
+};
+
+struct DefineKpi {
+  OptText id;
+  std::string name, unit;
+  OptText owner;  // default: the caller
+  std::optional<double> healthy_min, healthy_max;
+  std::optional<std::int64_t> cadence_days;  // default 7
+};
+struct RecordMeasurement {
+  std::string kpi_id;
+  double value = 0;
+  std::optional<Date> date;  // default: today
+};
+
+using Command =
+    std::variant<CreateCycle, StartCycle, CloseCycle, AddRetrospectiveNote,
+                 CreateObjective, UpdateObjective, SetParent,
+                 TransitionObjective, AddKeyResult, UpdateKeyResult,
+                 RemoveKeyResult, RecordCheckIn, GradeKeyResult, DefineKpi,
+                 RecordMeasurement>;
+
+// The command's name for logs and metrics ("RecordCheckIn").
+const char* CommandName(const Command& c);
+
+}  // namespace okr
+
+#endif  // OKR_ENGINE_COMMANDS_H_

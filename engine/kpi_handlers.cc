@@ -1,0 +1,75 @@
+// KPIs: define, measure.
+#include <cmath>
+
+#include "engine/handler_support.h"
+
+namespace okr::handlers {
+namespace {
+using namespace events;
+}  // namespace
+
+Outcome<Decision> Handle(const Context& c, const DefineKpi& cmd) {
+  if (cmd.id) {
+    if (Check e = CheckId("id", *cmd.id)) return *e;
+  }
+  if (Check e = CheckText("name", cmd.name, 1, 200)) return *e;
+  if (Check e = CheckText("unit", cmd.unit, 0, 50)) return *e;
+  if (cmd.owner) {
+    if (Check e = CheckActor("owner", *cmd.owner)) return *e;
+  }
+  std::string owner = cmd.owner ? *cmd.owner : c.caller.actor;
+  if (owner != c.caller.actor && !c.caller.admin()) {
+    return DomainError::Forbidden(
+        "only admins define KPIs for someone else (owner " + owner + ")");
+  }
+  std::string id;
+  if (cmd.id) {
+    id = *cmd.id;
+    if (c.state.FindKpi(id) != nullptr) {
+      return DomainError::Conflict("duplicate-id",
+                                   "a KPI \"" + id + "\" already exists", "id");
+    }
+  } else {
+    id = NewId("kpi", c.state.kpis().size() + 1,
+               [&](const std::string& x) { return c.state.FindKpi(x); });
+  }
+  if (cmd.healthy_min && cmd.healthy_max &&
+      *cmd.healthy_min > *cmd.healthy_max) {
+    return DomainError::Rule("kpi-thresholds", "healthy_max",
+                             "healthy_max must not be below healthy_min");
+  }
+  std::int64_t cadence = cmd.cadence_days.value_or(7);
+  if (cadence < 1 || cadence > 366) {
+    return DomainError::Rule(
+        "kpi-cadence", "cadence_days",
+        "cadence_days is from 1 to 366, not " + std::to_string(cadence));
+  }
+  KpiDefined ev{id,
+                cmd.name,
+                cmd.unit,
+                owner,
+                cmd.healthy_min,
+                cmd.healthy_max,
+                static_cast<std::int32_t>(cadence)};
+  return Decision{{std::move(ev)}, "kpi/" + id, id};
+}
+
+Outcome<Decision> Handle(const Context& c, const RecordMeasurement& cmd) {
+  if (!std::isfinite(cmd.value)) {
+    return DomainError::Invalid("value", "value must be a finite number");
+  }
+  const Kpi* k = c.state.FindKpi(cmd.kpi_id);
+  if (k == nullptr) {
+    return DomainError::NotFound("kpi_id", "no KPI \"" + cmd.kpi_id + "\"");
+  }
+  if (Check e = MayWrite(c.caller, k->owner, "KPI " + k->id)) return *e;
+  Date date = cmd.date.value_or(c.today);
+  if (date > c.today) {
+    return DomainError::Rule("measurement-date", "date",
+                             "a measurement cannot be dated in the future (" +
+                                 date.ToString() + ")");
+  }
+  return Decision{{KpiMeasured{k->id, cmd.value, date}}, "kpi/" + k->id, k->id};
+}
+
+}  // namespace okr::handlers

@@ -1,0 +1,507 @@
+#include "engine/okr_engine.h"
+
+#include <future>
+#include <iostream>
+
+#include "engine/subscription.h"
+#include "events/event_codec.h"
+
+namespace okr {
+namespace {
+
+std::string KeyOf(const std::string& actor, const std::string& key) {
+  return actor + '\n' + key;
+}
+
+DomainError FromStatus(const Status& s) {
+  if (s.IsVersionConflict()) {
+    return DomainError::Conflict("concurrent-change", s.message());
+  }
+  if (s.IsIdempotencyMismatch()) {
+    return DomainError::Conflict("idempotency-key-reused", s.message(),
+                                 "Idempotency-Key");
+  }
+  return DomainError::Unavailable(s.ToString());
+}
+
+}  // namespace
+
+Status ReplayInto(const EventStore& store, OkrState* state,
+                  std::uint64_t to_position,
+                  const std::function<void(std::uint64_t)>& progress) {
+  if (to_position != 0 && state->last_position() >= to_position) {
+    return Status::OK();
+  }
+  Status failed;
+  events::Event event;
+  std::string error;
+  Status s =
+      store.ForEach(state->last_position() + 1, [&](const RecordedEvent& e) {
+        if (to_position != 0 && e.position > to_position) return false;
+        if (!events::Decode(e, &event, &error)) {
+          failed = Status::Corruption("position " + std::to_string(e.position) +
+                                      ": " + error);
+          return false;
+        }
+        state->Apply(e, event);
+        if (progress && e.position % 65536 == 0) progress(e.position);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (progress) progress(state->last_position());
+  return failed;
+}
+
+OkrEngine::OkrEngine(const std::string& path, EngineOptions options)
+    : path_(path),
+      options_(std::move(options)),
+      clock_(options_.store.clock != nullptr ? options_.store.clock
+                                             : SystemClock::Default()),
+      snapshots_(path + "/snapshots") {
+  options_.store.clock = clock_;
+}
+
+Result<std::unique_ptr<OkrEngine>> OkrEngine::Open(const std::string& path,
+                                                   EngineOptions options) {
+  std::unique_ptr<OkrEngine> engine(new OkrEngine(path, std::move(options)));
+  if (Status s = engine->Start(); !s.ok()) return s;
+  return engine;
+}
+
+void OkrEngine::Warn(std::string_view message) const {
+  if (options_.warn) {
+    options_.warn(message);
+  } else {
+    std::cerr << "okr: warning: " << message << "\n";
+  }
+}
+
+Status OkrEngine::Start() {
+  auto store = EventStore::Open(path_, options_.store);
+  if (!store.ok()) return store.status();
+  store_ = std::move(store).value();
+  const std::uint64_t end = store_->LastPosition();
+
+  // The newest snapshot that checks out, then the tail of the log.
+  std::vector<std::uint64_t> snaps = snapshots_.List();
+  for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
+    if (*it > end) {
+      Warn("snapshot at position " + std::to_string(*it) +
+           " is past the end of the log (" + std::to_string(end) +
+           "): ignored");
+      continue;
+    }
+    OkrState loaded;
+    Status s = snapshots_.Load(*it, &loaded);
+    if (s.ok()) {
+      read_state_ = std::move(loaded);
+      last_snapshot_ = *it;
+      break;
+    }
+    Warn("snapshot ignored, replaying the log instead: " + s.ToString());
+  }
+  if (Status s = ReplayInto(*store_, &read_state_); !s.ok()) return s;
+  applied_ = read_state_.last_position();
+  decision_state_ = read_state_;
+  decision_state_.Compact();
+  next_position_ = end + 1;
+
+  decision_thread_ = std::thread([this] { DecisionLoop(); });
+  projector_thread_ = std::thread([this] { ProjectorLoop(); });
+  return Status::OK();
+}
+
+OkrEngine::~OkrEngine() { Close(); }
+
+std::int64_t OkrEngine::NowMicros() const { return clock_->NowMicros(); }
+Date OkrEngine::Today() const { return Date::FromMicros(clock_->NowMicros()); }
+
+EngineStats OkrEngine::Stats() const {
+  EngineStats s;
+  s.decided = stat_decided_.load();
+  s.refused = stat_refused_.load();
+  s.replayed = stat_replayed_.load();
+  s.snapshots = stat_snapshots_.load();
+  std::lock_guard lock(applied_mu_);
+  s.applied_position = applied_;
+  return s;
+}
+
+void OkrEngine::Submit(CommandRequest request, Done done) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(Queued{std::move(request), std::move(done)});
+      queue_cv_.notify_all();
+      return;
+    }
+  }
+  done(DomainError::Unavailable("the engine is shutting down"));
+}
+
+Outcome<CommandResult> OkrEngine::Execute(CommandRequest request) {
+  std::promise<Outcome<CommandResult>> promise;
+  auto future = promise.get_future();
+  Submit(std::move(request), [&promise](Outcome<CommandResult> r) {
+    promise.set_value(std::move(r));
+  });
+  return future.get();
+}
+
+void OkrEngine::DecisionLoop() {
+  for (;;) {
+    Queued q;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      q = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    DecideOne(std::move(q));
+  }
+}
+
+void OkrEngine::Resync() {
+  {
+    std::unique_lock lock(queue_mu_);
+    queue_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    resync_needed_ = false;
+  }
+  std::uint64_t end = store_->LastPosition();
+  WaitApplied(end, std::chrono::seconds(60));
+  {
+    std::shared_lock lock(read_mu_);
+    decision_state_ = read_state_;
+  }
+  decision_state_.Compact();
+  next_position_ = end + 1;
+  Warn(
+      "an append failed: decision state rebuilt from the durable log at "
+      "position " +
+      std::to_string(end));
+}
+
+void OkrEngine::DecideOne(Queued q) {
+  CommandRequest& req = q.request;
+  bool resync;
+  {
+    std::lock_guard lock(queue_mu_);
+    resync = resync_needed_;
+  }
+  if (resync) Resync();
+
+  // An idempotency key: wait for an identical command in flight, answer a
+  // replay from the durable record, refuse a key reused for another request.
+  std::string key;
+  if (!req.idempotency_key.empty()) {
+    key = KeyOf(req.caller.actor, req.idempotency_key);
+    {
+      std::lock_guard lock(queue_mu_);
+      auto it = pending_keys_.find(key);
+      if (it != pending_keys_.end()) {
+        it->second.push_back(std::move(q));
+        return;
+      }
+    }
+    auto record =
+        store_->LookupIdempotency(req.caller.actor, req.idempotency_key);
+    if (!record.ok()) {
+      ++stat_refused_;
+      q.done(FromStatus(record.status()));
+      return;
+    }
+    if (record.value()) {
+      const format::IdempotencyRecord& rec = *record.value();
+      if (rec.fingerprint != req.fingerprint) {
+        ++stat_refused_;
+        q.done(DomainError::Conflict(
+            "idempotency-key-reused",
+            "Idempotency-Key \"" + req.idempotency_key +
+                "\" was already used for a different request",
+            "Idempotency-Key"));
+        return;
+      }
+      ++stat_replayed_;
+      CommandResult result;
+      result.decision.stream = TargetStream(req.command);
+      result.first_position = rec.first_position;
+      result.last_position = rec.last_position;
+      result.recorded_at_us = rec.recorded_at_us;
+      result.replayed = true;
+      result.response = rec.response;
+      WhenApplied(rec.last_position,
+                  [done = std::move(q.done), result = std::move(result)] {
+                    done(std::move(result));
+                  });
+      return;
+    }
+  }
+
+  const Date today = Date::FromMicros(clock_->NowMicros());
+  Outcome<Decision> decided =
+      Decide(decision_state_, options_.limits, req.caller, today, req.command,
+             req.if_match);
+  if (!decided.ok()) {
+    ++stat_refused_;
+    q.done(decided.error());
+    return;
+  }
+  Decision& decision = decided.value();
+
+  if (decision.events.empty()) {
+    // Nothing to append: answer once everything decided so far is in the
+    // read state, so the answer shows no event that is not yet durable.
+    CommandResult result;
+    result.version = decision_state_.StreamVersion(decision.stream);
+    if (req.render) result.response = req.render(decision_state_, decision);
+    result.decision = std::move(decision);
+    WhenApplied(next_position_ - 1,
+                [done = std::move(q.done), result = std::move(result)] {
+                  done(std::move(result));
+                });
+    return;
+  }
+
+  // Fold the decided events into the decision state at the positions the
+  // store will give them (this thread is the store's only appender), and
+  // make the store check the versions they were decided against.
+  AppendRequest append;
+  std::map<std::string, std::uint64_t> before;
+  const std::int64_t now = clock_->NowMicros();
+  for (const events::Event& e : decision.events) {
+    NewEvent ne = events::ToNewEvent(e);
+    before.emplace(ne.stream, decision_state_.StreamVersion(ne.stream));
+    RecordedEvent r;
+    r.position = next_position_++;
+    r.stream = ne.stream;
+    r.version = decision_state_.StreamVersion(ne.stream) + 1;
+    r.type = ne.type;
+    r.schema_version = ne.schema_version;
+    r.recorded_at_us = now;
+    r.actor = req.caller.actor;
+    decision_state_.Apply(r, e);
+    append.events.push_back(std::move(ne));
+  }
+  for (const auto& [stream, version] : before) {
+    append.conditions.push_back(StreamCondition{stream, version});
+  }
+  std::uint64_t version = decision_state_.StreamVersion(decision.stream);
+  append.meta.actor = req.caller.actor;
+  append.meta.idempotency_key = req.idempotency_key;
+  append.meta.fingerprint = req.fingerprint;
+  if (req.render) append.meta.response = req.render(decision_state_, decision);
+  std::string response = append.meta.response;
+  {
+    std::lock_guard lock(queue_mu_);
+    ++in_flight_;
+    if (!key.empty()) pending_keys_[key];
+  }
+  store_->AppendAsync(
+      std::move(append),
+      [this, key, version, response = std::move(response),
+       decision = std::move(decision),
+       done = std::move(q.done)](Result<AppendResult> appended) mutable {
+        {
+          std::lock_guard lock(queue_mu_);
+          --in_flight_;
+          if (!appended.ok()) resync_needed_ = true;
+          if (!key.empty()) {
+            auto it = pending_keys_.find(key);
+            if (it != pending_keys_.end()) {
+              // Decide the parked duplicates next: they now find the record
+              // (or, after a failure, decide afresh).
+              for (auto p = it->second.rbegin(); p != it->second.rend(); ++p) {
+                queue_.push_front(std::move(*p));
+              }
+              pending_keys_.erase(it);
+            }
+          }
+        }
+        queue_cv_.notify_all();
+        if (!appended.ok()) {
+          ++stat_refused_;
+          done(FromStatus(appended.status()));
+          return;
+        }
+        ++stat_decided_;
+        CommandResult result;
+        result.decision = std::move(decision);
+        result.version = version;
+        result.first_position = appended->first_position;
+        result.last_position = appended->last_position;
+        result.recorded_at_us = appended->recorded_at_us;
+        result.replayed = appended->replayed;
+        result.response =
+            appended->replayed ? appended->response : std::move(response);
+        std::uint64_t last = result.last_position;
+        WhenApplied(last, [done = std::move(done),
+                           result = std::move(result)]() mutable {
+          done(std::move(result));
+        });
+      });
+}
+
+void OkrEngine::WhenApplied(std::uint64_t position, std::function<void()> fn) {
+  {
+    std::lock_guard lock(applied_mu_);
+    if (applied_ < position && !projector_stop_) {
+      waiters_.emplace(position, std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+bool OkrEngine::WaitApplied(std::uint64_t position,
+                            std::chrono::milliseconds timeout) {
+  std::unique_lock lock(applied_mu_);
+  return applied_cv_.wait_for(lock, timeout, [&] {
+    return applied_ >= position || projector_stop_;
+  }) && applied_ >= position;
+}
+
+void OkrEngine::ProjectorLoop() {
+  std::unique_ptr<Subscription> sub = store_->Subscribe(applied_);
+  events::Event event;
+  std::string error;
+  for (;;) {
+    auto batch = sub->Next(4096, std::chrono::milliseconds(100));
+    if (!batch.ok() || batch->empty()) {
+      std::lock_guard lock(applied_mu_);
+      if (projector_stop_ || !batch.ok() ||
+          sub->state() == Subscription::State::kClosed) {
+        if (!batch.ok())
+          Warn("projector stopped: " + batch.status().ToString());
+        break;
+      }
+      continue;
+    }
+    {
+      std::unique_lock lock(read_mu_);
+      for (const RecordedEvent& e : *batch) {
+        if (events::Decode(e, &event, &error)) {
+          read_state_.Apply(e, event);
+        } else {
+          Warn("position " + std::to_string(e.position) +
+               " does not decode and is left out of the state: " + error);
+        }
+      }
+    }
+    const std::uint64_t at = batch->back().position;
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(applied_mu_);
+      applied_ = at;
+      auto end = waiters_.upper_bound(at);
+      for (auto it = waiters_.begin(); it != end; ++it) {
+        ready.push_back(std::move(it->second));
+      }
+      waiters_.erase(waiters_.begin(), end);
+    }
+    applied_cv_.notify_all();
+    for (auto& fn : ready) fn();
+    // Snapshots: this thread is the read state's only writer, so reading
+    // it here needs no lock.
+    if (options_.snapshot_every != 0 &&
+        at - last_snapshot_ >= options_.snapshot_every) {
+      Status s = snapshots_.Write(read_state_);
+      if (s.ok()) {
+        ++stat_snapshots_;
+      } else {
+        Warn("snapshot not written: " + s.ToString());
+      }
+      last_snapshot_ = at;
+    }
+  }
+  // Whatever still waits is answered: the engine is closing.
+  std::multimap<std::uint64_t, std::function<void()>> left;
+  {
+    std::lock_guard lock(applied_mu_);
+    projector_stop_ = true;
+    left.swap(waiters_);
+  }
+  applied_cv_.notify_all();
+  for (auto& [pos, fn] : left) fn();
+}
+
+Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
+                           const std::function<void(const OkrState&)>& fn) {
+  auto position = store_->PositionAsOf(as_of_us);
+  if (!position.ok()) return position.status();
+  const std::uint64_t p = position.value();
+  WaitApplied(p, std::chrono::seconds(10));
+  {
+    std::shared_lock lock(read_mu_);
+    if (read_state_.last_position() == p) {
+      fn(read_state_);
+      return Status::OK();
+    }
+  }
+  std::lock_guard lock(as_of_mu_);
+  std::uint64_t base = as_of_cache_ && as_of_cache_->last_position() <= p
+                           ? as_of_cache_->last_position()
+                           : 0;
+  std::vector<std::uint64_t> snaps = snapshots_.List();
+  for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
+    if (*it > p) continue;
+    if (*it <= base) break;  // the cached state is at least as close
+    auto loaded = std::make_unique<OkrState>();
+    Status s = snapshots_.Load(*it, loaded.get());
+    if (s.ok()) {
+      as_of_cache_ = std::move(loaded);
+      base = *it;
+      break;
+    }
+    Warn("snapshot ignored for time travel: " + s.ToString());
+  }
+  if (!as_of_cache_ || as_of_cache_->last_position() > p) {
+    as_of_cache_ = std::make_unique<OkrState>();
+  }
+  if (Status s = ReplayInto(*store_, as_of_cache_.get(), p); !s.ok()) {
+    as_of_cache_.reset();
+    return s;
+  }
+  if (p == 0) as_of_cache_ = std::make_unique<OkrState>();
+  fn(*as_of_cache_);
+  return Status::OK();
+}
+
+void OkrEngine::Close() {
+  std::lock_guard close_lock(close_mu_);
+  if (closed_) return;
+  closed_ = true;
+  std::deque<Queued> refused;
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+    refused.swap(queue_);
+  }
+  queue_cv_.notify_all();
+  for (Queued& q : refused) {
+    q.done(DomainError::Unavailable("the engine is shutting down"));
+  }
+  if (decision_thread_.joinable()) decision_thread_.join();
+  {
+    // Commands in flight complete (their appends are queued in the store).
+    std::unique_lock lock(queue_mu_);
+    queue_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    refused.swap(queue_);  // parked duplicates released by completions
+    for (auto& [k, parked] : pending_keys_) {
+      for (Queued& q : parked) refused.push_back(std::move(q));
+    }
+    pending_keys_.clear();
+  }
+  for (Queued& q : refused) {
+    q.done(DomainError::Unavailable("the engine is shutting down"));
+  }
+  if (store_) WaitApplied(store_->LastPosition(), std::chrono::seconds(60));
+  {
+    std::lock_guard lock(applied_mu_);
+    projector_stop_ = true;
+  }
+  if (projector_thread_.joinable()) projector_thread_.join();
+  if (store_) store_->Close();
+}
+
+}  // namespace okr

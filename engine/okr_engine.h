@@ -1,0 +1,225 @@
+// OkrEngine: the OKR workflow on top of the event store. Commands are
+// decided one at a time on one decision thread against the state they will
+// change, appended through the store's group commit, and folded into the
+// read state that queries see.
+//
+// Thread safety: every public method may be called from any thread.
+//
+// Two states, both folds of the same log (projections/okr_state.h):
+//   decision state  owned by the decision thread; includes the commands
+//                   already decided and handed to the store but not yet
+//                   durable, so the next command is decided against them
+//                   (pipelining: deciding never waits for an fsync). Kept
+//                   compact (History::kLatestOnly).
+//   read state      what queries see: durable events only, folded by the
+//                   projector thread that follows the log (catch-up, then
+//                   live). Guarded by a shared mutex: reads run
+//                   concurrently with each other and never wait for an
+//                   fsync.
+// A command's completion fires only once the read state holds its events,
+// so a client that was answered reads its own write.
+//
+// If an append fails (I/O error, the store closing) the decision state may
+// hold events that never became durable: the decision thread then waits for
+// the commands in flight, and rebuilds its state from the read state before
+// deciding anything else. The failed command's outcome is kUnavailable
+// ("outcome unknown": see EventStore::Append).
+//
+// Snapshots: every `snapshot_every` events the projector writes the read
+// state to the SnapshotStore (outside any lock: it is the only writer of
+// that state). Open() loads the newest snapshot that checks out and replays
+// the tail; a corrupt or old-format one is skipped with a warning.
+//
+// Time travel (ReadAsOf): the state as of an instant is the fold of the
+// events recorded at or before it: the newest snapshot at or before that
+// position plus the tail replayed from the log (or the cached state of the
+// previous as_of query, moved forward, when that is closer).
+#ifndef OKR_ENGINE_OKR_ENGINE_H_
+#define OKR_ENGINE_OKR_ENGINE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/command_handlers.h"
+#include "engine/commands.h"
+#include "engine/domain_error.h"
+#include "engine/event_store.h"
+#include "engine/snapshot_store.h"
+#include "projections/okr_state.h"
+
+namespace okr {
+
+struct EngineOptions {
+  StoreOptions store;  // durability and clock (store.clock is also "today")
+  Limits limits;
+  // Write a snapshot of the read state every this many events; 0: never.
+  std::uint64_t snapshot_every = 100'000;
+  // Where warnings go (a skipped snapshot, a resync); default: stderr.
+  std::function<void(std::string_view)> warn;
+};
+
+struct CommandRequest {
+  Caller caller;
+  Command command;
+  std::optional<std::uint64_t> if_match;  // the target stream's version
+  std::string idempotency_key;            // empty: none
+  std::string fingerprint;                // of the request, with the key
+  // Renders the answer to remember with the idempotency key, from the
+  // decision state after the command's events; called on the decision
+  // thread. Optional.
+  std::function<std::string(const OkrState& after, const Decision& decision)>
+      render;
+};
+
+struct CommandResult {
+  Decision decision;          // on a replay: only stream and id are known
+  std::uint64_t version = 0;  // of decision.stream after the command
+  std::uint64_t first_position = 0, last_position = 0;  // 0: nothing appended
+  std::int64_t recorded_at_us = 0;
+  bool replayed = false;  // an idempotent replay: nothing appended
+  std::string response;   // render()'s output (on a replay: the original's)
+};
+
+struct EngineStats {
+  std::uint64_t decided = 0;   // commands that appended events
+  std::uint64_t refused = 0;   // commands refused with a DomainError
+  std::uint64_t replayed = 0;  // idempotent replays
+  std::uint64_t snapshots = 0;
+  std::uint64_t applied_position = 0;  // of the read state
+};
+
+class OkrEngine {
+ public:
+  using Done = std::function<void(Outcome<CommandResult>)>;
+
+  // Opens (or creates) the store at `path` with its snapshots in
+  // `path`/snapshots, and builds both states.
+  static Result<std::unique_ptr<OkrEngine>> Open(const std::string& path,
+                                                 EngineOptions options);
+  ~OkrEngine();
+  OkrEngine(const OkrEngine&) = delete;
+  OkrEngine& operator=(const OkrEngine&) = delete;
+
+  // Decides and appends `request`; `done` runs once, on an engine thread,
+  // after the events are durable and in the read state (or at once with the
+  // refusal). Keep it short: hand work to your own threads.
+  void Submit(CommandRequest request, Done done);
+  // Submit() and wait.
+  Outcome<CommandResult> Execute(CommandRequest request);
+
+  // Runs `fn` with the read state (durable events only) under a shared lock.
+  template <class F>
+  auto Read(F&& fn) const {
+    std::shared_lock lock(read_mu_);
+    return fn(static_cast<const OkrState&>(read_state_));
+  }
+
+  // Runs `fn` with the state as of `as_of_us` (events recorded at or before
+  // it). An instant at or after the last event is the read state.
+  Status ReadAsOf(std::int64_t as_of_us,
+                  const std::function<void(const OkrState&)>& fn);
+
+  // Waits until the read state holds position `position` (or `timeout`).
+  bool WaitApplied(std::uint64_t position, std::chrono::milliseconds timeout);
+
+  // Today's date (UTC) by the engine's clock.
+  Date Today() const;
+  std::int64_t NowMicros() const;
+
+  EventStore& store() { return *store_; }
+  const SnapshotStore& snapshots() const { return snapshots_; }
+  const EngineOptions& options() const { return options_; }
+  EngineStats Stats() const;
+
+  // Stops taking commands (later ones are refused kUnavailable), finishes
+  // the ones in flight, stops the threads and closes the store. Idempotent.
+  void Close();
+
+ private:
+  struct Queued {
+    CommandRequest request;
+    Done done;
+  };
+
+  OkrEngine(const std::string& path, EngineOptions options);
+  Status Start();
+  void DecisionLoop();
+  void DecideOne(Queued q);
+  void ProjectorLoop();
+  void AfterAppend(const CommandRequest& request, const Decision& decision,
+                   std::uint64_t version, Result<AppendResult> appended,
+                   Done done);
+  void WhenApplied(std::uint64_t position, std::function<void()> fn);
+  void Resync();
+  void Warn(std::string_view message) const;
+
+  // Constant after construction.
+  const std::string path_;
+  EngineOptions options_;
+  Clock* clock_ = nullptr;
+  SnapshotStore snapshots_;
+  std::unique_ptr<EventStore> store_;
+
+  // Decision thread only.
+  OkrState decision_state_{History::kLatestOnly};
+  std::uint64_t next_position_ = 1;
+
+  // Guarded by queue_mu_.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Queued> queue_;
+  bool stopping_ = false;
+  std::size_t in_flight_ = 0;  // appended, completion not yet seen
+  bool resync_needed_ = false;
+  // Idempotency keys (actor + '\n' + key) of commands in flight, with the
+  // commands that carry the same key and wait for its outcome.
+  std::map<std::string, std::vector<Queued>> pending_keys_;
+
+  // The read state: written by the projector thread only.
+  mutable std::shared_mutex read_mu_;
+  OkrState read_state_;
+
+  // Guarded by applied_mu_.
+  mutable std::mutex applied_mu_;
+  std::condition_variable applied_cv_;
+  std::uint64_t applied_ = 0;
+  std::multimap<std::uint64_t, std::function<void()>> waiters_;
+  bool projector_stop_ = false;
+
+  // Time travel: one query at a time, with the last state it built.
+  std::mutex as_of_mu_;
+  std::unique_ptr<OkrState> as_of_cache_;
+
+  // Counters.
+  std::atomic<std::uint64_t> stat_decided_{0}, stat_refused_{0},
+      stat_replayed_{0}, stat_snapshots_{0};
+  std::uint64_t last_snapshot_ = 0;  // projector thread only
+
+  std::mutex close_mu_;
+  bool closed_ = false;
+  std::thread decision_thread_;
+  std::thread projector_thread_;
+};
+
+// Folds the events after state->last_position() up to `to_position` (0: the
+// end of the log) into *state. Corruption if an event does not decode.
+// `progress`, if set, is called now and then with the position reached.
+Status ReplayInto(const EventStore& store, OkrState* state,
+                  std::uint64_t to_position = 0,
+                  const std::function<void(std::uint64_t)>& progress = {});
+
+}  // namespace okr
+
+#endif  // OKR_ENGINE_OKR_ENGINE_H_

@@ -1,0 +1,160 @@
+#include "engine/snapshot_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/vector.hpp>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/sha256.h"
+
+namespace okr {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kMagic[8] = {'O', 'K', 'R', 'S', 'N', 'A', 'P', '\n'};
+constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 8 + 32;
+
+void PutFixed(std::string* out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i)
+    out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+std::uint64_t GetFixed(const char* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) {
+    v |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]))
+         << (8 * i);
+  }
+  return v;
+}
+
+Status SyncPath(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags);
+  if (fd < 0)
+    return Status::IOError("open " + path + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    return Status::IOError("fsync " + path + ": " + std::strerror(errno));
+  return Status::OK();
+}
+
+}  // namespace
+
+SnapshotStore::SnapshotStore(std::string dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+}
+
+std::string SnapshotStore::PathOf(std::uint64_t position) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "state-%020llu.snap",
+                static_cast<unsigned long long>(position));
+  return dir_ + "/" + name;
+}
+
+Status SnapshotStore::Write(const OkrState& state) const {
+  std::ostringstream body_stream;
+  {
+    cereal::PortableBinaryOutputArchive ar(body_stream);
+    ar(state);
+  }
+  std::string body = std::move(body_stream).str();
+  std::string header(kMagic, sizeof kMagic);
+  PutFixed(&header, kFormatVersion, 4);
+  PutFixed(&header, state.last_position(), 8);
+  PutFixed(&header, body.size(), 8);
+  Hash digest = Sha256Of(body);
+  header.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+
+  std::string path = PathOf(state.last_position());
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    out.flush();
+    if (!out) return Status::IOError("cannot write " + tmp);
+  }
+  if (Status s = SyncPath(tmp, O_RDONLY); !s.ok()) return s;
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError("rename " + tmp + ": " + ec.message());
+  return SyncPath(dir_, O_RDONLY | O_DIRECTORY);
+}
+
+std::vector<std::uint64_t> SnapshotStore::List() const {
+  std::vector<std::uint64_t> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() != 31 || name.rfind("state-", 0) != 0 ||
+        name.substr(26) != ".snap") {
+      continue;
+    }
+    std::string digits = name.substr(6, 20);
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    out.push_back(std::stoull(digits));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
+  std::string path = PathOf(position);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("no snapshot " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  if (bytes.size() < kHeaderSize ||
+      std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    return Status::Corruption(path + ": not a snapshot file");
+  }
+  std::uint32_t version = static_cast<std::uint32_t>(GetFixed(&bytes[8], 4));
+  if (version != kFormatVersion) {
+    return Status::Corruption(path + ": snapshot format " +
+                              std::to_string(version) + ", this build reads " +
+                              std::to_string(kFormatVersion));
+  }
+  std::uint64_t at = GetFixed(&bytes[12], 8);
+  std::uint64_t size = GetFixed(&bytes[20], 8);
+  if (at != position || size != bytes.size() - kHeaderSize) {
+    return Status::Corruption(path + ": header does not match the file");
+  }
+  std::string_view body(bytes.data() + kHeaderSize, size);
+  Hash digest = Sha256Of(body);
+  if (std::memcmp(digest.data(), &bytes[28], 32) != 0) {
+    return Status::Corruption(path + ": digest mismatch");
+  }
+  try {
+    std::istringstream body_stream{std::string(body)};
+    cereal::PortableBinaryInputArchive ar(body_stream);
+    ar(*state);
+  } catch (const std::exception& e) {
+    return Status::Corruption(path + ": " + e.what());
+  }
+  if (state->last_position() != position) {
+    return Status::Corruption(path + ": body is at another position");
+  }
+  return Status::OK();
+}
+
+Status SnapshotStore::Remove(std::uint64_t position) const {
+  std::error_code ec;
+  fs::remove(PathOf(position), ec);
+  if (ec) return Status::IOError(ec.message());
+  return Status::OK();
+}
+
+}  // namespace okr

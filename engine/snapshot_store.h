@@ -1,0 +1,67 @@
+// SnapshotStore: files holding the current state at a log position, so that
+// start-up and time travel replay only the tail of the log.
+//
+// Thread safety: Write() from one thread at a time; List() and Load() from
+// any thread, concurrently with Write() (a snapshot appears by an atomic
+// rename, whole or not at all).
+//
+// File format, one file per snapshot, named state-<position, 20 digits>.snap
+// in the snapshot folder:
+//
+//   snapshot := magic format_version position body_size body_sha256 body
+//   magic          := "OKRSNAP\n"                      (8 bytes)
+//   format_version := fixed32 little-endian            (kFormatVersion)
+//   position       := fixed64 little-endian            (last event folded in)
+//   body_size      := fixed64 little-endian
+//   body_sha256    := 32 bytes, SHA-256 of body
+//   body           := cereal portable binary of OkrState (OkrState::save)
+//
+// A file whose magic, version, size, digest or body does not check out is
+// not used: Load() says why and the caller falls back to an older snapshot
+// or to the log. Bump kFormatVersion whenever OkrState's serialized fields
+// change; old files are then ignored (and replaced by the next snapshot),
+// never misread.
+#ifndef OKR_ENGINE_SNAPSHOT_STORE_H_
+#define OKR_ENGINE_SNAPSHOT_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+#include "projections/okr_state.h"
+
+namespace okr {
+
+class SnapshotStore {
+ public:
+  static constexpr std::uint32_t kFormatVersion = 1;
+
+  // Creates `dir` if it does not exist.
+  explicit SnapshotStore(std::string dir);
+
+  // Writes `state` as the snapshot at state.last_position(): to a temporary
+  // file, fsynced, renamed into place, the folder fsynced.
+  Status Write(const OkrState& state) const;
+
+  // Positions of the snapshot files present, ascending (not yet checked).
+  std::vector<std::uint64_t> List() const;
+
+  // Loads the snapshot at `position` into *state (replacing it). Corruption
+  // with the reason when the file does not check out; *state is then
+  // unspecified.
+  Status Load(std::uint64_t position, OkrState* state) const;
+
+  // Removes the snapshot at `position` (for tests and pruning).
+  Status Remove(std::uint64_t position) const;
+
+  std::string PathOf(std::uint64_t position) const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace okr
+
+#endif  // OKR_ENGINE_SNAPSHOT_STORE_H_
