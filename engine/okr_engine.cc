@@ -95,12 +95,13 @@ Status OkrEngine::Start() {
     Status s = snapshots_.Load(*it, &loaded);
     if (s.ok()) {
       read_state_ = std::move(loaded);
-      last_snapshot_ = *it;
+      last_snapshot_ = opened_from_snapshot_ = *it;
       break;
     }
     Warn("snapshot ignored, replaying the log instead: " + s.ToString());
   }
   if (Status s = ReplayInto(*store_, &read_state_); !s.ok()) return s;
+  replayed_at_open_ = read_state_.last_position() - opened_from_snapshot_;
   applied_ = read_state_.last_position();
   decision_state_ = read_state_;
   decision_state_.Compact();
@@ -122,6 +123,8 @@ EngineStats OkrEngine::Stats() const {
   s.refused = stat_refused_.load();
   s.replayed = stat_replayed_.load();
   s.snapshots = stat_snapshots_.load();
+  s.opened_from_snapshot = opened_from_snapshot_;
+  s.replayed_at_open = replayed_at_open_;
   std::lock_guard lock(applied_mu_);
   s.applied_position = applied_;
   return s;

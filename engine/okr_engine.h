@@ -98,6 +98,10 @@ struct EngineStats {
   std::uint64_t replayed = 0;  // idempotent replays
   std::uint64_t snapshots = 0;
   std::uint64_t applied_position = 0;  // of the read state
+  // The snapshot Open() started from (0: none, the whole log replayed) and
+  // how many events it replayed after it.
+  std::uint64_t opened_from_snapshot = 0;
+  std::uint64_t replayed_at_open = 0;
 };
 
 class OkrEngine {
@@ -206,6 +210,7 @@ class OkrEngine {
   std::atomic<std::uint64_t> stat_decided_{0}, stat_refused_{0},
       stat_replayed_{0}, stat_snapshots_{0};
   std::uint64_t last_snapshot_ = 0;  // projector thread only
+  std::uint64_t opened_from_snapshot_ = 0, replayed_at_open_ = 0;
 
   std::mutex close_mu_;
   bool closed_ = false;
