@@ -82,7 +82,8 @@ Status OkrEngine::Start() {
   store_ = std::move(store).value();
   const std::uint64_t end = store_->LastPosition();
 
-  // The newest snapshot that checks out, then the tail of the log.
+  // The newest snapshot that checks out, then the tail of the log. The
+  // read state and the (compact) decision state load side by side.
   std::vector<std::uint64_t> snaps = snapshots_.List();
   for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
     if (*it > end) {
@@ -91,20 +92,37 @@ Status OkrEngine::Start() {
            "): ignored");
       continue;
     }
+    const std::uint64_t at = *it;
+    auto compact = std::async(std::launch::async, [this, at] {
+      OkrState d(History::kLatestOnly);
+      Status s = snapshots_.Load(at, &d);
+      if (s.ok()) decision_state_ = std::move(d);
+      return s;
+    });
     OkrState loaded;
-    Status s = snapshots_.Load(*it, &loaded);
-    if (s.ok()) {
+    Status s = snapshots_.Load(at, &loaded);
+    Status c = compact.get();
+    if (s.ok() && c.ok()) {
       read_state_ = std::move(loaded);
-      last_snapshot_ = opened_from_snapshot_ = *it;
+      last_snapshot_ = opened_from_snapshot_ = at;
       break;
     }
-    Warn("snapshot ignored, replaying the log instead: " + s.ToString());
+    Warn("snapshot ignored, replaying the log instead: " +
+         (s.ok() ? c : s).ToString());
   }
-  if (Status s = ReplayInto(*store_, &read_state_); !s.ok()) return s;
+  if (opened_from_snapshot_ == 0) {
+    read_state_ = OkrState();
+    decision_state_ = OkrState(History::kLatestOnly);
+  }
+  auto tail = std::async(std::launch::async, [this] {
+    return ReplayInto(*store_, &decision_state_);
+  });
+  Status replayed = ReplayInto(*store_, &read_state_);
+  Status decision_replayed = tail.get();
+  if (!replayed.ok()) return replayed;
+  if (!decision_replayed.ok()) return decision_replayed;
   replayed_at_open_ = read_state_.last_position() - opened_from_snapshot_;
   applied_ = read_state_.last_position();
-  decision_state_ = read_state_;
-  decision_state_.Compact();
   next_position_ = end + 1;
 
   decision_thread_ = std::thread([this] { DecisionLoop(); });

@@ -1,6 +1,7 @@
 #include "engine/snapshot_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cereal/archives/portable_binary.hpp>
@@ -14,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <streambuf>
+#include <string_view>
 
 #include "engine/sha256.h"
 
@@ -49,6 +52,46 @@ Status SyncPath(const std::string& path, int flags) {
     return Status::IOError("fsync " + path + ": " + std::strerror(errno));
   return Status::OK();
 }
+
+// Reads a whole file with one read() per chunk into a buffer of its size.
+Status ReadWhole(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return Status::NotFound("no snapshot " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IOError("stat " + path);
+  }
+  out->resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < out->size()) {
+    ssize_t n = ::read(fd, out->data() + done, out->size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return Status::IOError("read " + path);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return Status::OK();
+}
+
+// An input stream buffer over bytes held elsewhere (no copy).
+class MemoryBuf : public std::streambuf {
+ public:
+  explicit MemoryBuf(std::string_view bytes) {
+    char* p = const_cast<char*>(bytes.data());
+    setg(p, p, p + bytes.size());
+  }
+
+ protected:
+  std::streamsize xsgetn(char* s, std::streamsize n) override {
+    std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
+    std::memcpy(s, gptr(), static_cast<std::size_t>(k));
+    gbump(static_cast<int>(k));
+    return k;
+  }
+};
 
 }  // namespace
 
@@ -113,10 +156,8 @@ std::vector<std::uint64_t> SnapshotStore::List() const {
 
 Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
   std::string path = PathOf(position);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("no snapshot " + path);
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
+  std::string bytes;
+  if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
   if (bytes.size() < kHeaderSize ||
       std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     return Status::Corruption(path + ": not a snapshot file");
@@ -138,7 +179,8 @@ Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
     return Status::Corruption(path + ": digest mismatch");
   }
   try {
-    std::istringstream body_stream{std::string(body)};
+    MemoryBuf buf(body);
+    std::istream body_stream(&buf);
     cereal::PortableBinaryInputArchive ar(body_stream);
     ar(*state);
   } catch (const std::exception& e) {

@@ -44,6 +44,12 @@ void OkrState::CountOpen(const Objective& o, int delta) {
   if (n == 0) open_.erase({o.cycle_id, o.owner});
 }
 
+void OkrState::AddLoaded(KeyResult&& k) {
+  if (history_ == History::kLatestOnly) KeepLatest(k.check_ins);
+  std::string id = k.id;
+  key_results_.emplace_hint(key_results_.end(), std::move(id), std::move(k));
+}
+
 void OkrState::RebuildIndexes() {
   open_.clear();
   for (const auto& [id, o] : objectives_) CountOpen(o, +1);

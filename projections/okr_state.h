@@ -20,10 +20,13 @@
 #ifndef OKR_PROJECTIONS_OKR_STATE_H_
 #define OKR_PROJECTIONS_OKR_STATE_H_
 
+#include <cereal/cereal.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,11 +45,9 @@ struct CheckIn {
   std::optional<std::int8_t> confidence;  // as recorded (may be absent)
 
   bool operator==(const CheckIn&) const = default;
-  template <class A>
-  void serialize(A& ar) {
-    ar(value, position, date, confidence);
-  }
 };
+// Snapshots copy check-ins as raw bytes (KeyResult::save below).
+static_assert(std::is_trivially_copyable_v<CheckIn>);
 
 struct Grade {
   double score = 0;
@@ -71,10 +72,25 @@ struct KeyResult {
   std::uint64_t version = 0;
 
   bool operator==(const KeyResult&) const = default;
+  // Check-ins go as one block of bytes: a snapshot of ten million of them
+  // loads at memory speed. Snapshots are a cache of this machine's state
+  // (the header records the byte order), never an interchange format.
   template <class A>
-  void serialize(A& ar) {
+  void save(A& ar) const {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, check_ins, grade, added_on, version);
+       weight, removed, grade, added_on, version);
+    std::uint64_t n = check_ins.size();
+    ar(n, cereal::binary_data(check_ins.data(), n * sizeof(CheckIn)));
+  }
+  template <class A>
+  void load(A& ar) {
+    ar(id, objective_id, title, kind, unit, start, target, original_target,
+       weight, removed, grade, added_on, version);
+    std::uint64_t n = 0;
+    ar(n);
+    if (n > (std::uint64_t{1} << 32)) throw std::length_error("check-ins");
+    check_ins.resize(n);
+    ar(cereal::binary_data(check_ins.data(), n * sizeof(CheckIn)));
   }
 };
 
@@ -205,19 +221,31 @@ class OkrState {
   // derived indexes are not compared).
   bool operator==(const OkrState& o) const;
 
+  // Key results go one by one, so that a compact state drops the check-ins
+  // it does not keep as it loads, never holding them all.
   template <class A>
   void save(A& ar) const {
-    ar(cycles_, objectives_, key_results_, kpis_, reminder_streams_,
-       last_position_, last_recorded_at_us_);
+    ar(cycles_, objectives_, static_cast<std::uint64_t>(key_results_.size()));
+    for (const auto& [id, k] : key_results_) ar(k);
+    ar(kpis_, reminder_streams_, last_position_, last_recorded_at_us_);
   }
   template <class A>
   void load(A& ar) {
-    ar(cycles_, objectives_, key_results_, kpis_, reminder_streams_,
-       last_position_, last_recorded_at_us_);
+    std::uint64_t n = 0;
+    ar(cycles_, objectives_, n);
+    key_results_.clear();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      KeyResult k;
+      ar(k);
+      AddLoaded(std::move(k));
+    }
+    ar(kpis_, reminder_streams_, last_position_, last_recorded_at_us_);
+    if (history_ == History::kLatestOnly) Compact();
     RebuildIndexes();
   }
 
  private:
+  void AddLoaded(KeyResult&& k);
   void RebuildIndexes();
   void CountOpen(const Objective& o, int delta);
 

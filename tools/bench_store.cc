@@ -26,10 +26,16 @@
 
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
+#include "tools/bench_org.h"
+#include "tools/bench_util.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using okr::bench::Clock;
+using okr::bench::Figure;
+using okr::bench::Ratio;
+using okr::bench::RssKiB;
+using okr::bench::Seconds;
 
 constexpr int kStreams = 10'000;
 
@@ -45,30 +51,6 @@ const std::string& Payload() {
 
 std::string StreamOf(std::uint64_t i) {
   return "kr/k" + std::to_string(i % kStreams);
-}
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-void Figure(const std::string& name, double value, const std::string& unit) {
-  std::printf("%-64s %14.0f %s\n", (name + ":").c_str(), value, unit.c_str());
-  std::fflush(stdout);
-}
-
-void Ratio(const std::string& name, double ours, double base) {
-  std::printf("%-64s %14.2f x\n", (name + ":").c_str(),
-              base > 0 ? ours / base : 0.0);
-  std::fflush(stdout);
-}
-
-long RssKiB(const char* field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
 }
 
 // Runs `threads` workers that each call op(worker, i) until `seconds` pass;
@@ -321,7 +303,32 @@ int main(int argc, char** argv) {
   store_cmd->add_option("--keep", keep,
                         "Leave the replay store in this folder");
   store_cmd->add_option("--dir", dir, "Scratch folder (emptied)");
+  okr::bench::OrgBenchOptions org;
+  CLI::App* org_cmd = app.add_subcommand(
+      "org",
+      "OKR engine on a generated organisation (rebuild, start-up, "
+      "as_of, RSS)");
+  org_cmd->add_option("--quarters", org.quarters, "Quarters of history");
+  org_cmd->add_option("--departments", org.departments, "Departments");
+  org_cmd->add_option("--teams-per-department", org.teams_per_department,
+                      "Teams per department");
+  org_cmd->add_option("--people-per-team", org.people_per_team,
+                      "People per team");
+  org_cmd->add_option("--snapshot-every", org.snapshot_every,
+                      "Snapshot interval in events (0: engine default)");
+  org_cmd->add_option("--as-of-queries", org.as_of_queries,
+                      "as_of queries to time");
+  org_cmd->add_option("--startup-marks", org.startup_marks,
+                      "Measure start-up once the log passes these sizes");
+  org_cmd->add_option("--dir", org.dir, "Scratch folder");
+  org_cmd->add_flag("--keep", org.keep, "Leave the generated store");
+  std::string open_dir;
+  CLI::App* open_cmd = app.add_subcommand(
+      "org-open", "(internal) open an engine and print start-up figures");
+  open_cmd->add_option("--dir", open_dir)->required();
   CLI11_PARSE(app, argc, argv);
+  if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
+  if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
   if (quick) {
     seconds = 1.5;
     replay_events = std::min<std::uint64_t>(replay_events, 200'000);
@@ -404,12 +411,12 @@ int main(int argc, char** argv) {
       EngineBatchedAppends(*store, mark - written, 1000);
       written = mark;
       Figure("RSS after appending " + std::to_string(written) + " events",
-             RssKiB("VmRSS") / 1024.0, "MiB");
+             RssKiB("VmRSS:") / 1024.0, "MiB");
     }
     replay = EngineReplay(*store);
     Figure("engine replay of " + std::to_string(written) + " events", replay,
            "events/s");
-    Figure("RSS after replaying them", RssKiB("VmRSS") / 1024.0, "MiB");
+    Figure("RSS after replaying them", RssKiB("VmRSS:") / 1024.0, "MiB");
     store.reset();
     std::filesystem::remove_all(dir + "/rss");
   }

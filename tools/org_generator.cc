@@ -1,0 +1,303 @@
+#include "tools/org_generator.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <vector>
+
+namespace okr {
+namespace {
+
+constexpr std::int64_t kDayUs = 86'400'000'000;
+constexpr std::int64_t kHourUs = 3'600'000'000;
+
+std::int64_t At(Date d, int hour) {
+  return static_cast<std::int64_t>(d.days()) * kDayUs + hour * kHourUs;
+}
+
+// The first day of the quarter `n` quarters after the one starting at `d`.
+Date AddQuarters(Date d, int n) {
+  std::string iso = d.ToString();
+  int y = std::stoi(iso.substr(0, 4)), m = std::stoi(iso.substr(5, 2));
+  int months = (y * 12 + m - 1) + 3 * n;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-01", months / 12, months % 12 + 1);
+  return *Date::Parse(buf);
+}
+
+std::string Num(const char* prefix, int n, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%0*d", prefix, width, n);
+  return buf;
+}
+
+struct PlannedKr {
+  std::string id;
+  std::size_t objective;  // index into the quarter's objectives
+  std::string owner;
+  bool boolean = false;
+  double start = 0, target = 0, performance = 1;
+  int slot = 0;         // day of the week it checks in on
+  int flip_week = 0;    // boolean: the week it becomes true
+  int change_day = -1;  // day of the quarter its target moves, or -1
+  int confidence = 7;
+};
+
+struct PlannedObjective {
+  std::string id, owner, level;
+  Caller caller;
+  std::vector<std::string> alternatives;  // other parents it may move to
+  int realign_day = -1, abandon_day = -1;
+  bool abandoned = false;
+};
+
+}  // namespace
+
+struct OrgGenerator::Impl {
+  OkrEngine& engine;
+  ManualClock& clock;
+  const OrgShape& shape;
+  std::mt19937 rng;
+  OrgStats stats;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t in_flight = 0;
+
+  Impl(OkrEngine& e, ManualClock& c, const OrgShape& s)
+      : engine(e), clock(c), shape(s), rng(s.seed) {}
+
+  double Uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng);
+  }
+  int Int(int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  }
+
+  void Send(const Caller& caller, Command command) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return in_flight < shape.window; });
+      ++in_flight;
+      ++stats.commands;
+    }
+    CommandRequest r;
+    r.caller = caller;
+    r.command = std::move(command);
+    engine.Submit(std::move(r), [this](Outcome<CommandResult> o) {
+      std::lock_guard lock(mu);
+      if (!o.ok()) {
+        ++stats.refused;
+        if (stats.first_refusal.empty()) {
+          stats.first_refusal = o.error().slug + ": " + o.error().detail;
+        }
+      }
+      --in_flight;
+      cv.notify_all();
+    });
+  }
+
+  void Drain() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+  }
+};
+
+OrgGenerator::OrgGenerator(OkrEngine& engine, ManualClock& clock,
+                           OrgShape shape)
+    : engine_(engine), clock_(clock), shape_(std::move(shape)) {}
+
+OrgStats OrgGenerator::Run(
+    const std::function<void(Date, std::uint64_t)>& progress) {
+  Impl g(engine_, clock_, shape_);
+  const Caller ceo{"ceo", Role::kAdmin};
+  const int teams = shape_.departments * shape_.teams_per_department;
+  const int people = teams * shape_.people_per_team;
+  g.stats.people = static_cast<std::uint64_t>(people) + 1;
+  auto person = [](int i) { return Num("p", i, 5); };
+  auto set_clock = [&](std::int64_t us) {
+    if (us > clock_.NowMicros()) clock_.Set(us);
+  };
+
+  for (int q = 0; q < shape_.quarters; ++q) {
+    const Date start = AddQuarters(shape_.first_quarter_start, q);
+    const Date ends =
+        AddQuarters(shape_.first_quarter_start, q + 1).AddDays(-1);
+    const bool last = q == shape_.quarters - 1;
+    const Date stop = last && shape_.stop_at ? *shape_.stop_at : ends;
+    std::string iso = start.ToString();
+    const std::string cycle =
+        iso.substr(0, 4) + "-q" +
+        std::to_string((std::stoi(iso.substr(5, 2)) - 1) / 3 + 1);
+
+    // A week before the quarter: the cycle and its objectives, top-down.
+    set_clock(At(start.AddDays(-7), 8));
+    g.Send(ceo, CreateCycle{cycle, std::nullopt, start, ends});
+    std::vector<PlannedObjective> objectives;
+    std::vector<PlannedKr> krs;
+    auto add_objective = [&](const std::string& id, const std::string& owner,
+                             const Caller& caller, const std::string& level,
+                             std::optional<std::string> parent,
+                             const std::string& team) {
+      CreateObjective c;
+      c.id = id;
+      c.cycle_id = cycle;
+      c.title = level + " objective " + id;
+      c.level = level;
+      if (!caller.admin() || owner != caller.actor) c.owner = owner;
+      c.team = team;
+      c.parent_id = std::move(parent);
+      g.Send(caller, c);
+      objectives.push_back(PlannedObjective{id, owner, level, caller, {}});
+      for (int k = 1; k <= shape_.key_results_per_objective; ++k) {
+        PlannedKr kr;
+        kr.id = id + "-k" + std::to_string(k);
+        kr.objective = objectives.size() - 1;
+        kr.owner = owner;
+        kr.boolean = g.Uniform(0, 1) < 0.1;
+        if (kr.boolean) {
+          kr.start = 0;
+          kr.target = 1;
+          kr.flip_week = g.Int(3, 16);  // some never flip
+        } else if (g.Uniform(0, 1) < 0.2) {
+          kr.start = g.Int(30, 90);  // decrease to
+          kr.target = kr.start - g.Int(5, 25);
+        } else {
+          kr.start = g.Int(0, 50);
+          kr.target = kr.start + g.Int(10, 60);
+        }
+        kr.performance = g.Uniform(0.3, 1.15);
+        kr.slot = g.Int(0, 4);
+        kr.confidence = g.Int(4, 8);
+        if (g.Uniform(0, 1) < shape_.target_change_rate) {
+          kr.change_day = g.Int(14, 70);
+        }
+        AddKeyResult a;
+        a.objective_id = id;
+        a.id = kr.id;
+        a.title = "Key result " + kr.id;
+        a.kind = kr.boolean ? "boolean" : "metric";
+        if (!kr.boolean) {
+          a.start = kr.start;
+          a.target = kr.target;
+          a.unit = "points";
+        }
+        g.Send(caller, a);
+        krs.push_back(std::move(kr));
+        ++g.stats.key_results;
+      }
+      ++g.stats.objectives;
+    };
+    std::vector<std::string> company, department;
+    for (int i = 1; i <= 3; ++i) {
+      company.push_back(cycle + "-co-" + std::to_string(i));
+      add_objective(company.back(), "ceo", ceo, "company", std::nullopt, "");
+    }
+    for (int d = 0; d < shape_.departments; ++d) {
+      std::string head =
+          person(d * shape_.teams_per_department * shape_.people_per_team);
+      Caller as{head, Role::kMember};
+      for (int i = 1; i <= 2; ++i) {
+        department.push_back(cycle + Num("-d", d, 2) + "-" + std::to_string(i));
+        add_objective(department.back(), head, as, "department",
+                      company[(d + i) % company.size()], Num("d", d, 2));
+      }
+    }
+    for (int t = 0; t < teams; ++t) {
+      const int d = t / shape_.teams_per_department;
+      const std::string team = Num("t", t, 4);
+      std::string lead = person(t * shape_.people_per_team);
+      Caller as{lead, Role::kMember};
+      std::string team_ids[2];
+      for (int i = 0; i < 2; ++i) {
+        team_ids[i] = cycle + "-" + team + "-" + std::to_string(i + 1);
+        add_objective(team_ids[i], lead, as, "team", department[d * 2 + i],
+                      team);
+      }
+      for (int p = 0; p < shape_.people_per_team; ++p) {
+        const int who = t * shape_.people_per_team + p;
+        Caller me{person(who), Role::kMember};
+        // Leads hold team objectives too: one of their own keeps them
+        // within the focus limit.
+        const int own = p == 0 ? 1 : 2;
+        for (int i = 0; i < own; ++i) {
+          std::string id = cycle + "-" + me.actor + "-" + std::to_string(i + 1);
+          add_objective(id, me.actor, me, "individual", team_ids[i], team);
+          PlannedObjective& o = objectives.back();
+          o.alternatives = {team_ids[1 - i]};
+          if (g.Uniform(0, 1) < shape_.realign_rate)
+            o.realign_day = g.Int(7, 60);
+          if (g.Uniform(0, 1) < shape_.abandon_rate)
+            o.abandon_day = g.Int(20, 60);
+        }
+      }
+    }
+    for (const PlannedObjective& o : objectives) {
+      g.Send(o.caller, TransitionObjective{o.id, ObjectiveAction::kActivate,
+                                           std::nullopt});
+    }
+    set_clock(At(start, 8));
+    g.Send(ceo, StartCycle{cycle});
+
+    // The quarter, day by day: check-ins on each key result's weekday.
+    const int weeks = (ends.DaysSince(start) + 1 + 6) / 7;
+    for (Date day = start; day <= stop; day = day.AddDays(1)) {
+      const int n = day.DaysSince(start);
+      set_clock(At(day, 9));
+      for (PlannedObjective& o : objectives) {
+        if (o.abandoned) continue;
+        if (n == o.realign_day) {
+          g.Send(o.caller, SetParent{o.id, o.alternatives[0]});
+        }
+        if (n == o.abandon_day) {
+          g.Send(o.caller, TransitionObjective{o.id, ObjectiveAction::kAbandon,
+                                               "priorities changed"});
+          o.abandoned = true;
+        }
+      }
+      for (PlannedKr& kr : krs) {
+        const PlannedObjective& o = objectives[kr.objective];
+        if (o.abandoned) continue;
+        if (n == kr.change_day && !kr.boolean) {
+          UpdateKeyResult u;
+          u.kr_id = kr.id;
+          kr.target = kr.target + (kr.target - kr.start) * 0.25;
+          u.target = kr.target;
+          u.reason = "the first weeks went better than planned";
+          g.Send(o.caller, u);
+        }
+        if (n % 7 != kr.slot) continue;
+        const int week = n / 7;
+        RecordCheckIn c;
+        c.kr_id = kr.id;
+        c.date = day;
+        if (kr.boolean) {
+          c.value = week >= kr.flip_week ? 1 : 0;
+        } else {
+          double ideal = (kr.target - kr.start) * (week + 1) / weeks;
+          double noise = g.Uniform(-0.04, 0.04) * (kr.target - kr.start);
+          c.value =
+              std::round((kr.start + ideal * kr.performance + noise) * 100) /
+              100;
+        }
+        if (g.Uniform(0, 1) < 0.7) {
+          kr.confidence = std::clamp(kr.confidence + g.Int(-1, 1), 0, 10);
+          c.confidence = kr.confidence;
+        }
+        if (g.Uniform(0, 1) < 0.1) c.note = "steady progress this week";
+        g.Send(o.caller, c);
+        ++g.stats.check_ins;
+      }
+      if (progress) progress(day, g.stats.commands);
+    }
+    if (!last || shape_.close_last_quarter) {
+      set_clock(At(ends.AddDays(3), 10));
+      g.Send(ceo, CloseCycle{cycle});
+    }
+  }
+  g.Drain();
+  return g.stats;
+}
+
+}  // namespace okr
