@@ -429,6 +429,7 @@ void OkrEngine::ProjectorLoop() {
       Status s = snapshots_.Write(read_state_);
       if (s.ok()) {
         ++stat_snapshots_;
+        snapshots_.Prune(options_.snapshot_keep_every, 2);
       } else {
         Warn("snapshot not written: " + s.ToString());
       }
@@ -474,7 +475,9 @@ Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
       base = *it;
       break;
     }
-    Warn("snapshot ignored for time travel: " + s.ToString());
+    if (!s.IsNotFound()) {  // NotFound: pruned since List()
+      Warn("snapshot ignored for time travel: " + s.ToString());
+    }
   }
   if (!as_of_cache_ || as_of_cache_->last_position() > p) {
     as_of_cache_ = std::make_unique<OkrState>();

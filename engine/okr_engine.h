@@ -27,7 +27,7 @@
 //
 // Snapshots: every `snapshot_every` events the projector writes the read
 // state to the SnapshotStore (outside any lock: it is the only writer of
-// that state). Open() loads the newest snapshot that checks out and replays
+// that state), then prunes old ones (snapshot_keep_every). Open() loads the newest snapshot that checks out and replays
 // the tail; a corrupt or old-format one is skipped with a warning.
 //
 // Time travel (ReadAsOf): the state as of an instant is the fold of the
@@ -65,7 +65,10 @@ struct EngineOptions {
   StoreOptions store;  // durability and clock (store.clock is also "today")
   Limits limits;
   // Write a snapshot of the read state every this many events; 0: never.
-  std::uint64_t snapshot_every = 100'000;
+  std::uint64_t snapshot_every = 250'000;
+  // Retention (SnapshotStore::Prune): the newest two, and of older ones the
+  // first in each span of this many positions.
+  std::uint64_t snapshot_keep_every = 1'000'000;
   // Where warnings go (a skipped snapshot, a resync); default: stderr.
   std::function<void(std::string_view)> warn;
 };

@@ -192,6 +192,23 @@ Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
   return Status::OK();
 }
 
+std::size_t SnapshotStore::Prune(std::uint64_t keep_every,
+                                 std::size_t keep_latest) const {
+  std::vector<std::uint64_t> all = List();
+  if (all.size() <= keep_latest) return 0;
+  std::size_t removed = 0;
+  std::uint64_t last_span = UINT64_MAX;
+  for (std::size_t i = 0; i + keep_latest < all.size(); ++i) {
+    std::uint64_t span = keep_every == 0 ? all[i] : all[i] / keep_every;
+    if (span != last_span) {
+      last_span = span;  // the first of its span: kept
+      continue;
+    }
+    if (Remove(all[i]).ok()) ++removed;
+  }
+  return removed;
+}
+
 Status SnapshotStore::Remove(std::uint64_t position) const {
   std::error_code ec;
   fs::remove(PathOf(position), ec);

@@ -55,6 +55,12 @@ class SnapshotStore {
   // Removes the snapshot at `position` (for tests and pruning).
   Status Remove(std::uint64_t position) const;
 
+  // Retention: keeps the newest `keep_latest` snapshots and, of the older
+  // ones, the first in each span of `keep_every` positions (so time travel
+  // to any past instant finds one at most about keep_every events back);
+  // removes the rest. Returns how many it removed.
+  std::size_t Prune(std::uint64_t keep_every, std::size_t keep_latest) const;
+
   std::string PathOf(std::uint64_t position) const;
   const std::string& dir() const { return dir_; }
 

@@ -353,6 +353,20 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(snapshots, Scenario)
 
+BOOST_AUTO_TEST_CASE(retention_keeps_the_newest_and_one_per_span) {
+  testing::TempDir dir;
+  SnapshotStore store(dir.Sub("snaps"));
+  for (std::uint64_t p = 250'000; p <= 3'000'000; p += 250'000) {
+    std::ofstream(store.PathOf(p)) << "x";
+  }
+  BOOST_TEST(store.Prune(1'000'000, 2) == 7u);
+  std::vector<std::uint64_t> kept = store.List();
+  std::vector<std::uint64_t> want{250'000, 1'000'000, 2'000'000, 2'750'000,
+                                  3'000'000};
+  BOOST_TEST(kept == want, boost::test_tools::per_element());
+  BOOST_TEST(store.Prune(1'000'000, 2) == 0u);
+}
+
 void FlipByte(const std::string& path, std::size_t offset_from_end) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
   f.seekg(0, std::ios::end);
