@@ -6,9 +6,10 @@
 // state still while one runs.
 //
 // Order of checks, the same for every command: malformed input (kInvalid),
-// unknown ids (kNotFound), permission (kForbidden), If-Match (kStale), the
-// state of the resources (kConflict), then the domain rules (kRule). So a
-// request wrong in several ways gets the most basic answer first.
+// unknown ids (kNotFound), If-Match (kStale, as soon as the target exists),
+// permission (kForbidden), the state of the resources (kConflict), then the
+// domain rules (kRule). So a request wrong in several ways gets the most
+// basic answer first. docs/domain-rules.md lists every slug.
 #ifndef OKR_ENGINE_COMMAND_HANDLERS_H_
 #define OKR_ENGINE_COMMAND_HANDLERS_H_
 

@@ -9,6 +9,10 @@
 namespace okr {
 namespace {
 
+// Close() writes a snapshot only if at least this many events came since
+// the last one (a few thousand events replay in milliseconds).
+constexpr std::uint64_t kCloseSnapshotMinEvents = 10'000;
+
 std::string KeyOf(const std::string& actor, const std::string& key) {
   return actor + '\n' + key;
 }
@@ -77,10 +81,18 @@ void OkrEngine::Warn(std::string_view message) const {
 }
 
 Status OkrEngine::Start() {
+  using Steady = std::chrono::steady_clock;
+  auto ms_since = [](Steady::time_point t) {
+    return std::chrono::duration<double, std::milli>(Steady::now() - t)
+        .count();
+  };
+  auto t0 = Steady::now();
   auto store = EventStore::Open(path_, options_.store);
   if (!store.ok()) return store.status();
   store_ = std::move(store).value();
   const std::uint64_t end = store_->LastPosition();
+  open_ms_[0] = ms_since(t0);
+  t0 = Steady::now();
 
   // The newest snapshot that checks out, then the tail of the log. The
   // read state and the (compact) decision state load side by side.
@@ -93,14 +105,20 @@ Status OkrEngine::Start() {
       continue;
     }
     const std::uint64_t at = *it;
-    auto compact = std::async(std::launch::async, [this, at] {
+    std::string body;
+    Status s = snapshots_.ReadBody(at, &body);
+    if (!s.ok()) {
+      Warn("snapshot ignored, replaying the log instead: " + s.ToString());
+      continue;
+    }
+    auto compact = std::async(std::launch::async, [this, at, &body] {
       OkrState d(History::kLatestOnly);
-      Status s = snapshots_.Load(at, &d);
+      Status s = SnapshotStore::Parse(body, at, &d);
       if (s.ok()) decision_state_ = std::move(d);
       return s;
     });
     OkrState loaded;
-    Status s = snapshots_.Load(at, &loaded);
+    s = SnapshotStore::Parse(body, at, &loaded);
     Status c = compact.get();
     if (s.ok() && c.ok()) {
       read_state_ = std::move(loaded);
@@ -114,6 +132,8 @@ Status OkrEngine::Start() {
     read_state_ = OkrState();
     decision_state_ = OkrState(History::kLatestOnly);
   }
+  open_ms_[1] = ms_since(t0);
+  t0 = Steady::now();
   auto tail = std::async(std::launch::async, [this] {
     return ReplayInto(*store_, &decision_state_);
   });
@@ -121,6 +141,7 @@ Status OkrEngine::Start() {
   Status decision_replayed = tail.get();
   if (!replayed.ok()) return replayed;
   if (!decision_replayed.ok()) return decision_replayed;
+  open_ms_[2] = ms_since(t0);
   replayed_at_open_ = read_state_.last_position() - opened_from_snapshot_;
   applied_ = read_state_.last_position();
   next_position_ = end + 1;
@@ -143,6 +164,9 @@ EngineStats OkrEngine::Stats() const {
   s.snapshots = stat_snapshots_.load();
   s.opened_from_snapshot = opened_from_snapshot_;
   s.replayed_at_open = replayed_at_open_;
+  s.open_store_ms = open_ms_[0];
+  s.load_snapshot_ms = open_ms_[1];
+  s.replay_tail_ms = open_ms_[2];
   std::lock_guard lock(applied_mu_);
   s.applied_position = applied_;
   return s;
@@ -525,6 +549,19 @@ void OkrEngine::Close() {
     projector_stop_ = true;
   }
   if (projector_thread_.joinable()) projector_thread_.join();
+  // A clean close leaves a snapshot at the end of the log, so the next
+  // start-up replays nothing (when enough happened since the last one).
+  if (store_ && options_.snapshot_every != 0 &&
+      read_state_.last_position() >= last_snapshot_ + kCloseSnapshotMinEvents) {
+    Status s = snapshots_.Write(read_state_);
+    if (s.ok()) {
+      ++stat_snapshots_;
+      last_snapshot_ = read_state_.last_position();
+      snapshots_.Prune(options_.snapshot_keep_every, 2);
+    } else {
+      Warn("snapshot at close not written: " + s.ToString());
+    }
+  }
   if (store_) store_->Close();
 }
 

@@ -155,6 +155,13 @@ std::vector<std::uint64_t> SnapshotStore::List() const {
 }
 
 Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
+  std::string body;
+  if (Status s = ReadBody(position, &body); !s.ok()) return s;
+  return Parse(body, position, state);
+}
+
+Status SnapshotStore::ReadBody(std::uint64_t position,
+                               std::string* body) const {
   std::string path = PathOf(position);
   std::string bytes;
   if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
@@ -173,21 +180,29 @@ Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
   if (at != position || size != bytes.size() - kHeaderSize) {
     return Status::Corruption(path + ": header does not match the file");
   }
-  std::string_view body(bytes.data() + kHeaderSize, size);
-  Hash digest = Sha256Of(body);
+  Hash digest = Sha256Of(std::string_view(bytes).substr(kHeaderSize));
   if (std::memcmp(digest.data(), &bytes[28], 32) != 0) {
     return Status::Corruption(path + ": digest mismatch");
   }
+  bytes.erase(0, kHeaderSize);
+  *body = std::move(bytes);
+  return Status::OK();
+}
+
+Status SnapshotStore::Parse(std::string_view body, std::uint64_t position,
+                            OkrState* state) {
   try {
     MemoryBuf buf(body);
     std::istream body_stream(&buf);
     cereal::PortableBinaryInputArchive ar(body_stream);
     ar(*state);
   } catch (const std::exception& e) {
-    return Status::Corruption(path + ": " + e.what());
+    return Status::Corruption("snapshot at " + std::to_string(position) +
+                              ": " + e.what());
   }
   if (state->last_position() != position) {
-    return Status::Corruption(path + ": body is at another position");
+    return Status::Corruption("snapshot at " + std::to_string(position) +
+                              ": body is at another position");
   }
   return Status::OK();
 }

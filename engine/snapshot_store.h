@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/status.h"
@@ -49,8 +50,16 @@ class SnapshotStore {
 
   // Loads the snapshot at `position` into *state (replacing it). Corruption
   // with the reason when the file does not check out; *state is then
-  // unspecified.
+  // unspecified. Equivalent to ReadBody() then Parse().
   Status Load(std::uint64_t position, OkrState* state) const;
+
+  // The checked body of the snapshot at `position`: the file read once,
+  // its header and digest verified. NotFound if there is none.
+  Status ReadBody(std::uint64_t position, std::string* body) const;
+  // Deserializes a body from ReadBody() into *state (whose History mode it
+  // keeps). Safe to call from several threads on the same body.
+  static Status Parse(std::string_view body, std::uint64_t position,
+                      OkrState* state);
 
   // Removes the snapshot at `position` (for tests and pruning).
   Status Remove(std::uint64_t position) const;
