@@ -83,8 +83,7 @@ void OkrEngine::Warn(std::string_view message) const {
 Status OkrEngine::Start() {
   using Steady = std::chrono::steady_clock;
   auto ms_since = [](Steady::time_point t) {
-    return std::chrono::duration<double, std::milli>(Steady::now() - t)
-        .count();
+    return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
   };
   auto t0 = Steady::now();
   auto store = EventStore::Open(path_, options_.store);

@@ -87,6 +87,7 @@ class MemoryBuf : public std::streambuf {
  protected:
   std::streamsize xsgetn(char* s, std::streamsize n) override {
     std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
+    if (k <= 0) return 0;  // (an empty read may come with a null target)
     std::memcpy(s, gptr(), static_cast<std::size_t>(k));
     gbump(static_cast<int>(k));
     return k;
@@ -197,8 +198,8 @@ Status SnapshotStore::Parse(std::string_view body, std::uint64_t position,
     cereal::PortableBinaryInputArchive ar(body_stream);
     ar(*state);
   } catch (const std::exception& e) {
-    return Status::Corruption("snapshot at " + std::to_string(position) +
-                              ": " + e.what());
+    return Status::Corruption("snapshot at " + std::to_string(position) + ": " +
+                              e.what());
   }
   if (state->last_position() != position) {
     return Status::Corruption("snapshot at " + std::to_string(position) +

@@ -84,10 +84,10 @@ int RunOrgOpen(const std::string& dir) {
               static_cast<unsigned long long>(stats.replayed_at_open),
               static_cast<unsigned long long>(stats.opened_from_snapshot),
               RssKiB("VmHWM:"));
-  std::printf("  (open store %.0f ms, load snapshot %.0f ms, replay tail %.0f "
-              "ms)\n",
-              stats.open_store_ms, stats.load_snapshot_ms,
-              stats.replay_tail_ms);
+  std::printf(
+      "  (open store %.0f ms, load snapshot %.0f ms, replay tail %.0f "
+      "ms)\n",
+      stats.open_store_ms, stats.load_snapshot_ms, stats.replay_tail_ms);
   return 0;
 }
 
@@ -117,14 +117,7 @@ int RunOrgBench(const OrgBenchOptions& o) {
     shape.quarters = 1;
     shape.first_quarter_start = *Date::Parse("2025-01-01");
     // One quarter per call, each after the last.
-    for (int i = 0; i < q; ++i) {
-      std::string iso = shape.first_quarter_start.ToString();
-      int y = std::stoi(iso.substr(0, 4)), m = std::stoi(iso.substr(5, 2)) + 3;
-      if (m > 12) m -= 12, ++y;
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%04d-%02d-01", y, m);
-      shape.first_quarter_start = *Date::Parse(buf);
-    }
+    shape.first_quarter_start = AddQuarters(shape.first_quarter_start, q);
     shape.close_last_quarter = q != o.quarters - 1;
     shape.seed = static_cast<std::uint32_t>(q + 1);
     auto start = Clock::now();

@@ -16,15 +16,18 @@ std::int64_t At(Date d, int hour) {
   return static_cast<std::int64_t>(d.days()) * kDayUs + hour * kHourUs;
 }
 
-// The first day of the quarter `n` quarters after the one starting at `d`.
+}  // namespace
+
 Date AddQuarters(Date d, int n) {
   std::string iso = d.ToString();
   int y = std::stoi(iso.substr(0, 4)), m = std::stoi(iso.substr(5, 2));
   int months = (y * 12 + m - 1) + 3 * n;
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02d-01", months / 12, months % 12 + 1);
   return *Date::Parse(buf);
 }
+
+namespace {
 
 std::string Num(const char* prefix, int n, int width) {
   char buf[32];

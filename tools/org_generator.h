@@ -46,6 +46,9 @@ struct OrgStats {
   std::uint64_t people = 0, objectives = 0, key_results = 0, check_ins = 0;
 };
 
+// The first day of the quarter `n` quarters after the one starting at `d`.
+Date AddQuarters(Date d, int n);
+
 class OrgGenerator {
  public:
   // `clock` is the engine's clock (EngineOptions::store.clock); the

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/cli/serve.h"
 #include "engine/event_store.h"
 #include "engine/verifier.h"
 #include "projections/log_summary.h"
@@ -77,6 +78,35 @@ int RunCli(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "Summarise what a store holds");
   info->add_option("--data", data_dir, "Store folder")->required();
 
+  ServeOptions serve_options;
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the HTTP API with an embedded store (until SIGINT/SIGTERM)");
+  serve->add_option("--data", serve_options.data_dir, "Store folder")
+      ->capture_default_str();
+  serve->add_option("--listen", serve_options.listen, "HOST:PORT (port 0: any)")
+      ->capture_default_str();
+  serve->add_option("--tokens", serve_options.tokens_file,
+                    "Tokens file: TOKEN ACTOR ROLE per line (default: "
+                    "<data>/tokens, created with one admin token)");
+  serve->add_option("--durability", serve_options.durability, "sync or async")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-objectives", serve_options.max_objectives,
+                   "Focus limit: draft or active objectives per owner per "
+                   "cycle")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-key-results", serve_options.max_key_results,
+                   "Key results per objective")
+      ->capture_default_str();
+  serve->add_option("--threads", serve_options.threads, "I/O threads")
+      ->capture_default_str();
+  serve
+      ->add_option("--reminder-interval", serve_options.reminder_interval,
+                   "Seconds between reminder runs; 0 turns them off")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -89,6 +119,7 @@ int RunCli(int argc, char** argv) {
   }
   if (verify->parsed()) return RunVerify(data_dir);
   if (info->parsed()) return RunInfo(data_dir);
+  if (serve->parsed()) return RunServe(serve_options);
   return kExitUsage;
 }
 

@@ -219,7 +219,7 @@ struct Scenario : EngineHarness {
         }
         clock().Advance(7LL * 3600 * 1'000'000);  // 7 hours a batch
       }
-      Capture c{clock().NowMicros(), LastPosition(), {}};
+      Capture c{clock().NowMicros(), LastPosition(), OkrState()};
       engine().Read([&](const OkrState& s) { c.state = s; });
       captures.push_back(std::move(c));
       clock().Advance(1'000'000);  // later events are after the capture

@@ -1,0 +1,28 @@
+// `okr serve`: the HTTP server with an embedded store.
+//
+// Thread safety: RunServe is called once, from main.
+#ifndef OKR_ADAPTERS_CLI_SERVE_H_
+#define OKR_ADAPTERS_CLI_SERVE_H_
+
+#include <cstdint>
+#include <string>
+
+namespace okr {
+
+struct ServeOptions {
+  std::string data_dir = "./okr-data";
+  std::string listen = "127.0.0.1:8080";
+  std::string tokens_file;  // empty: <data>/tokens, created on first start
+  std::string durability = "sync";
+  int max_objectives = 5;
+  int max_key_results = 5;
+  int threads = 2;
+  std::int64_t reminder_interval = 0;  // seconds; 0: off
+};
+
+// Serves until SIGINT or SIGTERM, then closes cleanly. Exit status.
+int RunServe(const ServeOptions& options);
+
+}  // namespace okr
+
+#endif  // OKR_ADAPTERS_CLI_SERVE_H_

@@ -1,0 +1,661 @@
+#include "adapters/http/api.h"
+
+#include <charconv>
+
+#include "adapters/http/json_body.h"
+#include "adapters/http/problem.h"
+#include "adapters/http/views.h"
+#include "engine/sha256.h"
+#include "events/event_codec.h"
+
+namespace okr::http {
+namespace {
+
+using nlohmann::json;
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (r.ec == std::errc() && r.ptr == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> ParseUint(const std::string& s) {
+  std::uint64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || s.empty()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+DomainError BadId(const std::string& field, const std::string& id) {
+  return DomainError::Invalid(field, field + " \"" + id +
+                                         "\" is not a valid id ([a-z0-9][a-z0-"
+                                         "9._-]{0,63})");
+}
+
+// The stored answer to a mutation: status, Location, ETag and body.
+std::string Stored(int status, const std::string& location,
+                   std::uint64_t version, const json& body) {
+  return json{{"status", status},
+              {"location", location},
+              {"etag", version},
+              {"body", body}}
+      .dump();
+}
+
+}  // namespace
+
+struct Api::Call {
+  const HttpRequest& req;
+  Respond respond;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::vector<std::string> seg;
+  Caller caller;
+
+  void Reply(HttpResponse r) { respond(std::move(r)); }
+  void Error(const DomainError& e) {
+    HttpResponse r;
+    r.status = StatusOf(e.kind);
+    r.content_type = "application/problem+json";
+    r.body = ProblemJson(e).dump();
+    if (e.kind == ErrorKind::kUnauthorised) {
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+    Reply(std::move(r));
+  }
+  void Json(int status, const json& body,
+            std::optional<std::uint64_t> etag = std::nullopt) {
+    HttpResponse r;
+    r.status = status;
+    r.body = body.dump();
+    if (etag)
+      r.headers.emplace_back("ETag", "\"" + std::to_string(*etag) + "\"");
+    Reply(std::move(r));
+  }
+  const std::string* Query(const char* name) const {
+    auto it = query.find(name);
+    return it == query.end() ? nullptr : &it->second;
+  }
+};
+
+std::string Api::RouteOf(const std::string& method, const std::string& path) {
+  std::vector<std::string> seg = Split(path.substr(0, path.find('?')));
+  std::string out;
+  for (std::size_t i = 0; i < seg.size(); ++i) {
+    bool id = i == 2 && seg[0] == "v1" &&
+              (seg[1] == "cycles" || seg[1] == "objectives" ||
+               seg[1] == "key-results" || seg[1] == "kpis");
+    out += "/" + (id ? std::string("{id}") : seg[i]);
+  }
+  return method + " " + (out.empty() ? "/" : out);
+}
+
+void Api::Handle(const HttpRequest& request, Respond respond) {
+  Call call{request, std::move(respond), {}, {}, {}, {}};
+  std::size_t q = request.target.find('?');
+  call.path = PercentDecode(request.target.substr(0, q));
+  if (q != std::string::npos) {
+    std::string qs = request.target.substr(q + 1);
+    std::size_t i = 0;
+    while (i <= qs.size()) {
+      std::size_t j = qs.find('&', i);
+      if (j == std::string::npos) j = qs.size();
+      std::string kv = qs.substr(i, j - i);
+      if (!kv.empty()) {
+        std::size_t eq = kv.find('=');
+        call.query[PercentDecode(kv.substr(0, eq))] =
+            eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1));
+      }
+      i = j + 1;
+    }
+  }
+  call.seg = Split(call.path);
+  if (call.path == "/healthz") {
+    call.Json(200, json{{"status", "ok"},
+                        {"last_position", engine_.store().LastPosition()}});
+    return;
+  }
+  const std::string& auth = request.authorization;
+  std::optional<Caller> who;
+  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 ||
+                          auth.compare(0, 7, "bearer ") == 0)) {
+    who = tokens_.Find(auth.substr(7));
+  }
+  if (!who) {
+    call.Error(DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
+                           auth.empty() ? "an Authorization: Bearer token is "
+                                          "required"
+                                        : "unknown token"});
+    return;
+  }
+  call.caller = *who;
+  Route(call);
+}
+
+bool Api::ReadAt(Call& call,
+                 const std::function<void(const OkrState&, Date)>& fn) {
+  Date at = engine_.Today();
+  if (const std::string* s = call.Query("at")) {
+    std::optional<Date> d = ParseDate(*s);
+    if (!d) {
+      call.Error(DomainError::Invalid("at", "at must be a date YYYY-MM-DD"));
+      return false;
+    }
+    at = *d;
+  }
+  const std::string* as_of = call.Query("as_of");
+  if (as_of != nullptr) {
+    std::optional<std::int64_t> t = ParseInstant(*as_of);
+    if (!t) {
+      call.Error(DomainError::Invalid(
+          "as_of", "as_of must be an RFC 3339 instant (2026-09-01T12:00:00Z)"));
+      return false;
+    }
+    if (*t < engine_.NowMicros()) {
+      Status s = engine_.ReadAsOf(*t, [&](const OkrState& st) { fn(st, at); });
+      if (!s.ok()) {
+        call.Error(DomainError::Unavailable(s.ToString()));
+        return false;
+      }
+      return true;
+    }
+  }
+  engine_.Read([&](const OkrState& st) { fn(st, at); });
+  return true;
+}
+
+void Api::Mutate(
+    Call& call, Command command,
+    std::function<json(const OkrState&, const Decision&, Date)> body,
+    int status, std::function<std::string(const Decision&)> location) {
+  CommandRequest r;
+  r.caller = call.caller;
+  r.command = std::move(command);
+  if (!call.req.if_match.empty() && call.req.if_match != "*") {
+    std::string v = call.req.if_match;
+    if (v.rfind("W/", 0) == 0) v = v.substr(2);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+      v = v.substr(1, v.size() - 2);
+    }
+    std::optional<std::uint64_t> n = ParseUint(v);
+    if (!n) {
+      call.Error(DomainError::Invalid(
+          "If-Match", "If-Match must be a version in quotes, like \"3\""));
+      return;
+    }
+    r.if_match = *n;
+  }
+  if (!call.req.idempotency_key.empty()) {
+    if (call.req.idempotency_key.size() > 200) {
+      call.Error(DomainError::Invalid("Idempotency-Key",
+                                      "Idempotency-Key is at most 200 "
+                                      "characters"));
+      return;
+    }
+    r.idempotency_key = call.req.idempotency_key;
+    r.fingerprint = HashToHex(
+        Sha256Of(call.req.method + " " + call.path + "\n" + call.req.body));
+  }
+  OkrEngine* engine = &engine_;
+  r.render = [body, status, location, engine](const OkrState& s,
+                                              const Decision& d) {
+    Date today = engine->Today();
+    return Stored(d.events.empty() && status == 201 ? 200 : status,
+                  location ? location(d) : "", s.StreamVersion(d.stream),
+                  body(s, d, today));
+  };
+  Respond respond = call.respond;
+  engine_.Submit(std::move(r), [respond](Outcome<CommandResult> o) {
+    if (!o.ok()) {
+      const DomainError& e = o.error();
+      HttpResponse h;
+      h.status = StatusOf(e.kind);
+      h.content_type = "application/problem+json";
+      h.body = ProblemJson(e).dump();
+      respond(std::move(h));
+      return;
+    }
+    json stored = json::parse(o.value().response, nullptr, false);
+    HttpResponse h;
+    if (stored.is_discarded() || !stored.is_object()) {
+      h.status = 500;
+      h.body = "{}";
+      respond(std::move(h));
+      return;
+    }
+    h.status = stored["status"].get<int>();
+    h.body = stored["body"].dump();
+    h.headers.emplace_back(
+        "ETag",
+        "\"" + std::to_string(stored["etag"].get<std::uint64_t>()) + "\"");
+    std::string loc = stored["location"].get<std::string>();
+    if (!loc.empty() && h.status == 201)
+      h.headers.emplace_back("Location", loc);
+    if (o.value().replayed) h.headers.emplace_back("Idempotent-Replay", "true");
+    respond(std::move(h));
+  });
+}
+
+void Api::Route(Call& c) {
+  const std::string& m = c.req.method;
+  const auto& s = c.seg;
+  auto not_found = [&] {
+    c.Error(DomainError::NotFound("", "no route " + m + " " + c.path));
+  };
+  if (s.empty() || s[0] != "v1" || s.size() < 2) return not_found();
+  const std::string& kind = s[1];
+  // Ids in paths are checked before anything else.
+  if (s.size() >= 3 && (kind == "cycles" || kind == "objectives" ||
+                        kind == "key-results" || kind == "kpis")) {
+    if (!ValidId(s[2])) return c.Error(BadId("id", s[2]));
+  }
+  auto body = [&](bool empty_ok = true) {
+    return JsonBody::Parse(c.req.body, empty_ok);
+  };
+  auto finish = [&](JsonBody& b) {
+    if (std::optional<DomainError> e = b.Finish()) {
+      c.Error(*e);
+      return false;
+    }
+    return true;
+  };
+  auto objective_body = [](const std::string& id) {
+    return [id](const OkrState& st, const Decision&, Date today) {
+      const Objective* o = st.FindObjective(id);
+      return o ? ObjectiveJson(st, *o, today) : json::object();
+    };
+  };
+  auto kr_body = [](const std::string& id) {
+    return [id](const OkrState& st, const Decision&, Date today) {
+      const KeyResult* k = st.FindKeyResult(id);
+      return k ? KeyResultJson(st, *k, today) : json::object();
+    };
+  };
+  auto cycle_body = [](const std::string& id) {
+    return [id](const OkrState& st, const Decision&, Date today) {
+      const Cycle* cy = st.FindCycle(id);
+      return cy ? CycleView(st, *cy, today) : json::object();
+    };
+  };
+
+  // ---- cycles ----
+  if (kind == "cycles") {
+    if (s.size() == 2 && m == "GET") {
+      ReadAt(c, [&](const OkrState& st, Date at) {
+        json list = json::array();
+        for (const auto& [id, cy] : st.cycles()) {
+          list.push_back(CycleView(st, cy, at));
+        }
+        c.Json(200, json{{"cycles", list}});
+      });
+      return;
+    }
+    if (s.size() == 2 && m == "POST") {
+      JsonBody b = body(false);
+      CreateCycle cmd;
+      cmd.id = b.String("id");
+      cmd.name = b.String("name");
+      cmd.starts_on = b.RequireDate("starts_on");
+      cmd.ends_on = b.RequireDate("ends_on");
+      if (!finish(b)) return;
+      return Mutate(
+          c, cmd,
+          [](const OkrState& st, const Decision& d, Date today) {
+            const Cycle* cy = st.FindCycle(d.id);
+            return cy ? CycleView(st, *cy, today) : json::object();
+          },
+          201, [](const Decision& d) { return "/v1/cycles/" + d.id; });
+    }
+    if (s.size() == 3 && m == "GET") {
+      ReadAt(c, [&](const OkrState& st, Date at) {
+        const Cycle* cy = st.FindCycle(s[2]);
+        if (cy == nullptr) {
+          return c.Error(
+              DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
+        }
+        c.Json(200, CycleView(st, *cy, at), cy->version);
+      });
+      return;
+    }
+    if (s.size() == 4 && m == "GET" && s[3] == "tree") {
+      ReadAt(c, [&](const OkrState& st, Date at) {
+        const Cycle* cy = st.FindCycle(s[2]);
+        if (cy == nullptr) {
+          return c.Error(
+              DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
+        }
+        c.Json(200, TreeJson(st, *cy, at), cy->version);
+      });
+      return;
+    }
+    if (s.size() == 4 && m == "POST" && (s[3] == "start" || s[3] == "close")) {
+      JsonBody b = body();
+      if (!finish(b)) return;
+      Command cmd = s[3] == "start" ? Command(StartCycle{s[2]})
+                                    : Command(CloseCycle{s[2]});
+      return Mutate(c, cmd, cycle_body(s[2]), 200, nullptr);
+    }
+    if (s.size() == 5 && m == "POST" && s[3] == "retrospective" &&
+        s[4] == "notes") {
+      JsonBody b = body(false);
+      AddRetrospectiveNote cmd;
+      cmd.cycle_id = s[2];
+      cmd.objective_id = b.String("objective_id");
+      cmd.text = b.RequireString("text");
+      if (!finish(b)) return;
+      std::string cycle = s[2];
+      json note{
+          {"cycle_id", cycle},
+          {"objective_id", cmd.objective_id ? json(*cmd.objective_id) : json()},
+          {"text", cmd.text},
+          {"actor", c.caller.actor}};
+      return Mutate(
+          c, cmd,
+          [note](const OkrState& st, const Decision&, Date) {
+            json n = note;
+            n["position"] = st.last_position();
+            return n;
+          },
+          201,
+          [cycle](const Decision&) {
+            return "/v1/cycles/" + cycle + "/retrospective";
+          });
+    }
+    return not_found();
+  }
+
+  // ---- objectives ----
+  if (kind == "objectives") {
+    if (s.size() == 2 && m == "GET") {
+      const std::string* cycle = c.Query("cycle");
+      const std::string* owner = c.Query("owner");
+      const std::string* state = c.Query("state");
+      ReadAt(c, [&](const OkrState& st, Date at) {
+        json list = json::array();
+        for (const auto& [id, o] : st.objectives()) {
+          if (cycle && o.cycle_id != *cycle) continue;
+          if (owner && o.owner != *owner) continue;
+          if (state && o.state != *state) continue;
+          list.push_back(ObjectiveJson(st, o, at));
+        }
+        c.Json(200, json{{"objectives", list}});
+      });
+      return;
+    }
+    if (s.size() == 2 && m == "POST") {
+      JsonBody b = body(false);
+      CreateObjective cmd;
+      cmd.id = b.String("id");
+      cmd.cycle_id = b.RequireString("cycle_id");
+      cmd.title = b.RequireString("title");
+      cmd.description = b.String("description");
+      cmd.level = b.RequireString("level");
+      cmd.owner = b.String("owner");
+      cmd.team = b.String("team");
+      cmd.parent_id = b.String("parent_id");
+      if (!finish(b)) return;
+      return Mutate(
+          c, cmd,
+          [](const OkrState& st, const Decision& d, Date today) {
+            const Objective* o = st.FindObjective(d.id);
+            return o ? ObjectiveJson(st, *o, today) : json::object();
+          },
+          201, [](const Decision& d) { return "/v1/objectives/" + d.id; });
+    }
+    if (s.size() == 3 && m == "GET") {
+      ReadAt(c, [&](const OkrState& st, Date at) {
+        const Objective* o = st.FindObjective(s[2]);
+        if (o == nullptr) {
+          return c.Error(
+              DomainError::NotFound("id", "no objective \"" + s[2] + "\""));
+        }
+        c.Json(200, ObjectiveJson(st, *o, at), o->version);
+      });
+      return;
+    }
+    if (s.size() == 3 && m == "PATCH") {
+      JsonBody b = body(false);
+      UpdateObjective cmd;
+      cmd.objective_id = s[2];
+      cmd.title = b.String("title");
+      cmd.description = b.String("description");
+      cmd.owner = b.String("owner");
+      cmd.team = b.String("team");
+      if (!finish(b)) return;
+      return Mutate(c, cmd, objective_body(s[2]), 200, nullptr);
+    }
+    if (s.size() == 4 && m == "PUT" && s[3] == "parent") {
+      JsonBody b = body(false);
+      SetParent cmd;
+      cmd.objective_id = s[2];
+      bool present = b.Has("parent_id");
+      cmd.parent_id = b.String("parent_id");
+      if (!present) {
+        return c.Error(DomainError::Invalid(
+            "parent_id", "parent_id is required (null to unalign)"));
+      }
+      if (!finish(b)) return;
+      return Mutate(c, cmd, objective_body(s[2]), 200, nullptr);
+    }
+    if (s.size() == 4 && m == "POST" &&
+        (s[3] == "activate" || s[3] == "achieve" || s[3] == "abandon")) {
+      JsonBody b = body();
+      TransitionObjective cmd;
+      cmd.objective_id = s[2];
+      cmd.action = s[3] == "activate"  ? ObjectiveAction::kActivate
+                   : s[3] == "achieve" ? ObjectiveAction::kAchieve
+                                       : ObjectiveAction::kAbandon;
+      cmd.reason = b.String("reason");
+      if (!finish(b)) return;
+      return Mutate(c, cmd, objective_body(s[2]), 200, nullptr);
+    }
+    if (s.size() == 4 && m == "POST" && s[3] == "key-results") {
+      JsonBody b = body(false);
+      AddKeyResult cmd;
+      cmd.objective_id = s[2];
+      cmd.id = b.String("id");
+      cmd.title = b.RequireString("title");
+      cmd.kind = b.RequireString("kind");
+      cmd.start = b.Number("start");
+      cmd.target = b.Number("target");
+      cmd.unit = b.String("unit");
+      cmd.weight = b.Number("weight");
+      if (!finish(b)) return;
+      return Mutate(
+          c, cmd,
+          [](const OkrState& st, const Decision& d, Date today) {
+            const KeyResult* k = st.FindKeyResult(d.id);
+            return k ? KeyResultJson(st, *k, today) : json::object();
+          },
+          201, [](const Decision& d) { return "/v1/key-results/" + d.id; });
+    }
+    return not_found();
+  }
+
+  // ---- key results ----
+  if (kind == "key-results") {
+    if (s.size() == 3 && m == "GET") {
+      ReadAt(c, [&](const OkrState& st, Date at) {
+        const KeyResult* k = st.FindKeyResult(s[2]);
+        if (k == nullptr) {
+          return c.Error(
+              DomainError::NotFound("id", "no key result \"" + s[2] + "\""));
+        }
+        c.Json(200, KeyResultJson(st, *k, at), k->version);
+      });
+      return;
+    }
+    if (s.size() == 3 && m == "PATCH") {
+      JsonBody b = body(false);
+      UpdateKeyResult cmd;
+      cmd.kr_id = s[2];
+      cmd.title = b.String("title");
+      cmd.target = b.Number("target");
+      cmd.weight = b.Number("weight");
+      cmd.reason = b.String("reason");
+      if (!finish(b)) return;
+      return Mutate(c, cmd, kr_body(s[2]), 200, nullptr);
+    }
+    if (s.size() == 3 && m == "DELETE") {
+      JsonBody b = body();
+      RemoveKeyResult cmd;
+      cmd.kr_id = s[2];
+      cmd.reason = b.String("reason");
+      if (!finish(b)) return;
+      if (const std::string* r = c.Query("reason")) cmd.reason = *r;
+      return Mutate(c, cmd, kr_body(s[2]), 200, nullptr);
+    }
+    if (s.size() == 4 && m == "POST" && s[3] == "check-ins") {
+      JsonBody b = body(false);
+      RecordCheckIn cmd;
+      cmd.kr_id = s[2];
+      cmd.value = b.RequireNumberOrBool("value");
+      cmd.confidence = b.Integer("confidence");
+      cmd.note = b.String("note");
+      cmd.date = b.DateField("date");
+      if (!finish(b)) return;
+      std::string id = s[2];
+      return Mutate(
+          c, cmd,
+          [](const OkrState& st, const Decision& d, Date today) {
+            const KeyResult* k = st.FindKeyResult(d.id);
+            if (k == nullptr || d.events.empty()) return json::object();
+            const auto& ev = std::get<events::CheckInRecorded>(d.events[0]);
+            return CheckInJson(st, ev, *k, st.last_position(), today);
+          },
+          201, [id](const Decision&) { return "/v1/key-results/" + id; });
+    }
+    if (s.size() == 4 && m == "POST" && s[3] == "grade") {
+      JsonBody b = body(false);
+      GradeKeyResult cmd;
+      cmd.kr_id = s[2];
+      cmd.score = b.RequireNumber("score");
+      cmd.note = b.String("note");
+      if (!finish(b)) return;
+      return Mutate(c, cmd, kr_body(s[2]), 200, nullptr);
+    }
+    return not_found();
+  }
+
+  // ---- KPIs ----
+  if (kind == "kpis") {
+    if (s.size() == 2 && m == "POST") {
+      JsonBody b = body(false);
+      DefineKpi cmd;
+      cmd.id = b.String("id");
+      cmd.name = b.RequireString("name");
+      cmd.unit = b.RequireString("unit");
+      cmd.owner = b.String("owner");
+      cmd.healthy_min = b.Number("healthy_min");
+      cmd.healthy_max = b.Number("healthy_max");
+      cmd.cadence_days = b.Integer("cadence_days");
+      if (!finish(b)) return;
+      return Mutate(
+          c, cmd,
+          [](const OkrState& st, const Decision& d, Date) {
+            const Kpi* k = st.FindKpi(d.id);
+            return k ? KpiJson(*k) : json::object();
+          },
+          201, [](const Decision& d) { return "/v1/kpis/" + d.id; });
+    }
+    if (s.size() == 3 && m == "GET") {
+      ReadAt(c, [&](const OkrState& st, Date) {
+        const Kpi* k = st.FindKpi(s[2]);
+        if (k == nullptr) {
+          return c.Error(
+              DomainError::NotFound("id", "no KPI \"" + s[2] + "\""));
+        }
+        c.Json(200, KpiJson(*k), k->version);
+      });
+      return;
+    }
+    if (s.size() == 4 && m == "POST" && s[3] == "measurements") {
+      JsonBody b = body(false);
+      RecordMeasurement cmd;
+      cmd.kpi_id = s[2];
+      cmd.value = b.RequireNumber("value");
+      cmd.date = b.DateField("date");
+      if (!finish(b)) return;
+      std::string id = s[2];
+      return Mutate(
+          c, cmd,
+          [](const OkrState& st, const Decision& d, Date) {
+            const Kpi* k = st.FindKpi(d.id);
+            json j = k ? KpiJson(*k) : json::object();
+            if (!d.events.empty()) {
+              const auto& ev = std::get<events::KpiMeasured>(d.events[0]);
+              j = json{{"kpi_id", ev.kpi_id},
+                       {"value", ev.value},
+                       {"date", ev.date.ToString()},
+                       {"position", st.last_position()},
+                       {"kpi", j}};
+            }
+            return j;
+          },
+          201, [id](const Decision&) { return "/v1/kpis/" + id; });
+    }
+    return not_found();
+  }
+
+  // ---- the log ----
+  if (kind == "events" && s.size() == 2 && m == "GET") {
+    std::uint64_t after = 0, limit = 100;
+    if (const std::string* a = c.Query("after")) {
+      std::optional<std::uint64_t> v = ParseUint(*a);
+      if (!v)
+        return c.Error(
+            DomainError::Invalid("after", "after must be a position"));
+      after = *v;
+    }
+    if (const std::string* l = c.Query("limit")) {
+      std::optional<std::uint64_t> v = ParseUint(*l);
+      if (!v || *v == 0) {
+        return c.Error(
+            DomainError::Invalid("limit", "limit must be 1 to 1000"));
+      }
+      limit = std::min<std::uint64_t>(*v, 1000);
+    }
+    auto page = engine_.store().ReadAll(after + 1, limit);
+    if (!page.ok())
+      return c.Error(DomainError::Unavailable(page.status().ToString()));
+    json list = json::array();
+    std::uint64_t next = after;
+    for (const RecordedEvent& e : *page) {
+      list.push_back(EventJson(e));
+      next = e.position;
+    }
+    return c.Json(200, json{{"events", list}, {"next", next}});
+  }
+  return not_found();
+}
+
+}  // namespace okr::http

@@ -1,0 +1,71 @@
+// Api: the HTTP API of DESIGN §5 as a plain function from a request to a
+// response, I/O apart (the server in server.h reads and writes the bytes).
+//
+// Thread safety: Handle() may be called from any number of threads at once.
+//
+// Reads answer from the engine's read state (or the state as of `as_of`)
+// at once. Mutations become engine commands; `respond` then runs on an
+// engine thread once the command's events are durable and visible, or at
+// once with the refusal. The answer to a mutation is rendered when it is
+// decided and stored with its idempotency key, so a replay returns the
+// original response byte for byte.
+#ifndef OKR_ADAPTERS_HTTP_API_H_
+#define OKR_ADAPTERS_HTTP_API_H_
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/http/tokens.h"
+#include "engine/okr_engine.h"
+
+namespace okr::http {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query: "/v1/cycles?as_of=..."
+  std::string authorization, if_match, idempotency_key;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Api {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+
+  // `engine` and `tokens` must outlive the Api.
+  Api(OkrEngine& engine, const Tokens& tokens)
+      : engine_(engine), tokens_(tokens) {}
+
+  void Handle(const HttpRequest& request, Respond respond);
+
+  // The route pattern a request matched ("/v1/cycles/{id}"), for metrics.
+  static std::string RouteOf(const std::string& method,
+                             const std::string& path);
+
+ private:
+  struct Call;
+  void Route(Call& call);
+  void Mutate(
+      Call& call, Command command,
+      std::function<nlohmann::json(const OkrState&, const Decision&, Date)>
+          body,
+      int status, std::function<std::string(const Decision&)> location);
+  bool ReadAt(Call& call, const std::function<void(const OkrState&, Date)>& fn);
+
+  OkrEngine& engine_;
+  const Tokens& tokens_;
+};
+
+}  // namespace okr::http
+
+#endif  // OKR_ADAPTERS_HTTP_API_H_

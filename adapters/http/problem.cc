@@ -1,0 +1,60 @@
+#include "adapters/http/problem.h"
+
+namespace okr::http {
+
+int StatusOf(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalid:
+      return 400;
+    case ErrorKind::kUnauthorised:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kStale:
+      return 412;
+    case ErrorKind::kRule:
+      return 422;
+    case ErrorKind::kUnavailable:
+      return 503;
+  }
+  return 500;
+}
+
+namespace {
+const char* TitleOf(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalid:
+      return "Invalid request";
+    case ErrorKind::kUnauthorised:
+      return "Unauthorised";
+    case ErrorKind::kForbidden:
+      return "Forbidden";
+    case ErrorKind::kNotFound:
+      return "Not found";
+    case ErrorKind::kConflict:
+      return "Conflict";
+    case ErrorKind::kStale:
+      return "Precondition failed";
+    case ErrorKind::kRule:
+      return "Rule broken";
+    case ErrorKind::kUnavailable:
+      return "Service unavailable";
+  }
+  return "Error";
+}
+}  // namespace
+
+nlohmann::json ProblemJson(const DomainError& e) {
+  nlohmann::json j{{"type", "urn:okr-ledger:problem:" + e.slug},
+                   {"title", TitleOf(e.kind)},
+                   {"status", StatusOf(e.kind)},
+                   {"detail", e.detail}};
+  if (!e.field.empty()) j["field"] = e.field;
+  return j;
+}
+
+}  // namespace okr::http

@@ -1,0 +1,273 @@
+#include "adapters/http/server.h"
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <thread>
+#include <vector>
+
+#include "adapters/http/problem.h"
+
+namespace okr::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+std::string ProblemBody(ErrorKind kind, const std::string& slug,
+                        const std::string& detail) {
+  return ProblemJson(DomainError{kind, slug, "", detail}).dump();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Api& api;
+  ServerOptions options;
+  ServerStats& stats;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  std::atomic<bool> stopping{false};
+  std::function<void(int)> on_signal;
+
+  Impl(Api& a, ServerOptions o, ServerStats& s)
+      : api(a),
+        options(std::move(o)),
+        stats(s),
+        ioc(options.threads),
+        acceptor(net::make_strand(ioc)),
+        signals(ioc, SIGINT, SIGTERM) {}
+
+  // One connection: read a request, let the Api answer, write, repeat.
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    Session(tcp::socket socket, Impl& server)
+        : stream_(std::move(socket)), server_(server) {
+      ++server_.stats.open_connections;
+    }
+    ~Session() { --server_.stats.open_connections; }
+
+    void Start() {
+      net::dispatch(stream_.get_executor(),
+                    [self = shared_from_this()] { self->DoRead(); });
+    }
+
+   private:
+    void DoRead() {
+      parser_.emplace();
+      parser_->body_limit(server_.options.body_limit);
+      parser_->header_limit(16 * 1024);
+      stream_.expires_after(server_.options.read_timeout);
+      bhttp::async_read(
+          stream_, buffer_, *parser_,
+          beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    }
+
+    void OnRead(beast::error_code ec, std::size_t) {
+      if (ec == bhttp::error::end_of_stream) return DoClose();
+      if (ec == bhttp::error::body_limit) {
+        draining_ = true;  // read what the client still sends, then close
+        return Send(413, "application/problem+json",
+                    ProblemBody(ErrorKind::kInvalid, "body-too-large",
+                                "the body is over 1 MiB"),
+                    {}, /*keep_alive=*/false);
+      }
+      if (ec) return;  // timeout, reset, malformed: drop the connection
+      auto& req = parser_->get();
+      HttpRequest r;
+      r.method = std::string(req.method_string());
+      r.target = std::string(req.target());
+      r.authorization = std::string(req[bhttp::field::authorization]);
+      r.if_match = std::string(req[bhttp::field::if_match]);
+      r.idempotency_key = std::string(req["Idempotency-Key"]);
+      r.body = std::move(req.body());
+      keep_alive_ = req.keep_alive();
+      ++server_.stats.requests;
+      ++server_.stats.in_flight;
+      stream_.expires_never();
+      auto self = shared_from_this();
+      server_.api.Handle(r, [self](HttpResponse response) {
+        net::post(self->stream_.get_executor(),
+                  [self, response = std::move(response)]() mutable {
+                    --self->server_.stats.in_flight;
+                    bool keep = self->keep_alive_ && !self->server_.stopping;
+                    self->Send(response.status, response.content_type,
+                               std::move(response.body),
+                               std::move(response.headers), keep);
+                  });
+      });
+    }
+
+    void Send(int status, const std::string& type, std::string body,
+              std::vector<std::pair<std::string, std::string>> headers,
+              bool keep_alive) {
+      auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+          static_cast<bhttp::status>(status), 11);
+      res->set(bhttp::field::server, "okr-ledger");
+      res->set(bhttp::field::content_type, type);
+      for (auto& [k, v] : headers) res->set(k, v);
+      res->body() = std::move(body);
+      res->keep_alive(keep_alive);
+      res->prepare_payload();
+      stream_.expires_after(server_.options.read_timeout);
+      bhttp::async_write(stream_, *res,
+                         [self = shared_from_this(), res, keep_alive](
+                             beast::error_code ec, std::size_t) {
+                           if (ec) return;
+                           if (!keep_alive) return self->DoClose();
+                           self->DoRead();
+                         });
+    }
+
+    // A lingering close: after refusing a body, read and drop what the
+    // client is still sending (for a few seconds at most), so closing does
+    // not reset the connection before it has read the answer.
+    void DoDrain() {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.expires_after(std::chrono::seconds(3));
+      stream_.async_read_some(
+          net::buffer(scratch_),
+          [self = shared_from_this()](beast::error_code e, std::size_t) {
+            if (!e) self->DoDrain();
+          });
+    }
+
+    void DoClose() {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+
+    beast::tcp_stream stream_;
+    Impl& server_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    bool keep_alive_ = true;
+    bool draining_ = false;
+    std::array<char, 16384> scratch_;
+  };
+
+  void DoAccept() {
+    acceptor.async_accept(
+        net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+          if (ec) {
+            if (!stopping && acceptor.is_open()) DoAccept();
+            return;
+          }
+          ++stats.connections;
+          if (stats.open_connections.load() >=
+              static_cast<std::int64_t>(options.max_connections)) {
+            // Over the cap: a short 503 and close, written synchronously.
+            std::string body =
+                ProblemBody(ErrorKind::kUnavailable, "too-many-connections",
+                            "too many connections; retry");
+            std::string msg =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                "application/problem+json\r\nConnection: close\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
+            beast::error_code ignored;
+            net::write(s, net::buffer(msg), ignored);
+            s.shutdown(tcp::socket::shutdown_both, ignored);
+          } else {
+            std::make_shared<Session>(std::move(s), *this)->Start();
+          }
+          DoAccept();
+        });
+  }
+};
+
+Server::Server(Api& api, ServerOptions options)
+    : impl_(std::make_unique<Impl>(api, std::move(options), stats_)) {}
+
+Server::~Server() = default;
+
+Status Server::Start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec)
+    return Status::InvalidArgument("bad listen address " + impl_->options.host);
+  tcp::endpoint ep{address, impl_->options.port};
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError("cannot listen on " + impl_->options.host + ":" +
+                           std::to_string(impl_->options.port) + ": " +
+                           ec.message());
+  }
+  impl_->DoAccept();
+  impl_->signals.async_wait([this](beast::error_code e, int sig) {
+    if (e) return;
+    if (impl_->on_signal) {
+      impl_->on_signal(sig);
+    } else {
+      Stop();
+    }
+  });
+  return Status::OK();
+}
+
+std::uint16_t Server::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void Server::OnSignal(std::function<void(int)> fn) {
+  impl_->on_signal = std::move(fn);
+}
+
+void Server::Run() {
+  std::vector<std::thread> pool;
+  for (int i = 1; i < impl_->options.threads; ++i) {
+    pool.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+void Server::Stop() {
+  if (impl_->stopping.exchange(true)) return;
+  net::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->signals.cancel(ec);
+    // Wait for the requests in flight, then stop the I/O.
+    auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::shared_ptr<std::function<void()>> poll =
+        std::make_shared<std::function<void()>>();
+    *poll = [this, timer, deadline, poll] {
+      if (stats_.in_flight.load() <= 0 ||
+          std::chrono::steady_clock::now() > deadline) {
+        // Give the last writes a moment to leave.
+        timer->expires_after(std::chrono::milliseconds(50));
+        timer->async_wait([this, poll](beast::error_code) {
+          impl_->ioc.stop();
+          *poll = nullptr;  // break the cycle
+        });
+        return;
+      }
+      timer->expires_after(std::chrono::milliseconds(20));
+      timer->async_wait([poll](beast::error_code) {
+        if (*poll) (*poll)();
+      });
+    };
+    (*poll)();
+  });
+}
+
+}  // namespace okr::http

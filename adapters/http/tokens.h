@@ -1,0 +1,44 @@
+// Tokens: who a bearer token belongs to, from the tokens file
+// (`TOKEN ACTOR ROLE` per line, role admin or member; blank lines and lines
+// starting with '#' are ignored).
+//
+// Thread safety: immutable after Load(); Find() from any thread.
+//
+// Tokens are kept as SHA-256 digests and compared in constant time, every
+// entry each time, so neither timing nor length tells a guess apart.
+#ifndef OKR_ADAPTERS_HTTP_TOKENS_H_
+#define OKR_ADAPTERS_HTTP_TOKENS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/commands.h"
+#include "engine/status.h"
+#include "events/envelope.h"
+
+namespace okr::http {
+
+class Tokens {
+ public:
+  // Parses a tokens file; InvalidArgument naming the line on a bad one.
+  static Result<Tokens> Load(const std::string& path);
+  // Without a tokens file: `<data>/tokens` (created on first start with one
+  // admin token, mode 0600). *created says whether it was just written.
+  static Result<Tokens> LoadOrCreateDefault(const std::string& data_dir,
+                                            std::string* path, bool* created);
+
+  std::optional<Caller> Find(const std::string& token) const;
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    Hash digest;
+    Caller caller;
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace okr::http
+
+#endif  // OKR_ADAPTERS_HTTP_TOKENS_H_

@@ -1,0 +1,183 @@
+#include "adapters/http/views.h"
+
+#include <functional>
+#include <map>
+
+#include "events/event_codec.h"
+#include "projections/formulas.h"
+
+namespace okr::http {
+namespace {
+
+json OrNull(const std::string& s) { return s.empty() ? json() : json(s); }
+
+template <class T>
+json OrNull(const std::optional<T>& v) {
+  return v ? json(*v) : json();
+}
+
+}  // namespace
+
+json CycleView(const OkrState& s, const Cycle& c, Date today) {
+  int objectives = 0;
+  for (const std::string& id : c.objectives) {
+    if (s.FindObjective(id) != nullptr) ++objectives;
+  }
+  return json{{"id", c.id},
+              {"name", c.name},
+              {"starts_on", c.starts_on.ToString()},
+              {"ends_on", c.ends_on.ToString()},
+              {"state", c.state},
+              {"expected", s.ExpectedAt(c, today)},
+              {"objectives", objectives},
+              {"version", c.version}};
+}
+
+json KeyResultJson(const OkrState& s, const KeyResult& k, Date at) {
+  KeyResultView v = s.ViewKeyResult(k, at);
+  json grade;
+  if (k.grade) {
+    grade = json{{"score", k.grade->score},
+                 {"manual", k.grade->manual},
+                 {"note", OrNull(k.grade->note)}};
+  }
+  std::size_t check_ins = 0;
+  for (const CheckIn& c : k.check_ins) check_ins += c.date <= at ? 1 : 0;
+  return json{
+      {"id", k.id},
+      {"objective_id", k.objective_id},
+      {"title", k.title},
+      {"kind", k.kind},
+      {"start", k.start},
+      {"target", k.target},
+      {"original_target", k.original_target},
+      {"unit", k.unit},
+      {"weight", k.weight},
+      {"current", v.current},
+      {"attainment", v.attainment},
+      {"progress", v.progress},
+      {"status", k.removed ? json() : json(formulas::StatusName(v.status))},
+      {"confidence",
+       v.confidence ? json(static_cast<int>(*v.confidence)) : json()},
+      {"check_ins", check_ins},
+      {"state", k.removed ? "removed" : "active"},
+      {"grade", grade},
+      {"version", k.version}};
+}
+
+json ObjectiveJson(const OkrState& s, const Objective& o, Date at) {
+  ObjectiveView v = s.ViewObjective(o, at);
+  json krs = json::array();
+  for (const std::string& id : o.key_results) {
+    if (const KeyResult* k = s.FindKeyResult(id)) {
+      krs.push_back(KeyResultJson(s, *k, at));
+    }
+  }
+  return json{{"id", o.id},
+              {"cycle_id", o.cycle_id},
+              {"title", o.title},
+              {"description", o.description},
+              {"level", o.level},
+              {"owner", o.owner},
+              {"team", OrNull(o.team)},
+              {"parent_id", OrNull(o.parent_id)},
+              {"state", o.state},
+              {"progress", v.progress},
+              {"status", formulas::StatusName(v.status)},
+              {"score", OrNull(o.score)},
+              {"version", o.version},
+              {"key_results", std::move(krs)}};
+}
+
+json TreeJson(const OkrState& s, const Cycle& c, Date at) {
+  // Children by parent, each list ordered by id (the map orders parents,
+  // the cycle's objectives are sorted below).
+  std::map<std::string, std::vector<const Objective*>> children;
+  std::vector<const Objective*> roots;
+  std::vector<const Objective*> all;
+  for (const std::string& id : c.objectives) {
+    if (const Objective* o = s.FindObjective(id)) all.push_back(o);
+  }
+  std::sort(all.begin(), all.end(), [](const Objective* a, const Objective* b) {
+    return a->id < b->id;
+  });
+  for (const Objective* o : all) {
+    if (o->parent_id && s.FindObjective(*o->parent_id) != nullptr) {
+      children[*o->parent_id].push_back(o);
+    } else {
+      roots.push_back(o);
+    }
+  }
+  std::function<json(const Objective*, int)> node = [&](const Objective* o,
+                                                        int depth) {
+    json j = ObjectiveJson(s, *o, at);
+    json kids = json::array();
+    if (depth < 64) {
+      for (const Objective* k : children[o->id])
+        kids.push_back(node(k, depth + 1));
+    }
+    j["children"] = std::move(kids);
+    return j;
+  };
+  json objectives = json::array();
+  for (const Objective* o : roots) objectives.push_back(node(o, 0));
+  return json{{"cycle", CycleView(s, c, at)},
+              {"at", at.ToString()},
+              {"expected", s.ExpectedAt(c, at)},
+              {"objectives", std::move(objectives)}};
+}
+
+json KpiJson(const Kpi& k) {
+  const Measurement* m = k.latest();
+  json latest;
+  std::string health = "unknown";
+  if (m != nullptr) {
+    latest = json{{"value", m->value}, {"date", m->date.ToString()}};
+    health = formulas::KpiHealthy(m->value, k.healthy_min, k.healthy_max)
+                 ? "healthy"
+                 : "unhealthy";
+  }
+  return json{{"id", k.id},
+              {"name", k.name},
+              {"unit", k.unit},
+              {"owner", k.owner},
+              {"healthy_min", OrNull(k.healthy_min)},
+              {"healthy_max", OrNull(k.healthy_max)},
+              {"cadence_days", k.cadence_days},
+              {"latest", latest},
+              {"health", health},
+              {"version", k.version}};
+}
+
+json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
+                 const KeyResult& k, std::uint64_t position, Date at) {
+  return json{{"kr_id", c.kr_id},
+              {"position", position},
+              {"value", c.value},
+              {"confidence", OrNull(c.confidence)},
+              {"note", OrNull(c.note)},
+              {"date", c.date.ToString()},
+              {"key_result", KeyResultJson(s, k, at)}};
+}
+
+json EventJson(const RecordedEvent& e) {
+  json data;
+  std::string error;
+  if (!events::StoredDataToJson(e.type, e.schema_version, e.data, &data,
+                                &error)) {
+    data = json{{"undecodable", error}};
+  }
+  return json{{"position", e.position},
+              {"stream", e.stream},
+              {"version", e.version},
+              {"type", e.type},
+              {"schema_version", e.schema_version},
+              {"recorded_at", FormatInstant(e.recorded_at_us)},
+              {"actor", e.actor},
+              {"command_id", e.command_id},
+              {"data", std::move(data)},
+              {"prev_hash", HashToHex(e.prev_hash)},
+              {"hash", HashToHex(e.hash)}};
+}
+
+}  // namespace okr::http

@@ -1,0 +1,36 @@
+// Views: the JSON shapes of DESIGN §5 rendered from an OkrState. The HTTP
+// API answers with them and the command line prints them.
+//
+// Thread safety: pure functions of the state they are given (which the
+// caller keeps still, e.g. inside OkrEngine::Read).
+#ifndef OKR_ADAPTERS_HTTP_VIEWS_H_
+#define OKR_ADAPTERS_HTTP_VIEWS_H_
+
+#include <nlohmann/json.hpp>
+
+#include "events/catalogue.h"
+#include "events/envelope.h"
+#include "projections/okr_state.h"
+
+namespace okr::http {
+
+using nlohmann::json;
+
+json CycleView(const OkrState& s, const Cycle& c, Date today);
+json KeyResultJson(const OkrState& s, const KeyResult& k, Date at);
+// The objective with its key results (removed ones included, marked so).
+json ObjectiveJson(const OkrState& s, const Objective& o, Date at);
+// {"cycle", "at", "expected", "objectives": [objective + "children"]}.
+json TreeJson(const OkrState& s, const Cycle& c, Date at);
+json KpiJson(const Kpi& k);
+// A check-in as recorded: the event's fields, where it landed, and the key
+// result after it.
+json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
+                 const KeyResult& k, std::uint64_t position, Date at);
+// An event of the log as GET /v1/events shows it (data in its stored
+// schema version).
+json EventJson(const RecordedEvent& e);
+
+}  // namespace okr::http
+
+#endif  // OKR_ADAPTERS_HTTP_VIEWS_H_

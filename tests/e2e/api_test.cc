@@ -1,0 +1,277 @@
+// End-to-end: the real `okr serve` on 127.0.0.1 with a temporary store,
+// driven over HTTP. Numbers are worked out by hand in the comments.
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "events/date.h"
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace okr {
+namespace {
+
+namespace tt = boost::test_tools;
+using nlohmann::json;
+using testing::HttpRequest;
+using testing::HttpResult;
+
+Date Today() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Date::FromMicros(
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+struct Server {
+  Server() {
+    std::ofstream(dir.Sub("tokens")) << "# test tokens\n"
+                                     << "root-token-0001 root admin\n"
+                                     << "maria-token-001 maria member\n"
+                                     << "john-token-0001 john member\n";
+    Start();
+  }
+  void Start() {
+    process = std::make_unique<testing::ServerProcess>(
+        OKR_BINARY,
+        std::vector<std::string>{"serve", "--data", dir.Sub("data"), "--listen",
+                                 "127.0.0.1:0", "--tokens", dir.Sub("tokens")});
+  }
+  HttpResult As(const std::string& who, const std::string& method,
+                const std::string& target, const json& body = nullptr,
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    if (!who.empty()) {
+      headers.emplace_back("Authorization", "Bearer " + Token(who));
+    }
+    return HttpRequest(process->port(), method, target,
+                       body.is_null() ? "" : body.dump(), headers);
+  }
+  static std::string Token(const std::string& who) {
+    if (who == "root") return "root-token-0001";
+    if (who == "maria") return "maria-token-001";
+    return "john-token-0001";
+  }
+  std::uint64_t Events() {
+    return As("root", "GET", "/v1/events?after=0&limit=1000")
+        .json()["events"]
+        .size();
+  }
+
+  testing::TempDir dir;
+  std::unique_ptr<testing::ServerProcess> process;
+};
+
+// A cycle from 60 days ago to 30 days ahead: expected today = 60/90.
+struct Quarter : Server {
+  Quarter() {
+    start = Today().AddDays(-60);
+    HttpResult r = As("root", "POST", "/v1/cycles",
+                      {{"id", "q"},
+                       {"name", "This quarter"},
+                       {"starts_on", start.ToString()},
+                       {"ends_on", start.AddDays(90).ToString()}});
+    BOOST_TEST_REQUIRE(r.status == 201);
+    BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles/q/start").status == 200);
+    BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives",
+                          {{"id", "love"},
+                           {"cycle_id", "q"},
+                           {"title", "Customers love us"},
+                           {"level", "team"}})
+                           .status == 201);
+    BOOST_TEST_REQUIRE(
+        As("maria", "POST", "/v1/objectives/love/activate", json::object())
+            .status == 200);
+    BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives/love/key-results",
+                          {{"id", "nps"},
+                           {"title", "NPS"},
+                           {"kind", "metric"},
+                           {"start", 45},
+                           {"target", 60}})
+                           .status == 201);
+    BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives/love/key-results",
+                          {{"id", "churn"},
+                           {"title", "Churn"},
+                           {"kind", "metric"},
+                           {"start", 20},
+                           {"target", 10},
+                           {"weight", 3}})
+                           .status == 201);
+  }
+  Date start;
+};
+
+BOOST_FIXTURE_TEST_SUITE(http_api, Quarter)
+
+BOOST_AUTO_TEST_CASE(created_resources_answer_201_with_location_and_etag) {
+  HttpResult r = As("maria", "POST", "/v1/key-results/nps/check-ins",
+                    {{"value", 52.5},
+                     {"confidence", 7},
+                     {"date", start.AddDays(10).ToString()}});
+  BOOST_TEST(r.status == 201);
+  BOOST_TEST(r.header("location") == "/v1/key-results/nps");
+  BOOST_TEST(r.header("etag") == "\"2\"");  // KeyResultAdded, CheckInRecorded
+  json j = r.json();
+  BOOST_TEST(j["value"].get<double>() == 52.5);
+  BOOST_TEST(j["key_result"]["current"].get<double>() == 52.5);
+  HttpResult kr = As("john", "GET", "/v1/key-results/nps");
+  BOOST_TEST(kr.status == 200);
+  BOOST_TEST(kr.header("etag") == "\"2\"");
+}
+
+// nps 45 -> 60 at 52.5: 0.5. churn 20 -> 10 (weight 3) at 14: 0.6.
+// Objective: (0.5 + 3 x 0.6) / 4 = 0.575. Today expected = 60/90 = 0.667:
+// nps gap 0.167 -> at_risk; churn gap 0.067 -> on_track; objective at_risk.
+BOOST_AUTO_TEST_CASE(objective_progress_and_status_by_hand) {
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 52.5}, {"date", start.AddDays(10).ToString()}});
+  As("maria", "POST", "/v1/key-results/churn/check-ins",
+     {{"value", 14}, {"date", start.AddDays(20).ToString()}});
+  json o = As("john", "GET", "/v1/objectives/love").json();
+  BOOST_TEST(o["progress"].get<double>() == 0.575, tt::tolerance(1e-9));
+  BOOST_TEST(o["status"] == "at_risk");
+  BOOST_TEST(o["key_results"][0]["id"] == "nps");
+  BOOST_TEST(o["key_results"][0]["attainment"].get<double>() == 0.5,
+             tt::tolerance(1e-9));
+  BOOST_TEST(o["key_results"][0]["status"] == "at_risk");
+  BOOST_TEST(o["key_results"][1]["status"] == "on_track");
+  // At start + 30: expected 1/3; both ahead: on_track. At start + 5 no
+  // check-in counts yet: progress 0, expected 5/90 = 0.056: on_track.
+  json early = As("john", "GET",
+                  "/v1/objectives/love?at=" + start.AddDays(30).ToString())
+                   .json();
+  BOOST_TEST(early["status"] == "on_track");
+  json earlier =
+      As("john", "GET", "/v1/objectives/love?at=" + start.AddDays(5).ToString())
+          .json();
+  BOOST_TEST(earlier["progress"].get<double>() == 0.0);
+  BOOST_TEST(earlier["key_results"][0]["current"].get<double>() == 45.0);
+  json tree = As("john", "GET", "/v1/cycles/q/tree").json();
+  BOOST_TEST(tree["expected"].get<double>() == 60.0 / 90.0,
+             tt::tolerance(1e-9));
+  BOOST_TEST(tree["objectives"].size() == 1u);
+  BOOST_TEST(tree["objectives"][0]["children"].size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(every_error_status_is_a_problem_that_names_the_rule) {
+  std::uint64_t before = Events();
+  auto check = [&](const HttpResult& r, int status, const std::string& slug,
+                   const std::string& field) {
+    BOOST_TEST(r.status == status);
+    BOOST_TEST(r.header("content-type") == "application/problem+json");
+    json p = r.json();
+    BOOST_TEST(p["type"] == "urn:okr-ledger:problem:" + slug);
+    BOOST_TEST(p["status"] == status);
+    BOOST_TEST(!p["detail"].get<std::string>().empty());
+    if (!field.empty()) BOOST_TEST(p["field"] == field);
+  };
+  check(As("", "GET", "/v1/cycles"), 401, "unauthorised", "");
+  check(HttpRequest(process->port(), "GET", "/v1/cycles", "",
+                    {{"Authorization", "Bearer nope-nope-nope"}}),
+        401, "unauthorised", "");
+  check(As("maria", "POST", "/v1/key-results/nps/check-ins",
+           {{"value", 50}, {"mood", "good"}}),
+        400, "invalid-mood", "mood");
+  check(As("maria", "POST", "/v1/key-results/nps/check-ins",
+           {{"value", "fifty"}}),
+        400, "invalid-value", "value");
+  check(HttpRequest(process->port(), "POST", "/v1/key-results/nps/check-ins",
+                    "{\"value\": 5",
+                    {{"Authorization", "Bearer maria-token-001"}}),
+        400, "malformed-json", "");
+  check(HttpRequest(process->port(), "POST", "/v1/key-results/nps/check-ins",
+                    "{\"value\": 5, \"note\": \"\xff\xfe\"}",
+                    {{"Authorization", "Bearer maria-token-001"}}),
+        400, "malformed-json", "");
+  check(As("maria", "GET", "/v1/objectives/Bad_Id"), 400, "invalid-id", "id");
+  check(As("john", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}}),
+        403, "forbidden", "");
+  check(As("maria", "GET", "/v1/key-results/nope"), 404, "not-found", "id");
+  check(As("root", "POST", "/v1/cycles/q/start"), 409, "cycle-state", "");
+  // If-Match that holds (the key result is at version 1) succeeds.
+  BOOST_TEST(As("maria", "POST", "/v1/key-results/nps/check-ins",
+                {{"value", 50}}, {{"If-Match", "\"1\""}})
+                 .status == 201);
+  before = Events();
+  check(As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 51}},
+           {{"If-Match", "\"1\""}}),
+        412, "stale-version", "If-Match");
+  check(As("maria", "POST", "/v1/key-results/nps/check-ins",
+           {{"value", 51}, {"confidence", 11}}),
+        422, "confidence-range", "confidence");
+  check(
+      As("maria", "POST", "/v1/objectives/love/key-results",
+         {{"title", "Same"}, {"kind", "metric"}, {"start", 3}, {"target", 3}}),
+      422, "start-equals-target", "target");
+  std::string big =
+      "{\"value\": 1, \"note\": \"" + std::string(1 << 20, 'x') + "\"}";
+  HttpResult too_big =
+      HttpRequest(process->port(), "POST", "/v1/key-results/nps/check-ins", big,
+                  {{"Authorization", "Bearer maria-token-001"}});
+  BOOST_TEST(too_big.status == 413);
+  BOOST_TEST(Events() == before);
+  // The server still serves.
+  BOOST_TEST(As("john", "GET", "/v1/cycles").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(
+    idempotent_replay_returns_the_original_and_appends_nothing) {
+  json body{{"value", 50}, {"note", "weekly"}};
+  std::vector<std::pair<std::string, std::string>> key{
+      {"Idempotency-Key", "check-1"}};
+  HttpResult first =
+      As("maria", "POST", "/v1/key-results/nps/check-ins", body, key);
+  BOOST_TEST(first.status == 201);
+  std::uint64_t after = Events();
+  HttpResult again =
+      As("maria", "POST", "/v1/key-results/nps/check-ins", body, key);
+  BOOST_TEST(again.status == 201);
+  BOOST_TEST(again.body == first.body);
+  BOOST_TEST(again.header("etag") == first.header("etag"));
+  BOOST_TEST(Events() == after);
+  HttpResult other = As("maria", "POST", "/v1/key-results/nps/check-ins",
+                        {{"value", 51}}, key);
+  BOOST_TEST(other.status == 409);
+  BOOST_TEST(other.json()["type"] ==
+             "urn:okr-ledger:problem:idempotency-key-reused");
+  BOOST_TEST(Events() == after);
+}
+
+BOOST_AUTO_TEST_CASE(as_of_shows_what_the_log_knew) {
+  As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}});
+  std::string events = As("root", "GET", "/v1/events?after=0").body;
+  json all = json::parse(events)["events"];
+  std::string between = all.back()["recorded_at"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  HttpResult moved = As("maria", "PATCH", "/v1/key-results/nps",
+                        {{"target", 70}, {"reason", "board asked"}});
+  BOOST_TEST(moved.status == 200);
+  BOOST_TEST(moved.json()["target"].get<double>() == 70.0);
+  json then = As("john", "GET", "/v1/key-results/nps?as_of=" + between).json();
+  BOOST_TEST(then["target"].get<double>() == 60.0);
+  BOOST_TEST(then["current"].get<double>() == 50.0);
+  json now = As("john", "GET", "/v1/key-results/nps").json();
+  BOOST_TEST(now["target"].get<double>() == 70.0);
+  BOOST_TEST(now["original_target"].get<double>() == 60.0);
+  // Before the cycle existed: 404.
+  std::string first = all.front()["recorded_at"];
+  HttpResult none = As("john", "GET", "/v1/objectives/love?as_of=" + first);
+  BOOST_TEST(none.status == 404);
+  BOOST_TEST(As("john", "GET", "/v1/cycles/q?as_of=not-a-time").status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(restart_gives_identical_answers) {
+  As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 55}});
+  std::string tree = As("john", "GET", "/v1/cycles/q/tree").body;
+  std::string log = As("john", "GET", "/v1/events?after=0&limit=1000").body;
+  BOOST_TEST(process->Stop(SIGTERM) == 0);
+  BOOST_TEST(process->Output().find("stopped cleanly") != std::string::npos);
+  Start();
+  BOOST_TEST(As("john", "GET", "/v1/cycles/q/tree").body == tree);
+  BOOST_TEST(As("john", "GET", "/v1/events?after=0&limit=1000").body == log);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace okr

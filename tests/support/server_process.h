@@ -1,0 +1,90 @@
+// ServerProcess: the real `okr serve` binary started for a test on
+// 127.0.0.1 with any free port, its stdout read until it says where it
+// listens.
+//
+// Thread safety: one object per test.
+#ifndef OKR_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define OKR_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace okr::testing {
+
+class ServerProcess {
+ public:
+  ServerProcess(const std::string& binary, std::vector<std::string> args) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::close(out[1]);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(binary.c_str()));
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    out_ = ::fdopen(out[0], "r");
+    char line[1024];
+    while (std::fgets(line, sizeof line, out_) != nullptr) {
+      std::string l(line);
+      output_ += l;
+      auto at = l.find("listening on http://");
+      if (at != std::string::npos) {
+        auto colon = l.find(':', at + 20);
+        port_ = std::stoi(l.substr(colon + 1));
+        return;
+      }
+    }
+    throw std::runtime_error("okr serve did not start: " + output_);
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ != nullptr) std::fclose(out_);
+  }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  // Sends `sig` and waits; returns the exit status (or 128 + signal).
+  int Stop(int sig = SIGTERM) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+  }
+  // The rest of its stdout (after Stop()).
+  std::string Output() {
+    char line[1024];
+    while (out_ != nullptr && std::fgets(line, sizeof line, out_) != nullptr) {
+      output_ += line;
+    }
+    return output_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  int port_ = 0;
+  std::string output_;
+};
+
+}  // namespace okr::testing
+
+#endif  // OKR_TESTS_SUPPORT_SERVER_PROCESS_H_
