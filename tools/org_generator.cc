@@ -1,7 +1,9 @@
 #include "tools/org_generator.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <vector>
@@ -33,6 +35,65 @@ std::string Num(const char* prefix, int n, int width) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%s%0*d", prefix, width, n);
   return buf;
+}
+
+constexpr const char* kFirstNames[] = {
+    "amara", "ben",   "chen",  "dara",  "emil",  "farah", "gus",  "hana",
+    "ivan",  "jonas", "kai",   "lena",  "malik", "nora",  "omar", "priya",
+    "quinn", "rosa",  "sami",  "tara",  "umar",  "vera",  "wei",  "xena",
+    "yusuf", "zoe",   "aiko",  "bruno", "cleo",  "diego", "elif", "felix",
+    "greta", "hugo",  "ines",  "jakob", "kira",  "luca",  "maya", "nils",
+    "olga",  "pablo", "rania", "sven",  "tomas", "ula",   "vik",  "wanda"};
+constexpr const char* kTeamNames[] = {
+    "platform", "mobile",   "web",     "data",    "billing",  "growth",
+    "sales-eu", "sales-us", "success", "support", "security", "design"};
+constexpr const char* kDepartmentNames[] = {"engineering", "go-to-market",
+                                            "customers", "operations"};
+constexpr const char* kCompanyTitles[] = {
+    "Become the tool teams trust for their weekly planning",
+    "Grow revenue without growing churn",
+    "Build a company people love to join"};
+constexpr const char* kDepartmentTitles[] = {
+    "Ship reliable software every week",
+    "Make onboarding effortless",
+    "Win the mid-market",
+    "Turn customers into advocates",
+    "Run a calm, well-oiled company",
+    "Know our numbers every Monday"};
+constexpr const char* kTeamTitles[] = {"Cut time-to-first-value in half",
+                                       "Make the app fast everywhere",
+                                       "Make releases boring",
+                                       "Grow weekly active teams",
+                                       "Remove the top support drivers",
+                                       "Close the enterprise gaps",
+                                       "Make billing self-serve",
+                                       "Earn five new case studies"};
+constexpr const char* kIndividualTitles[] = {
+    "Automate the release checklist", "Grow as a mentor",
+    "Own the onboarding funnel",      "Tame the flaky test suite",
+    "Learn the customer's day",       "Halve the on-call pages",
+    "Write the pricing playbook",     "Speak at a community meetup"};
+struct KrTemplate {
+  const char* title;
+  const char* unit;
+};
+constexpr KrTemplate kMetricKrs[] = {{"Raise NPS", "points"},
+                                     {"Weekly active teams", "teams"},
+                                     {"p95 page load", "ms"},
+                                     {"Monthly churn", "%"},
+                                     {"New annual contracts", "deals"},
+                                     {"Tickets solved within a day", "%"},
+                                     {"Onboarding completion", "%"},
+                                     {"Deploys per week", "deploys"},
+                                     {"Case studies published", "docs"},
+                                     {"Pages per on-call week", "pages"}};
+constexpr const char* kBooleanKrs[] = {
+    "Launch the new pricing page", "Pass the SOC 2 audit", "Ship offline mode",
+    "Hire a second designer"};
+
+template <std::size_t N>
+const char* Pick(const char* const (&pool)[N], std::size_t i) {
+  return pool[i % N];
 }
 
 struct PlannedKr {
@@ -114,12 +175,26 @@ OrgGenerator::OrgGenerator(OkrEngine& engine, ManualClock& clock,
 OrgStats OrgGenerator::Run(
     const std::function<void(Date, std::uint64_t)>& progress) {
   Impl g(engine_, clock_, shape_);
-  const Caller ceo{"ceo", Role::kAdmin};
   const int teams = shape_.departments * shape_.teams_per_department;
   const int people = teams * shape_.people_per_team;
   g.stats.people = static_cast<std::uint64_t>(people) + 1;
-  auto person = [](int i) { return Num("p", i, 5); };
+  const bool names = shape_.names &&
+                     people <= static_cast<int>(std::size(kFirstNames)) &&
+                     teams <= static_cast<int>(std::size(kTeamNames));
+  auto person = [names](int i) {
+    return names ? std::string(kFirstNames[i]) : Num("p", i, 5);
+  };
+  auto team_name = [names](int t) {
+    return names ? std::string(kTeamNames[t]) : Num("t", t, 4);
+  };
+  auto department_name = [&](int d) {
+    return names && d < static_cast<int>(std::size(kDepartmentNames))
+               ? std::string(kDepartmentNames[d])
+               : Num("d", d, 2);
+  };
+  const Caller ceo{shape_.admin, Role::kAdmin};
   auto set_clock = [&](std::int64_t us) {
+    if (shape_.clock_limit_us != 0) us = std::min(us, shape_.clock_limit_us);
     if (us > clock_.NowMicros()) clock_.Set(us);
   };
 
@@ -146,7 +221,11 @@ OrgStats OrgGenerator::Run(
       CreateObjective c;
       c.id = id;
       c.cycle_id = cycle;
-      c.title = level + " objective " + id;
+      std::size_t pick = objectives.size() + static_cast<std::size_t>(q);
+      c.title = level == "company"      ? Pick(kCompanyTitles, pick)
+                : level == "department" ? Pick(kDepartmentTitles, pick)
+                : level == "team"       ? Pick(kTeamTitles, pick)
+                                        : Pick(kIndividualTitles, pick);
       c.level = level;
       if (!caller.admin() || owner != caller.actor) c.owner = owner;
       c.team = team;
@@ -179,12 +258,16 @@ OrgStats OrgGenerator::Run(
         AddKeyResult a;
         a.objective_id = id;
         a.id = kr.id;
-        a.title = "Key result " + kr.id;
+        std::size_t pick = krs.size() * 7 + static_cast<std::size_t>(k);
         a.kind = kr.boolean ? "boolean" : "metric";
-        if (!kr.boolean) {
+        if (kr.boolean) {
+          a.title = Pick(kBooleanKrs, pick);
+        } else {
+          const KrTemplate& t = kMetricKrs[pick % std::size(kMetricKrs)];
+          a.title = t.title;
           a.start = kr.start;
           a.target = kr.target;
-          a.unit = "points";
+          a.unit = t.unit;
         }
         g.Send(caller, a);
         krs.push_back(std::move(kr));
@@ -195,21 +278,23 @@ OrgStats OrgGenerator::Run(
     std::vector<std::string> company, department;
     for (int i = 1; i <= 3; ++i) {
       company.push_back(cycle + "-co-" + std::to_string(i));
-      add_objective(company.back(), "ceo", ceo, "company", std::nullopt, "");
+      add_objective(company.back(), ceo.actor, ceo, "company", std::nullopt,
+                    "");
     }
     for (int d = 0; d < shape_.departments; ++d) {
       std::string head =
           person(d * shape_.teams_per_department * shape_.people_per_team);
       Caller as{head, Role::kMember};
       for (int i = 1; i <= 2; ++i) {
-        department.push_back(cycle + Num("-d", d, 2) + "-" + std::to_string(i));
+        department.push_back(cycle + "-" + department_name(d) + "-" +
+                             std::to_string(i));
         add_objective(department.back(), head, as, "department",
-                      company[(d + i) % company.size()], Num("d", d, 2));
+                      company[(d + i) % company.size()], department_name(d));
       }
     }
     for (int t = 0; t < teams; ++t) {
       const int d = t / shape_.teams_per_department;
-      const std::string team = Num("t", t, 4);
+      const std::string team = team_name(t);
       std::string lead = person(t * shape_.people_per_team);
       Caller as{lead, Role::kMember};
       std::string team_ids[2];

@@ -37,6 +37,13 @@ struct OrgShape {
   double abandon_rate = 0.01;        // of individual objectives, per quarter
   std::uint32_t seed = 1;
   std::size_t window = 4096;  // commands in flight at most
+  // The clock never goes past this instant (the demo's "now"); 0: no limit.
+  std::int64_t clock_limit_us = 0;
+  // People by first name ("amara") and teams by name when there are few
+  // enough (the demo); else p00001, t0001.
+  bool names = false;
+  // The admin who creates and closes cycles and owns company objectives.
+  std::string admin = "ceo";
 };
 
 struct OrgStats {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/cli/demo.h"
 #include "adapters/cli/serve.h"
 #include "engine/event_store.h"
 #include "engine/verifier.h"
@@ -107,6 +108,18 @@ int RunCli(int argc, char** argv) {
                    "Seconds between reminder runs; 0 turns them off")
       ->capture_default_str();
 
+  DemoOptions demo_options;
+  CLI::App* demo = app.add_subcommand(
+      "demo",
+      "Seed an empty store with a believable organisation: a closed, graded "
+      "quarter and the current one in progress");
+  demo->add_option("--data", demo_options.data_dir, "Store folder")
+      ->capture_default_str();
+  demo->add_option("--today", demo_options.today,
+                   "Pretend today is this date (YYYY-MM-DD)");
+  demo->add_option("--seed", demo_options.seed, "Random seed")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -120,6 +133,7 @@ int RunCli(int argc, char** argv) {
   if (verify->parsed()) return RunVerify(data_dir);
   if (info->parsed()) return RunInfo(data_dir);
   if (serve->parsed()) return RunServe(serve_options);
+  if (demo->parsed()) return RunDemo(demo_options);
   return kExitUsage;
 }
 
