@@ -482,6 +482,73 @@ void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   for (auto& p : group) p->done(std::move(p->outcome));
 }
 
+Status EventStore::ImportBatch(const std::vector<RecordedEvent>& events) {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
+  std::lock_guard<std::mutex> queue(queue_mu_);  // no group starts meanwhile
+  rocksdb::WriteBatch batch;
+  format::Head head = head_;
+  std::unordered_map<std::string, std::uint64_t> versions;
+  for (const RecordedEvent& e : events) {
+    auto bad = [&](const std::string& why) {
+      return Status::Corruption("position " + std::to_string(e.position) +
+                                ": " + why);
+    };
+    if (e.position != head.position + 1) {
+      return bad("expected position " + std::to_string(head.position + 1));
+    }
+    if (e.prev_hash != head.hash) {
+      return bad("prev_hash does not chain from the event before");
+    }
+    if (!ValidStreamName(e.stream)) return bad("invalid stream name");
+    if (e.recorded_at_us < head.recorded_at_us) {
+      return bad("recorded_at goes back in time");
+    }
+    if (format::ComputeHash(e) != e.hash) {
+      return bad("hash does not match the event (edited?)");
+    }
+    auto v = versions.find(e.stream);
+    std::uint64_t current = 0;
+    if (v != versions.end()) {
+      current = v->second;
+    } else if (auto c = stream_versions_.find(e.stream);
+               c != stream_versions_.end()) {
+      current = c->second;
+    } else {
+      Result<std::uint64_t> indexed = LastIndexedVersion(
+          e.stream, std::numeric_limits<std::uint64_t>::max());
+      if (!indexed.ok()) return indexed.status();
+      current = indexed.value();
+    }
+    if (e.version != current + 1) {
+      return bad("stream " + e.stream + " version " +
+                 std::to_string(e.version) + " after " +
+                 std::to_string(current));
+    }
+    versions[e.stream] = e.version;
+    std::string pos_key = format::PositionKey(e.position);
+    batch.Put(log_cf_, pos_key, format::EncodeLogValue(e));
+    batch.Put(streams_cf_, format::StreamIndexKey(e.stream, e.version),
+              pos_key);
+    head = format::Head{e.position, e.hash, e.recorded_at_us};
+  }
+  if (events.empty()) return Status::OK();
+  batch.Put(meta_cf_, format::kHeadKey, format::EncodeHead(head));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::kSync;
+  rocksdb::Status rs = db_->Write(wo, &batch);
+  if (!rs.ok()) return FromRocks(rs, "import batch");
+  head_ = head;
+  for (auto& [stream, version] : versions) stream_versions_[stream] = version;
+  stat_events_.fetch_add(events.size());
+  {
+    std::lock_guard<std::mutex> lock(durable_mu_);
+    durable_position_.store(head.position, std::memory_order_release);
+  }
+  durable_cv_.notify_all();
+  return Status::OK();
+}
+
 Result<std::vector<RecordedEvent>> EventStore::ReadAll(
     std::uint64_t from_position, std::size_t max_count) const {
   std::vector<RecordedEvent> out;

@@ -222,6 +222,15 @@ class EventStore {
   // short and must not append. Listeners live as long as the store.
   void AddDurableListener(DurableListener listener);
 
+  // Restores events exactly as recorded elsewhere (okr import): positions,
+  // versions, times, actors, command ids and hashes kept. The batch must
+  // continue this store's chain: the next position, prev_hash equal to the
+  // head's hash, every hash recomputed equal, stream versions gapless,
+  // recorded_at not decreasing. Corruption naming the position otherwise,
+  // and nothing written. The batch is one WriteBatch.
+  // REQUIRES: no Append runs concurrently (an offline store).
+  Status ImportBatch(const std::vector<RecordedEvent>& events);
+
   StoreStats Stats() const;
   Durability durability() const { return options_.durability; }
   bool closed() const { return closing_.load(); }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "adapters/cli/demo.h"
+#include "adapters/cli/export_import.h"
 #include "adapters/cli/serve.h"
 #include "engine/event_store.h"
 #include "engine/verifier.h"
@@ -120,6 +121,20 @@ int RunCli(int argc, char** argv) {
   demo->add_option("--seed", demo_options.seed, "Random seed")
       ->capture_default_str();
 
+  std::string out_path, in_path;
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Write the log as JSON Lines, one event a line (stdout)");
+  export_cmd->add_option("--data", data_dir, "Store folder")->required();
+  export_cmd->add_option("--out", out_path, "File instead of stdout");
+  CLI::App* import_cmd = app.add_subcommand(
+      "import",
+      "Restore an export into an empty store (positions, times, actors and "
+      "hashes kept); refuses a file whose chain does not verify");
+  import_cmd->add_option("--data", data_dir, "Store folder (empty)")
+      ->required();
+  import_cmd->add_option("file", in_path, "The export (JSON Lines)")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -134,6 +149,8 @@ int RunCli(int argc, char** argv) {
   if (info->parsed()) return RunInfo(data_dir);
   if (serve->parsed()) return RunServe(serve_options);
   if (demo->parsed()) return RunDemo(demo_options);
+  if (export_cmd->parsed()) return RunExport(data_dir, out_path);
+  if (import_cmd->parsed()) return RunImport(data_dir, in_path);
   return kExitUsage;
 }
 

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "adapters/http/json_body.h"
 #include "events/event_codec.h"
 #include "projections/formulas.h"
 
@@ -178,6 +179,64 @@ json EventJson(const RecordedEvent& e) {
               {"data", std::move(data)},
               {"prev_hash", HashToHex(e.prev_hash)},
               {"hash", HashToHex(e.hash)}};
+}
+
+bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
+  static const char* kMembers[] = {
+      "position",       "stream",      "version", "type",
+      "schema_version", "recorded_at", "actor",   "command_id",
+      "data",           "prev_hash",   "hash"};
+  if (!j.is_object()) {
+    *error = "not a JSON object";
+    return false;
+  }
+  for (const char* m : kMembers) {
+    if (!j.contains(m)) {
+      *error = std::string("missing ") + m;
+      return false;
+    }
+  }
+  if (j.size() != std::size(kMembers)) {
+    *error = "unknown members";
+    return false;
+  }
+  try {
+    if (!j["position"].is_number_unsigned() ||
+        !j["version"].is_number_unsigned() ||
+        !j["schema_version"].is_number_unsigned()) {
+      *error = "position, version and schema_version must be integers";
+      return false;
+    }
+    e->position = j["position"].get<std::uint64_t>();
+    e->stream = j["stream"].get<std::string>();
+    e->version = j["version"].get<std::uint64_t>();
+    e->type = j["type"].get<std::string>();
+    e->schema_version = j["schema_version"].get<std::uint32_t>();
+    std::optional<std::int64_t> at =
+        ParseInstant(j["recorded_at"].get<std::string>());
+    if (!at) {
+      *error = "recorded_at is not an RFC 3339 instant";
+      return false;
+    }
+    e->recorded_at_us = *at;
+    e->actor = j["actor"].get<std::string>();
+    e->command_id = j["command_id"].get<std::string>();
+    if (!HashFromHex(j["prev_hash"].get<std::string>(), &e->prev_hash) ||
+        !HashFromHex(j["hash"].get<std::string>(), &e->hash)) {
+      *error = "prev_hash and hash must be 64 hex digits";
+      return false;
+    }
+    std::string data_error;
+    if (!events::StoredDataFromJson(e->type, e->schema_version, j["data"],
+                                    &e->data, &data_error)) {
+      *error = "data: " + data_error;
+      return false;
+    }
+  } catch (const json::exception& x) {
+    *error = std::string("wrong type: ") + x.what();
+    return false;
+  }
+  return true;
 }
 
 }  // namespace okr::http

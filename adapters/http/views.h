@@ -30,6 +30,9 @@ json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
 // An event of the log as GET /v1/events shows it (data in its stored
 // schema version).
 json EventJson(const RecordedEvent& e);
+// The inverse, strict: every member present with its type, nothing else;
+// the data rebuilt to the exact stored bytes. False with *error otherwise.
+bool EventFromJson(const json& j, RecordedEvent* e, std::string* error);
 
 }  // namespace okr::http
 
