@@ -145,11 +145,7 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
     return;
   }
   const std::string& auth = request.authorization;
-  std::optional<Caller> who;
-  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 ||
-                          auth.compare(0, 7, "bearer ") == 0)) {
-    who = tokens_.Find(auth.substr(7));
-  }
+  std::optional<Caller> who = Authenticate(auth);
   if (!who) {
     call.Error(DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
                            auth.empty() ? "an Authorization: Bearer token is "
@@ -159,6 +155,14 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
   }
   call.caller = *who;
   Route(call);
+}
+
+std::optional<Caller> Api::Authenticate(const std::string& auth) const {
+  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 ||
+                          auth.compare(0, 7, "bearer ") == 0)) {
+    return tokens_.Find(auth.substr(7));
+  }
+  return std::nullopt;
 }
 
 bool Api::ReadAt(Call& call,

@@ -48,6 +48,10 @@ class Api {
 
   void Handle(const HttpRequest& request, Respond respond);
 
+  // The caller a bearer token ("Bearer <token>") belongs to, if any.
+  std::optional<Caller> Authenticate(const std::string& authorization) const;
+  OkrEngine& engine() { return engine_; }
+
   // The route pattern a request matched ("/v1/cycles/{id}"), for metrics.
   static std::string RouteOf(const std::string& method,
                              const std::string& path);

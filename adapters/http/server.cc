@@ -8,13 +8,17 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "adapters/http/problem.h"
+#include "adapters/http/views.h"
+#include "engine/event_store.h"
 
 namespace okr::http {
 namespace {
@@ -31,6 +35,122 @@ std::string ProblemBody(ErrorKind kind, const std::string& slug,
 
 }  // namespace
 
+// Server-Sent Events of the log: catch-up from a position, then live. The
+// hub wakes every stream when a batch becomes durable; each stream reads
+// what is new from the store on its own strand and writes it, one write at
+// a time, with a comment line as heartbeat when nothing happens.
+class SseStream : public std::enable_shared_from_this<SseStream> {
+ public:
+  SseStream(beast::tcp_stream stream, EventStore& store, std::uint64_t after,
+            ServerStats& stats)
+      : stream_(std::move(stream)),
+        store_(store),
+        position_(after),
+        timer_(stream_.get_executor()),
+        stats_(stats) {
+    ++stats_.open_connections;
+  }
+  ~SseStream() { --stats_.open_connections; }
+
+  void Start() {
+    out_ =
+        "HTTP/1.1 200 OK\r\nServer: okr-ledger\r\nContent-Type: "
+        "text/event-stream\r\nCache-Control: no-cache\r\nConnection: "
+        "close\r\n\r\n: connected\n\n";
+    Write();
+    Heartbeat();
+  }
+  // From any thread: new events may be there.
+  void Wake() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->woken_ = true;
+      if (!self->writing_) self->Pump();
+    });
+  }
+  void Close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closed_ = true;
+      beast::error_code ec;
+      self->timer_.cancel();
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    });
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  void Pump() {
+    woken_ = false;
+    if (closed_) return;
+    auto page = store_.ReadAll(position_ + 1, 500);
+    if (!page.ok() || page->empty()) return;
+    out_.clear();
+    for (const RecordedEvent& e : *page) {
+      out_ += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
+              "\ndata: " + EventJson(e).dump() + "\n\n";
+    }
+    position_ = page->back().position;
+    woken_ = true;  // there may be more
+    Write();
+  }
+  void Write() {
+    writing_ = true;
+    net::async_write(
+        stream_, net::buffer(out_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->writing_ = false;
+          if (ec) {
+            self->closed_ = true;
+            self->timer_.cancel();
+            return;
+          }
+          if (self->woken_) self->Pump();
+        });
+  }
+  void Heartbeat() {
+    timer_.expires_after(std::chrono::seconds(15));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (!self->writing_) {
+        self->out_ = ": heartbeat\n\n";
+        self->Write();
+      }
+      self->Heartbeat();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  EventStore& store_;
+  std::uint64_t position_;
+  net::steady_timer timer_;
+  ServerStats& stats_;
+  std::string out_;
+  bool writing_ = false, woken_ = true, closed_ = false;
+};
+
+struct SseHub {
+  std::mutex mu;
+  std::vector<std::weak_ptr<SseStream>> streams;
+  void Add(const std::shared_ptr<SseStream>& s) {
+    std::lock_guard lock(mu);
+    streams.erase(std::remove_if(streams.begin(), streams.end(),
+                                 [](const auto& w) { return w.expired(); }),
+                  streams.end());
+    streams.push_back(s);
+  }
+  void WakeAll() {
+    std::lock_guard lock(mu);
+    for (auto& w : streams) {
+      if (auto s = w.lock()) s->Wake();
+    }
+  }
+  void CloseAll() {
+    std::lock_guard lock(mu);
+    for (auto& w : streams) {
+      if (auto s = w.lock()) s->Close();
+    }
+  }
+};
+
 struct Server::Impl {
   Api& api;
   ServerOptions options;
@@ -40,6 +160,7 @@ struct Server::Impl {
   net::signal_set signals;
   std::atomic<bool> stopping{false};
   std::function<void(int)> on_signal;
+  std::shared_ptr<SseHub> hub = std::make_shared<SseHub>();
 
   Impl(Api& a, ServerOptions o, ServerStats& s)
       : api(a),
@@ -85,6 +206,11 @@ struct Server::Impl {
       }
       if (ec) return;  // timeout, reset, malformed: drop the connection
       auto& req = parser_->get();
+      if (req.method() == bhttp::verb::get &&
+          req.target().substr(0, 17) == "/v1/events/stream" &&
+          (req.target().size() == 17 || req.target()[17] == '?')) {
+        return StartEvents(req);
+      }
       HttpRequest r;
       r.method = std::string(req.method_string());
       r.target = std::string(req.target());
@@ -128,6 +254,43 @@ struct Server::Impl {
                            if (!keep_alive) return self->DoClose();
                            self->DoRead();
                          });
+    }
+
+    // GET /v1/events/stream: authenticate, then hand the connection to an
+    // SseStream starting after `after` or Last-Event-ID.
+    void StartEvents(const bhttp::request<bhttp::string_body>& req) {
+      if (!server_.api.Authenticate(
+              std::string(req[bhttp::field::authorization]))) {
+        return Send(401, "application/problem+json",
+                    ProblemBody(ErrorKind::kUnauthorised, "unauthorised",
+                                "an Authorization: Bearer token is required"),
+                    {{"WWW-Authenticate", "Bearer"}}, false);
+      }
+      std::uint64_t after = 0;
+      std::string last = std::string(req["Last-Event-ID"]);
+      std::string target = std::string(req.target());
+      auto q = target.find("after=");
+      std::string from = !last.empty() ? last
+                         : q != std::string::npos
+                             ? target.substr(q + 6, target.find('&', q) - q - 6)
+                             : "0";
+      try {
+        std::size_t used = 0;
+        after = std::stoull(from, &used);
+        if (used != from.size()) throw std::invalid_argument("after");
+      } catch (const std::exception&) {
+        return Send(400, "application/problem+json",
+                    ProblemBody(ErrorKind::kInvalid, "invalid-after",
+                                "after / Last-Event-ID must be a position"),
+                    {}, false);
+      }
+      ++server_.stats.requests;
+      stream_.expires_never();
+      auto sse = std::make_shared<SseStream>(std::move(stream_),
+                                             server_.api.engine().store(),
+                                             after, server_.stats);
+      server_.hub->Add(sse);
+      sse->Start();
     }
 
     // A lingering close: after refusing a body, read and drop what the
@@ -210,6 +373,10 @@ Status Server::Start() {
                            ec.message());
   }
   impl_->DoAccept();
+  std::weak_ptr<SseHub> hub = impl_->hub;
+  impl_->api.engine().store().AddDurableListener([hub](std::uint64_t) {
+    if (auto h = hub.lock()) h->WakeAll();
+  });
   impl_->signals.async_wait([this](beast::error_code e, int sig) {
     if (e) return;
     if (impl_->on_signal) {
@@ -245,6 +412,7 @@ void Server::Stop() {
     beast::error_code ec;
     impl_->acceptor.close(ec);
     impl_->signals.cancel(ec);
+    impl_->hub->CloseAll();
     // Wait for the requests in flight, then stop the I/O.
     auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -271,6 +271,73 @@ BOOST_AUTO_TEST_CASE(restart_gives_identical_answers) {
   BOOST_TEST(As("john", "GET", "/v1/events?after=0&limit=1000").body == log);
 }
 
+// Reads an SSE stream until `want` ids arrived (or 5 s pass); returns them.
+std::vector<std::uint64_t> ReadEvents(int port, const std::string& headers,
+                                      std::size_t want, std::string* text) {
+  namespace net = boost::asio;
+  namespace beast = boost::beast;
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                        static_cast<unsigned short>(port)));
+  std::string req = "GET /v1/events/stream" + headers;
+  net::write(stream, net::buffer(req));
+  std::vector<std::uint64_t> ids;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  char buf[65536];
+  std::string pending;
+  while (ids.size() < want && std::chrono::steady_clock::now() < deadline) {
+    stream.expires_after(std::chrono::milliseconds(500));
+    beast::error_code ec;
+    std::size_t n = stream.read_some(net::buffer(buf), ec);
+    if (ec == beast::error::timeout) continue;
+    if (ec) break;
+    pending.append(buf, n);
+    text->append(buf, n);
+    std::size_t at;
+    while ((at = pending.find("\nid: ")) != std::string::npos) {
+      std::size_t end = pending.find('\n', at + 5);
+      if (end == std::string::npos) break;
+      ids.push_back(std::stoull(pending.substr(at + 5, end - at - 5)));
+      pending.erase(0, end);
+    }
+  }
+  return ids;
+}
+
+BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
+  const std::uint64_t n = Events();  // the fixture's events
+  BOOST_TEST_REQUIRE(n >= 6u);
+  std::string auth = "Authorization: Bearer john-token-0001\r\n";
+  std::string text;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}});
+  });
+  // Resume after position 3: 4..n from history, then n + 1 live.
+  std::vector<std::uint64_t> ids =
+      ReadEvents(process->port(),
+                 " HTTP/1.1\r\nHost: x\r\n" + auth + "Last-Event-ID: 3\r\n\r\n",
+                 n - 3 + 1, &text);
+  writer.join();
+  std::vector<std::uint64_t> want;
+  for (std::uint64_t p = 4; p <= n + 1; ++p) want.push_back(p);
+  BOOST_TEST(ids == want, tt::per_element());
+  BOOST_TEST(text.find("text/event-stream") != std::string::npos);
+  BOOST_TEST(text.find("event: CheckInRecorded") != std::string::npos);
+  // With ?after=n: only the last one.
+  std::string again;
+  ids = ReadEvents(process->port(),
+                   "?after=" + std::to_string(n) + " HTTP/1.1\r\nHost: x\r\n" +
+                       auth + "\r\n",
+                   1, &again);
+  BOOST_TEST(ids == std::vector<std::uint64_t>{n + 1}, tt::per_element());
+  // Without a token: 401.
+  std::string denied;
+  ReadEvents(process->port(), " HTTP/1.1\r\nHost: x\r\n\r\n", 1, &denied);
+  BOOST_TEST(denied.find("401") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
