@@ -463,6 +463,12 @@ void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
         if (p->outcome.ok() && !p->outcome->replayed) ++commands;
       }
       stat_commands_.fetch_add(commands);
+      int bucket = 0;
+      while (bucket < StoreStats::kGroupBuckets - 1 &&
+             (std::uint64_t{1} << bucket) < commands) {
+        ++bucket;
+      }
+      stat_group_sizes_[bucket].fetch_add(1);
       stat_events_.fetch_add(new_head.position - durable_position_.load());
       stat_groups_.fetch_add(1);
       {
@@ -792,9 +798,13 @@ void EventStore::AddDurableListener(DurableListener listener) {
 }
 
 StoreStats EventStore::Stats() const {
-  return StoreStats{stat_commands_.load(), stat_events_.load(),
-                    stat_groups_.load(), stat_conflicts_.load(),
-                    stat_replays_.load()};
+  StoreStats s{stat_commands_.load(), stat_events_.load(),
+               stat_groups_.load(),   stat_conflicts_.load(),
+               stat_replays_.load(),  {}};
+  for (int i = 0; i < StoreStats::kGroupBuckets; ++i) {
+    s.group_sizes[i] = stat_group_sizes_[i].load();
+  }
+  return s;
 }
 
 }  // namespace okr

@@ -20,6 +20,7 @@
 #ifndef OKR_ENGINE_EVENT_STORE_H_
 #define OKR_ENGINE_EVENT_STORE_H_
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -123,6 +124,10 @@ struct StoreStats {
   std::uint64_t commit_groups = 0;  // RocksDB writes (fsyncs in kSync mode)
   std::uint64_t conflicts = 0;      // commands refused for a version conflict
   std::uint64_t replays = 0;        // idempotent replays answered
+  // Commands per commit group: group_sizes[i] counts groups of at most
+  // 2^i commands (the last bucket: more than 2^(kGroupBuckets - 2)).
+  static constexpr int kGroupBuckets = 14;
+  std::array<std::uint64_t, kGroupBuckets> group_sizes{};
 };
 
 class EventStore {
@@ -303,6 +308,8 @@ class EventStore {
   std::atomic<std::uint64_t> stat_groups_{0};
   std::atomic<std::uint64_t> stat_conflicts_{0};
   std::atomic<std::uint64_t> stat_replays_{0};
+  std::array<std::atomic<std::uint64_t>, StoreStats::kGroupBuckets>
+      stat_group_sizes_{};
 
   std::mutex close_mu_;
   std::thread writer_;

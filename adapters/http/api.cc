@@ -1,6 +1,7 @@
 #include "adapters/http/api.h"
 
 #include <charconv>
+#include <chrono>
 
 #include "adapters/http/json_body.h"
 #include "adapters/http/problem.h"
@@ -9,6 +10,9 @@
 #include "events/event_codec.h"
 
 namespace okr::http {
+
+extern const char kOpenApiYaml[];
+
 namespace {
 
 using nlohmann::json;
@@ -120,7 +124,18 @@ std::string Api::RouteOf(const std::string& method, const std::string& path) {
 }
 
 void Api::Handle(const HttpRequest& request, Respond respond) {
-  Call call{request, std::move(respond), {}, {}, {}, {}};
+  // Every answer is counted by route and status, and timed.
+  auto started = std::chrono::steady_clock::now();
+  std::string route = RouteOf(request.method, request.target);
+  Respond timed = [this, started, route,
+                   respond = std::move(respond)](HttpResponse r) {
+    metrics_.Record(route, r.status,
+                    std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
+    respond(std::move(r));
+  };
+  Call call{request, std::move(timed), {}, {}, {}, {}};
   std::size_t q = request.target.find('?');
   call.path = PercentDecode(request.target.substr(0, q));
   if (q != std::string::npos) {
@@ -154,6 +169,13 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
     return;
   }
   call.caller = *who;
+  if (call.path == "/metrics" && request.method == "GET") {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_.Render(engine_);
+    call.Reply(std::move(r));
+    return;
+  }
   Route(call);
 }
 
@@ -273,8 +295,15 @@ void Api::Route(Call& c) {
   const std::string& m = c.req.method;
   const auto& s = c.seg;
   auto not_found = [&] {
-    c.Error(DomainError::NotFound("", "no route " + m + " " + c.path));
+    c.Error(DomainError{ErrorKind::kNotFound, "route-not-found", "",
+                        "no route " + m + " " + c.path});
   };
+  if (s.size() == 2 && s[0] == "v1" && s[1] == "openapi.yaml" && m == "GET") {
+    HttpResponse r;
+    r.content_type = "application/yaml";
+    r.body = kOpenApiYaml;
+    return c.Reply(std::move(r));
+  }
   if (s.empty() || s[0] != "v1" || s.size() < 2) return not_found();
   const std::string& kind = s[1];
   // Ids in paths are checked before anything else.

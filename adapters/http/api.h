@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/metrics.h"
 #include "adapters/http/tokens.h"
 #include "engine/okr_engine.h"
 
@@ -68,6 +69,7 @@ class Api {
 
   OkrEngine& engine_;
   const Tokens& tokens_;
+  Metrics metrics_;
 };
 
 }  // namespace okr::http

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "events/date.h"
@@ -336,6 +337,69 @@ BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
   std::string denied;
   ReadEvents(process->port(), " HTTP/1.1\r\nHost: x\r\n\r\n", 1, &denied);
   BOOST_TEST(denied.find("401") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_route_of_the_openapi_document_answers) {
+  BOOST_TEST_REQUIRE(As("root", "POST", "/v1/kpis",
+                        {{"id", "kpi1"}, {"name", "Uptime"}, {"unit", "%"}})
+                         .status == 201);
+  HttpResult doc = As("john", "GET", "/v1/openapi.yaml");
+  BOOST_TEST_REQUIRE(doc.status == 200);
+  BOOST_TEST(doc.body.rfind("openapi: 3", 0) == 0);
+  std::istringstream lines(doc.body);
+  std::string line, path;
+  int routes = 0;
+  while (std::getline(lines, line)) {
+    if (line.size() > 4 && line.rfind("  /", 0) == 0 && line.back() == ':') {
+      path = line.substr(2, line.size() - 3);
+      continue;
+    }
+    for (const char* method : {"get", "post", "put", "patch", "delete"}) {
+      if (line.rfind(std::string("    ") + method + ":", 0) != 0) continue;
+      std::string target = path;
+      auto id = target.find("{id}");
+      if (id != std::string::npos) {
+        std::string value = target.rfind("/v1/cycles", 0) == 0       ? "q"
+                            : target.rfind("/v1/objectives", 0) == 0 ? "love"
+                            : target.rfind("/v1/kpis", 0) == 0       ? "kpi1"
+                                                                     : "nps";
+        target.replace(id, 4, value);
+      }
+      std::string verb = method;
+      for (char& ch : verb) ch = static_cast<char>(std::toupper(ch));
+      ++routes;
+      if (target == "/v1/events/stream") {
+        std::string text;
+        ReadEvents(process->port(),
+                   " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                   "root-token-0001\r\n\r\n",
+                   1, &text);
+        BOOST_TEST(text.find("200 OK") != std::string::npos, target);
+        continue;
+      }
+      HttpResult r = As("root", verb, target,
+                        verb == "GET" ? json(nullptr) : json::object());
+      BOOST_TEST(r.status != 405, verb << " " << target);
+      BOOST_TEST(r.status < 500, verb << " " << target);
+      if (r.status == 404) {
+        BOOST_TEST(r.json()["type"] != "urn:okr-ledger:problem:route-not-found",
+                   verb << " " << target);
+      }
+    }
+  }
+  BOOST_TEST(routes >= 28);
+  // And a route that is not in it is a problem too.
+  HttpResult none = As("root", "GET", "/v1/nothing-here");
+  BOOST_TEST(none.status == 404);
+  BOOST_TEST(none.json()["type"] == "urn:okr-ledger:problem:route-not-found");
+  BOOST_TEST(HttpRequest(process->port(), "GET", "/healthz").status == 200);
+  HttpResult metrics = As("john", "GET", "/metrics");
+  BOOST_TEST(metrics.status == 200);
+  BOOST_TEST(metrics.body.find("okr_http_requests_total{route=") !=
+             std::string::npos);
+  BOOST_TEST(metrics.body.find("okr_store_commit_group_commands_bucket") !=
+             std::string::npos);
+  BOOST_TEST(As("", "GET", "/metrics").status == 401);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
