@@ -193,11 +193,16 @@ OrgStats OrgGenerator::Run(
                : Num("d", d, 2);
   };
   const Caller ceo{shape_.admin, Role::kAdmin};
+  // The clock moves only once every command sent so far is decided, so
+  // each is recorded on the simulated day it belongs to.
   auto set_clock = [&](std::int64_t us) {
     if (shape_.clock_limit_us != 0) us = std::min(us, shape_.clock_limit_us);
-    if (us > clock_.NowMicros()) clock_.Set(us);
+    if (us <= clock_.NowMicros()) return;
+    g.Drain();
+    clock_.Set(us);
   };
 
+  std::string previous_cycle;
   for (int q = 0; q < shape_.quarters; ++q) {
     const Date start = AddQuarters(shape_.first_quarter_start, q);
     const Date ends =
@@ -209,8 +214,9 @@ OrgStats OrgGenerator::Run(
         iso.substr(0, 4) + "-q" +
         std::to_string((std::stoi(iso.substr(5, 2)) - 1) / 3 + 1);
 
-    // A week before the quarter: the cycle and its objectives, top-down.
-    set_clock(At(start.AddDays(-7), 8));
+    // Kick-off on the quarter's first morning: the cycle and its
+    // objectives, top-down, then the start.
+    set_clock(At(start, 7));
     g.Send(ceo, CreateCycle{cycle, std::nullopt, start, ends});
     std::vector<PlannedObjective> objectives;
     std::vector<PlannedKr> krs;
@@ -333,6 +339,11 @@ OrgStats OrgGenerator::Run(
     for (Date day = start; day <= stop; day = day.AddDays(1)) {
       const int n = day.DaysSince(start);
       set_clock(At(day, 9));
+      if (q > 0 && n == 2) {
+        // The previous quarter is graded and closed two days in.
+        set_clock(At(day, 17));
+        g.Send(ceo, CloseCycle{previous_cycle});
+      }
       for (PlannedObjective& o : objectives) {
         if (o.abandoned) continue;
         if (n == o.realign_day) {
@@ -379,10 +390,11 @@ OrgStats OrgGenerator::Run(
       }
       if (progress) progress(day, g.stats.commands);
     }
-    if (!last || shape_.close_last_quarter) {
+    if (last && shape_.close_last_quarter) {
       set_clock(At(ends.AddDays(3), 10));
       g.Send(ceo, CloseCycle{cycle});
     }
+    previous_cycle = cycle;
   }
   g.Drain();
   return g.stats;

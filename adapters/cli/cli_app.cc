@@ -7,6 +7,7 @@
 
 #include "adapters/cli/demo.h"
 #include "adapters/cli/export_import.h"
+#include "adapters/cli/offline.h"
 #include "adapters/cli/serve.h"
 #include "engine/event_store.h"
 #include "engine/verifier.h"
@@ -135,6 +136,34 @@ int RunCli(int argc, char** argv) {
   import_cmd->add_option("file", in_path, "The export (JSON Lines)")
       ->required();
 
+  TreeOptions tree_options;
+  CLI::App* tree = app.add_subcommand(
+      "tree", "Print a cycle's alignment tree with progress and status");
+  tree->add_option("--data", tree_options.data_dir, "Store folder")->required();
+  tree->add_option("cycle", tree_options.cycle, "Cycle id")->required();
+  tree->add_option("--at", tree_options.at,
+                   "Business date YYYY-MM-DD (default today)");
+  tree->add_option("--as-of", tree_options.as_of,
+                   "What the log knew at this RFC 3339 instant");
+  tree->add_flag("--json", tree_options.json, "The API's JSON instead");
+
+  CLI::App* replay = app.add_subcommand(
+      "replay",
+      "Rebuild the state from the whole log (progress bar on a terminal) "
+      "and write a fresh snapshot");
+  replay->add_option("--data", data_dir, "Store folder")->required();
+
+  std::string history_id;
+  bool history_json = false;
+  CLI::App* history = app.add_subcommand(
+      "history",
+      "Every event of an objective (with its key results) or of a key "
+      "result, oldest first");
+  history->add_option("--data", data_dir, "Store folder")->required();
+  history->add_option("id", history_id, "Objective or key result id")
+      ->required();
+  history->add_flag("--json", history_json, "One JSON event a line");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -151,6 +180,9 @@ int RunCli(int argc, char** argv) {
   if (demo->parsed()) return RunDemo(demo_options);
   if (export_cmd->parsed()) return RunExport(data_dir, out_path);
   if (import_cmd->parsed()) return RunImport(data_dir, in_path);
+  if (tree->parsed()) return RunTree(tree_options);
+  if (replay->parsed()) return RunReplay(data_dir);
+  if (history->parsed()) return RunHistory(data_dir, history_id, history_json);
   return kExitUsage;
 }
 

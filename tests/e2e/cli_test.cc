@@ -120,6 +120,34 @@ BOOST_AUTO_TEST_CASE(exit_statuses_and_help) {
   BOOST_TEST(Okr(dir, "demo --data " + dir.Sub("d")).status == 1);
 }
 
+BOOST_AUTO_TEST_CASE(tree_replay_and_history_read_the_store) {
+  testing::TempDir dir;
+  BOOST_TEST_REQUIRE(
+      Okr(dir, "demo --data " + dir.Sub("a") + " --today 2026-11-20").status ==
+      0);
+  Run tree =
+      Okr(dir, "tree --data " + dir.Sub("a") + " 2026-q4 --at 2026-11-20");
+  BOOST_TEST_REQUIRE(tree.status == 0, tree.err);
+  // Nov 20 is day 50 of 91 (Oct 1 .. Dec 31): expected 50/91 = 55%.
+  BOOST_TEST(tree.out.rfind("2026-Q4 (2026-q4) active", 0) == 0, tree.out);
+  BOOST_TEST(tree.out.find("expected 55%") != std::string::npos, tree.out);
+  BOOST_TEST(tree.out.find("└─ ") != std::string::npos);
+  Run closed = Okr(dir, "tree --data " + dir.Sub("a") + " 2026-q3 --json");
+  BOOST_TEST_REQUIRE(closed.status == 0);
+  BOOST_TEST(closed.out.find("\"state\": \"closed\"") != std::string::npos);
+  Run replay = Okr(dir, "replay --data " + dir.Sub("a"));
+  BOOST_TEST_REQUIRE(replay.status == 0, replay.err);
+  BOOST_TEST(replay.out.find("216 objectives") != std::string::npos,
+             replay.out);
+  Run history =
+      Okr(dir, "history --data " + dir.Sub("a") + " 2026-q4-platform-1");
+  BOOST_TEST_REQUIRE(history.status == 0, history.err);
+  BOOST_TEST(history.out.find("ObjectiveCreated") <
+             history.out.find("CheckInRecorded"));
+  BOOST_TEST(Okr(dir, "history --data " + dir.Sub("a") + " nope").status == 1);
+  BOOST_TEST(Okr(dir, "tree --data " + dir.Sub("a") + " nope").status == 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

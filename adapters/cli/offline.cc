@@ -1,0 +1,202 @@
+#include "adapters/cli/offline.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "adapters/cli/cli_app.h"
+#include "adapters/http/json_body.h"
+#include "adapters/http/views.h"
+#include "engine/okr_engine.h"
+
+namespace okr {
+namespace {
+
+using nlohmann::json;
+
+std::string Percent(double x) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", x * 100);
+  return buf;
+}
+
+void PrintNode(const json& o, const std::string& prefix, bool last,
+               std::ostream& out) {
+  out << prefix << (last ? "└─ " : "├─ ") << o["title"].get<std::string>()
+      << " [" << o["id"].get<std::string>() << "] "
+      << o["level"].get<std::string>() << ", " << o["owner"].get<std::string>()
+      << ", " << o["state"].get<std::string>() << ": "
+      << Percent(o["progress"].get<double>()) << " "
+      << o["status"].get<std::string>() << "\n";
+  const json& kids = o["children"];
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    PrintNode(kids[i], prefix + (last ? "   " : "│  "), i + 1 == kids.size(),
+              out);
+  }
+}
+
+Result<std::unique_ptr<OkrEngine>> OpenQuiet(const std::string& dir,
+                                             const char* who) {
+  EngineOptions eo;
+  eo.warn = [who](std::string_view w) {
+    std::cerr << who << ": warning: " << w << "\n";
+  };
+  return OkrEngine::Open(dir, eo);
+}
+
+}  // namespace
+
+int RunTree(const TreeOptions& o) {
+  auto engine = OpenQuiet(o.data_dir, "okr tree");
+  if (!engine.ok()) {
+    std::cerr << "okr tree: " << engine.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  Date at = engine.value()->Today();
+  if (!o.at.empty()) {
+    std::optional<Date> d = Date::Parse(o.at);
+    if (!d) {
+      std::cerr << "okr tree: --at must be YYYY-MM-DD\n";
+      return kExitUsage;
+    }
+    at = *d;
+  }
+  json tree;
+  bool found = false;
+  auto render = [&](const OkrState& s) {
+    if (const Cycle* c = s.FindCycle(o.cycle)) {
+      tree = http::TreeJson(s, *c, at);
+      found = true;
+    }
+  };
+  if (!o.as_of.empty()) {
+    std::optional<std::int64_t> t = http::ParseInstant(o.as_of);
+    if (!t) {
+      std::cerr << "okr tree: --as-of must be an RFC 3339 instant\n";
+      return kExitUsage;
+    }
+    Status s = engine.value()->ReadAsOf(*t, render);
+    if (!s.ok()) {
+      std::cerr << "okr tree: " << s.ToString() << "\n";
+      return kExitFailure;
+    }
+  } else {
+    engine.value()->Read(render);
+  }
+  engine.value()->Close();
+  if (!found) {
+    std::cerr << "okr tree: no cycle \"" << o.cycle << "\"\n";
+    return kExitFailure;
+  }
+  if (o.json) {
+    std::cout << tree.dump(2) << "\n";
+    return kExitOk;
+  }
+  const json& c = tree["cycle"];
+  std::cout << c["name"].get<std::string>() << " ("
+            << c["id"].get<std::string>() << ") "
+            << c["state"].get<std::string>() << ", "
+            << c["starts_on"].get<std::string>() << " .. "
+            << c["ends_on"].get<std::string>() << "; at " << at.ToString()
+            << " expected " << Percent(tree["expected"].get<double>()) << "\n";
+  const json& roots = tree["objectives"];
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    PrintNode(roots[i], "", i + 1 == roots.size(), std::cout);
+  }
+  return kExitOk;
+}
+
+int RunReplay(const std::string& data_dir) {
+  auto store = EventStore::Open(data_dir, StoreOptions{});
+  if (!store.ok()) {
+    std::cerr << "okr replay: " << store.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  const std::uint64_t total = store.value()->LastPosition();
+  const bool tty = ::isatty(2) != 0;
+  auto started = std::chrono::steady_clock::now();
+  OkrState state;
+  Status s = ReplayInto(*store.value(), &state, 0, [&](std::uint64_t at) {
+    if (!tty || total == 0) return;
+    int width = 40, done = static_cast<int>(width * at / total);
+    std::fprintf(stderr, "\r[%s%s] %3.0f%% %llu/%llu events",
+                 std::string(done, '#').c_str(),
+                 std::string(width - done, ' ').c_str(), 100.0 * at / total,
+                 static_cast<unsigned long long>(at),
+                 static_cast<unsigned long long>(total));
+  });
+  if (tty) std::fprintf(stderr, "\n");
+  if (!s.ok()) {
+    std::cerr << "okr replay: " << s.ToString() << "\n";
+    return kExitFailure;
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  SnapshotStore snapshots(data_dir + "/snapshots");
+  if (total > 0) {
+    if (Status w = snapshots.Write(state); !w.ok()) {
+      std::cerr << "okr replay: " << w.ToString() << "\n";
+      return kExitFailure;
+    }
+  }
+  std::printf(
+      "okr replay: %llu events in %.2f s (%.0f events/s): %zu cycles, %zu "
+      "objectives, %zu key results, %zu KPIs; snapshot at %llu\n",
+      static_cast<unsigned long long>(total), seconds,
+      seconds > 0 ? total / seconds : 0.0, state.cycles().size(),
+      state.objectives().size(), state.key_results().size(),
+      state.kpis().size(), static_cast<unsigned long long>(total));
+  return kExitOk;
+}
+
+int RunHistory(const std::string& data_dir, const std::string& id,
+               bool as_json) {
+  auto engine = OpenQuiet(data_dir, "okr history");
+  if (!engine.ok()) {
+    std::cerr << "okr history: " << engine.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  std::vector<std::string> streams;
+  engine.value()->Read([&](const OkrState& s) {
+    if (const Objective* o = s.FindObjective(id)) {
+      streams.push_back("objective/" + id);
+      for (const std::string& k : o->key_results) streams.push_back("kr/" + k);
+    } else if (s.FindKeyResult(id) != nullptr) {
+      streams.push_back("kr/" + id);
+    }
+  });
+  if (streams.empty()) {
+    engine.value()->Close();
+    std::cerr << "okr history: no objective or key result \"" << id << "\"\n";
+    return kExitFailure;
+  }
+  std::vector<RecordedEvent> events;
+  for (const std::string& stream : streams) {
+    auto got = engine.value()->store().ReadStream(stream, 1, 1u << 30);
+    if (!got.ok()) {
+      std::cerr << "okr history: " << got.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    events.insert(events.end(), got->begin(), got->end());
+  }
+  engine.value()->Close();
+  std::sort(events.begin(), events.end(),
+            [](const RecordedEvent& a, const RecordedEvent& b) {
+              return a.position < b.position;
+            });
+  for (const RecordedEvent& e : events) {
+    json j = http::EventJson(e);
+    if (as_json) {
+      std::cout << j.dump() << "\n";
+      continue;
+    }
+    std::cout << e.position << "  " << FormatInstant(e.recorded_at_us) << "  "
+              << e.actor << "  " << e.type << "  " << j["data"].dump() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace okr

@@ -1,0 +1,30 @@
+// Offline subcommands on a store folder: `okr tree`, `okr replay`,
+// `okr history`.
+//
+// Thread safety: called once, from main.
+#ifndef OKR_ADAPTERS_CLI_OFFLINE_H_
+#define OKR_ADAPTERS_CLI_OFFLINE_H_
+
+#include <string>
+
+namespace okr {
+
+struct TreeOptions {
+  std::string data_dir, cycle, at, as_of;
+  bool json = false;
+};
+// The alignment tree of a cycle: indented, with progress and status (or the
+// API's JSON with --json). Exit status.
+int RunTree(const TreeOptions& options);
+
+// Rebuilds the state from the whole log (a progress bar on a terminal),
+// prints the rate, and writes a fresh snapshot at the end. Exit status.
+int RunReplay(const std::string& data_dir);
+
+// Every event of an objective (and of its key results) or of a key result,
+// oldest first. Exit status.
+int RunHistory(const std::string& data_dir, const std::string& id, bool json);
+
+}  // namespace okr
+
+#endif  // OKR_ADAPTERS_CLI_OFFLINE_H_
