@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/http/server.h"
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
 #include "tools/bench_org.h"
@@ -326,7 +327,30 @@ int main(int argc, char** argv) {
   CLI::App* open_cmd = app.add_subcommand(
       "org-open", "(internal) open an engine and print start-up figures");
   open_cmd->add_option("--dir", open_dir)->required();
+  std::uint16_t bare_port = 18090;
+  CLI::App* bare_cmd = app.add_subcommand(
+      "bare-http",
+      "A Beast server on the same Server class answering 200 at once: the "
+      "ceiling for tools/bench_http.sh");
+  bare_cmd->add_option("--port", bare_port, "Port on 127.0.0.1");
   CLI11_PARSE(app, argc, argv);
+  if (bare_cmd->parsed()) {
+    okr::http::ServerOptions so;
+    so.port = bare_port;
+    okr::http::Server server(
+        [](const okr::http::HttpRequest&, okr::http::Api::Respond respond) {
+          okr::http::HttpResponse r;
+          r.body = "{\"ok\":true}";
+          respond(std::move(r));
+        },
+        so);
+    if (!server.Start().ok()) return 1;
+    std::printf("bare-http: listening on http://127.0.0.1:%u\n",
+                static_cast<unsigned>(server.port()));
+    std::fflush(stdout);
+    server.Run();
+    return 0;
+  }
   if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
   if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
   if (quick) {

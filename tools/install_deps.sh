@@ -14,6 +14,7 @@ packages=(
   libcli11-dev            # command-line parsing for `okr`
   libhowardhinnant-date-dev  # calendar math and RFC 3339 instants
   libsqlite3-dev          # baseline in the store benchmark only
+  wrk curl                # the HTTP benchmark (tools/bench_http.sh)
   clang-format
 )
 

@@ -380,13 +380,32 @@ void Api::Route(Call& c) {
       return;
     }
     if (s.size() == 4 && m == "GET" && s[3] == "tree") {
+      const bool live = c.Query("as_of") == nullptr;
       ReadAt(c, [&](const OkrState& st, Date at) {
         const Cycle* cy = st.FindCycle(s[2]);
         if (cy == nullptr) {
           return c.Error(
               DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
         }
-        c.Json(200, TreeJson(st, *cy, at), cy->version);
+        std::string key = s[2] + "@" + at.ToString();
+        HttpResponse r;
+        r.headers.emplace_back("ETag",
+                               "\"" + std::to_string(cy->version) + "\"");
+        if (live) {
+          std::lock_guard lock(tree_mu_);
+          auto it = trees_.find(key);
+          if (it != trees_.end() && it->second.position == st.last_position()) {
+            r.body = it->second.body;
+            return c.Reply(std::move(r));
+          }
+        }
+        r.body = TreeJson(st, *cy, at).dump();
+        if (live) {
+          std::lock_guard lock(tree_mu_);
+          if (trees_.size() >= 64) trees_.clear();
+          trees_[key] = CachedTree{st.last_position(), cy->version, r.body};
+        }
+        c.Reply(std::move(r));
       });
       return;
     }

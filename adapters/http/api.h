@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -70,6 +71,17 @@ class Api {
   OkrEngine& engine_;
   const Tokens& tokens_;
   Metrics metrics_;
+
+  // Rendered trees by (cycle, business date), each valid for the state
+  // position it was rendered at: dashboards poll the tree, and between two
+  // commands the answer cannot change. Guarded by tree_mu_.
+  struct CachedTree {
+    std::uint64_t position = 0;
+    std::uint64_t version = 0;
+    std::string body;
+  };
+  std::mutex tree_mu_;
+  std::map<std::string, CachedTree> trees_;
 };
 
 }  // namespace okr::http

@@ -152,7 +152,8 @@ struct SseHub {
 };
 
 struct Server::Impl {
-  Api& api;
+  Api* api;  // null for a bare handler
+  Handler handler;
   ServerOptions options;
   ServerStats& stats;
   net::io_context ioc;
@@ -162,8 +163,9 @@ struct Server::Impl {
   std::function<void(int)> on_signal;
   std::shared_ptr<SseHub> hub = std::make_shared<SseHub>();
 
-  Impl(Api& a, ServerOptions o, ServerStats& s)
+  Impl(Api* a, Handler h, ServerOptions o, ServerStats& s)
       : api(a),
+        handler(std::move(h)),
         options(std::move(o)),
         stats(s),
         ioc(options.threads),
@@ -206,7 +208,7 @@ struct Server::Impl {
       }
       if (ec) return;  // timeout, reset, malformed: drop the connection
       auto& req = parser_->get();
-      if (req.method() == bhttp::verb::get &&
+      if (server_.api != nullptr && req.method() == bhttp::verb::get &&
           req.target().substr(0, 17) == "/v1/events/stream" &&
           (req.target().size() == 17 || req.target()[17] == '?')) {
         return StartEvents(req);
@@ -223,7 +225,7 @@ struct Server::Impl {
       ++server_.stats.in_flight;
       stream_.expires_never();
       auto self = shared_from_this();
-      server_.api.Handle(r, [self](HttpResponse response) {
+      server_.handler(r, [self](HttpResponse response) {
         net::post(self->stream_.get_executor(),
                   [self, response = std::move(response)]() mutable {
                     --self->server_.stats.in_flight;
@@ -259,7 +261,7 @@ struct Server::Impl {
     // GET /v1/events/stream: authenticate, then hand the connection to an
     // SseStream starting after `after` or Last-Event-ID.
     void StartEvents(const bhttp::request<bhttp::string_body>& req) {
-      if (!server_.api.Authenticate(
+      if (!server_.api->Authenticate(
               std::string(req[bhttp::field::authorization]))) {
         return Send(401, "application/problem+json",
                     ProblemBody(ErrorKind::kUnauthorised, "unauthorised",
@@ -287,7 +289,7 @@ struct Server::Impl {
       ++server_.stats.requests;
       stream_.expires_never();
       auto sse = std::make_shared<SseStream>(std::move(stream_),
-                                             server_.api.engine().store(),
+                                             server_.api->engine().store(),
                                              after, server_.stats);
       server_.hub->Add(sse);
       sse->Start();
@@ -352,7 +354,16 @@ struct Server::Impl {
 };
 
 Server::Server(Api& api, ServerOptions options)
-    : impl_(std::make_unique<Impl>(api, std::move(options), stats_)) {}
+    : impl_(std::make_unique<Impl>(
+          &api,
+          [&api](const HttpRequest& r, Api::Respond respond) {
+            api.Handle(r, std::move(respond));
+          },
+          std::move(options), stats_)) {}
+
+Server::Server(Handler handler, ServerOptions options)
+    : impl_(std::make_unique<Impl>(nullptr, std::move(handler),
+                                   std::move(options), stats_)) {}
 
 Server::~Server() = default;
 
@@ -374,9 +385,11 @@ Status Server::Start() {
   }
   impl_->DoAccept();
   std::weak_ptr<SseHub> hub = impl_->hub;
-  impl_->api.engine().store().AddDurableListener([hub](std::uint64_t) {
-    if (auto h = hub.lock()) h->WakeAll();
-  });
+  if (impl_->api != nullptr) {
+    impl_->api->engine().store().AddDurableListener([hub](std::uint64_t) {
+      if (auto h = hub.lock()) h->WakeAll();
+    });
+  }
   impl_->signals.async_wait([this](beast::error_code e, int sig) {
     if (e) return;
     if (impl_->on_signal) {

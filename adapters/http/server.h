@@ -47,8 +47,13 @@ struct ServerStats {
 
 class Server {
  public:
+  using Handler = std::function<void(const HttpRequest&, Api::Respond)>;
+
   // `api` must outlive the server.
   Server(Api& api, ServerOptions options);
+  // A server of `handler` alone, without an Api (no event stream): the
+  // bare ceiling the HTTP benchmark measures the Api against.
+  Server(Handler handler, ServerOptions options);
   ~Server();
 
   // Binds and listens. IOError naming the address on failure.

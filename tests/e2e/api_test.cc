@@ -264,6 +264,23 @@ BOOST_AUTO_TEST_CASE(as_of_shows_what_the_log_knew) {
   BOOST_TEST(As("john", "GET", "/v1/cycles/q?as_of=not-a-time").status == 400);
 }
 
+BOOST_AUTO_TEST_CASE(the_tree_follows_every_change) {
+  // The tree is cached per state position: a change shows at once.
+  auto nps_current = [&](const std::string& query) {
+    json t = As("john", "GET", "/v1/cycles/q/tree" + query).json();
+    return t["objectives"][0]["key_results"][0]["current"].get<double>();
+  };
+  BOOST_TEST(nps_current("") == 45.0);
+  BOOST_TEST(nps_current("") == 45.0);
+  As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}});
+  BOOST_TEST(nps_current("") == 50.0);
+  As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 51}});
+  BOOST_TEST(nps_current("") == 51.0);
+  // Another business date is another answer.
+  BOOST_TEST(nps_current("?at=" + start.AddDays(1).ToString()) == 45.0);
+  BOOST_TEST(nps_current("") == 51.0);
+}
+
 BOOST_AUTO_TEST_CASE(restart_gives_identical_answers) {
   As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 55}});
   std::string tree = As("john", "GET", "/v1/cycles/q/tree").body;
