@@ -1,5 +1,7 @@
 // End-to-end: the real `okr serve` on 127.0.0.1 with a temporary store,
 // driven over HTTP. Numbers are worked out by hand in the comments.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -281,6 +283,124 @@ BOOST_AUTO_TEST_CASE(the_tree_follows_every_change) {
   BOOST_TEST(nps_current("") == 51.0);
 }
 
+BOOST_AUTO_TEST_CASE(strict_input_is_refused_and_changes_nothing) {
+  std::uint64_t before = Events();
+  auto post = [&](const std::string& raw) {
+    return HttpRequest(process->port(), "POST", "/v1/key-results/nps/check-ins",
+                       raw, {{"Authorization", "Bearer maria-token-001"}});
+  };
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  BOOST_TEST(post("{\"value\": 1, \"note\": " + deep + "}").status == 400);
+  BOOST_TEST(post("{\"value\": 1e400}").status == 400);
+  BOOST_TEST(post("{\"value\": NaN}").status == 400);
+  BOOST_TEST(post("[1, 2]").status == 400);
+  BOOST_TEST(post("").status == 400);
+  BOOST_TEST(post("{\"value\": 1, \"date\": \"2026-02-30\"}").status == 400);
+  BOOST_TEST(post("{\"value\": 1, \"confidence\": 7.5}").status == 400);
+  BOOST_TEST(post("{\"value\": 1, \"note\": 5}").status == 400);
+  BOOST_TEST(
+      As("root", "POST", "/v1/cycles",
+         {{"id", "x"}, {"starts_on", "2026-13-01"}, {"ends_on", "2026-12-31"}})
+          .status == 400);
+  BOOST_TEST(
+      As("root", "POST", "/v1/cycles",
+         {{"id", "x"}, {"starts_on", "2026-12-01"}, {"ends_on", "2026-11-01"}})
+          .status == 422);
+  BOOST_TEST(Events() == before);
+}
+
+BOOST_AUTO_TEST_CASE(a_quarter_over_http_align_remove_close_and_grade) {
+  // Alignment: a company objective; love moves under it and back out.
+  BOOST_TEST_REQUIRE(As("root", "POST", "/v1/objectives",
+                        {{"id", "co"},
+                         {"cycle_id", "q"},
+                         {"title", "Company"},
+                         {"level", "company"}})
+                         .status == 201);
+  HttpResult aligned =
+      As("maria", "PUT", "/v1/objectives/love/parent", {{"parent_id", "co"}});
+  BOOST_TEST(aligned.status == 200);
+  BOOST_TEST(aligned.json()["parent_id"] == "co");
+  json tree = As("john", "GET", "/v1/cycles/q/tree").json();
+  BOOST_TEST(tree["objectives"].size() == 1u);  // co, with love below
+  BOOST_TEST(tree["objectives"][0]["children"][0]["id"] == "love");
+  HttpResult loop =
+      As("root", "PUT", "/v1/objectives/co/parent", {{"parent_id", "love"}});
+  BOOST_TEST(loop.status == 422);
+  BOOST_TEST(loop.json()["field"] == "parent_id");
+  HttpResult unaligned = As("maria", "PUT", "/v1/objectives/love/parent",
+                            {{"parent_id", nullptr}});
+  BOOST_TEST(unaligned.status == 200);
+  BOOST_TEST(unaligned.json()["parent_id"].is_null());
+  // Lists with filters.
+  json mine = As("john", "GET", "/v1/objectives?owner=maria").json();
+  BOOST_TEST(mine["objectives"].size() == 1u);
+  json drafts = As("john", "GET", "/v1/objectives?cycle=q&state=draft").json();
+  BOOST_TEST(drafts["objectives"].size() == 1u);  // co
+  // Remove a key result: kept, marked, out of progress.
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 52.5}, {"date", start.AddDays(10).ToString()}});
+  As("maria", "POST", "/v1/key-results/churn/check-ins",
+     {{"value", 14}, {"date", start.AddDays(20).ToString()}});
+  HttpResult removed =
+      As("maria", "DELETE", "/v1/key-results/churn?reason=merged");
+  BOOST_TEST(removed.status == 200);
+  BOOST_TEST(removed.json()["state"] == "removed");
+  json love = As("john", "GET", "/v1/objectives/love").json();
+  BOOST_TEST(love["key_results"].size() == 2u);
+  BOOST_TEST(love["progress"].get<double>() == 0.5, tt::tolerance(1e-9));
+  BOOST_TEST(
+      As("maria", "POST", "/v1/key-results/churn/check-ins", {{"value", 12}})
+          .status == 409);
+  // Close: nps graded 0.5 from its progress; love scored 0.5.
+  HttpResult closed = As("root", "POST", "/v1/cycles/q/close");
+  BOOST_TEST(closed.status == 200);
+  BOOST_TEST(closed.json()["state"] == "closed");
+  json nps = As("john", "GET", "/v1/key-results/nps").json();
+  BOOST_TEST(nps["grade"]["score"].get<double>() == 0.5, tt::tolerance(1e-9));
+  BOOST_TEST(nps["grade"]["manual"] == false);
+  BOOST_TEST(
+      As("john", "GET", "/v1/objectives/love").json()["score"].get<double>() ==
+          0.5,
+      tt::tolerance(1e-9));
+  // A hand grade after the close moves the score; check-ins are locked.
+  BOOST_TEST(As("maria", "POST", "/v1/key-results/nps/grade",
+                {{"score", 0.8}, {"note", "shipped late"}})
+                 .status == 200);
+  BOOST_TEST(
+      As("john", "GET", "/v1/objectives/love").json()["score"].get<double>() ==
+          0.8,
+      tt::tolerance(1e-9));
+  HttpResult locked =
+      As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 60}});
+  BOOST_TEST(locked.status == 409);
+  BOOST_TEST(locked.json()["type"] == "urn:okr-ledger:problem:cycle-closed");
+}
+
+BOOST_AUTO_TEST_CASE(kpis_with_health) {
+  HttpResult k = As("maria", "POST", "/v1/kpis",
+                    {{"id", "p95"},
+                     {"name", "p95 latency"},
+                     {"unit", "ms"},
+                     {"healthy_max", 300}});
+  BOOST_TEST(k.status == 201);
+  BOOST_TEST(k.header("location") == "/v1/kpis/p95");
+  BOOST_TEST(k.json()["health"] == "unknown");
+  BOOST_TEST(k.json()["latest"].is_null());
+  BOOST_TEST(As("maria", "POST", "/v1/kpis/p95/measurements",
+                {{"value", 250}, {"date", Today().AddDays(-2).ToString()}})
+                 .status == 201);
+  BOOST_TEST(As("john", "GET", "/v1/kpis/p95").json()["health"] == "healthy");
+  BOOST_TEST(As("maria", "POST", "/v1/kpis/p95/measurements", {{"value", 320}})
+                 .status == 201);
+  json kpi = As("john", "GET", "/v1/kpis/p95").json();
+  BOOST_TEST(kpi["health"] == "unhealthy");
+  BOOST_TEST(kpi["latest"]["value"].get<double>() == 320.0);
+  BOOST_TEST(
+      As("john", "POST", "/v1/kpis/p95/measurements", {{"value", 1}}).status ==
+      403);
+}
+
 BOOST_AUTO_TEST_CASE(restart_gives_identical_answers) {
   As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 55}});
   std::string tree = As("john", "GET", "/v1/cycles/q/tree").body;
@@ -478,6 +598,30 @@ BOOST_AUTO_TEST_CASE(every_route_of_the_openapi_document_answers) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(first_start_without_tokens_writes_an_admin_token) {
+  testing::TempDir dir;
+  testing::ServerProcess server(OKR_BINARY, {"serve", "--data", dir.Sub("data"),
+                                             "--listen", "127.0.0.1:0"});
+  std::string path = dir.Sub("data") + "/tokens";
+  struct stat st;
+  BOOST_TEST_REQUIRE(::stat(path.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600);
+  std::ifstream in(path);
+  std::string line, token, actor, role;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#') {
+      std::istringstream(line) >> token >> actor >> role;
+    }
+  }
+  BOOST_TEST(role == "admin");
+  BOOST_TEST(token.size() >= 32u);
+  HttpResult r = HttpRequest(server.port(), "GET", "/v1/cycles", "",
+                             {{"Authorization", "Bearer " + token}});
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.json()["cycles"].empty());
+  BOOST_TEST(HttpRequest(server.port(), "GET", "/v1/cycles").status == 401);
+}
 
 }  // namespace
 }  // namespace okr
