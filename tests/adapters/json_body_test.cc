@@ -1,0 +1,64 @@
+// adapters/http/json_body.h: strict bodies and RFC 3339 instants, with the
+// microseconds worked out by hand.
+#include "adapters/http/json_body.h"
+
+#include <boost/test/unit_test.hpp>
+
+namespace okr::http {
+namespace {
+
+// 2026-09-01T00:00:00Z = 20,697 days after 1970-01-01 (56 years incl. 14
+// leap days = 20,454 days to 2026-01-01, plus 243 days to Sep 1).
+constexpr std::int64_t kSep1 = 20'697LL * 86'400'000'000;
+
+BOOST_AUTO_TEST_SUITE(json_body)
+
+BOOST_AUTO_TEST_CASE(instants_in_every_rfc_3339_form) {
+  BOOST_TEST(ParseInstant("2026-09-01T00:00:00Z").value_or(-1) == kSep1);
+  BOOST_TEST(ParseInstant("2026-09-01T12:00:00Z").value_or(-1) ==
+             kSep1 + 12LL * 3'600'000'000);
+  BOOST_TEST(ParseInstant("2026-09-01T12:00:00.5Z").value_or(-1) ==
+             kSep1 + 12LL * 3'600'000'000 + 500'000);
+  BOOST_TEST(ParseInstant("2026-09-01T12:00:00.000001Z").value_or(-1) ==
+             kSep1 + 12LL * 3'600'000'000 + 1);
+  // +02:00 is two hours ahead of UTC: 12:00+02:00 = 10:00Z.
+  BOOST_TEST(ParseInstant("2026-09-01T12:00:00+02:00").value_or(-1) ==
+             kSep1 + 10LL * 3'600'000'000);
+  BOOST_TEST(ParseInstant("2026-09-01t12:00:00z").value_or(-1) ==
+             kSep1 + 12LL * 3'600'000'000);
+  BOOST_TEST(!ParseInstant("2026-09-01").has_value());
+  BOOST_TEST(!ParseInstant("2026-09-01T12:00:00").has_value());  // no zone
+  BOOST_TEST(!ParseInstant("yesterday").has_value());
+  BOOST_TEST(!ParseInstant("2026-09-01T12:00:00Zjunk").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(fields_are_typed_and_unknown_ones_refused) {
+  JsonBody b = JsonBody::Parse(R"({"title": "x", "weight": 2, "extra": 1})");
+  BOOST_TEST(b.RequireString("title") == "x");
+  BOOST_TEST(b.Number("weight").value_or(0) == 2.0);
+  std::optional<DomainError> e = b.Finish();
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST(e->field == "extra");
+  JsonBody wrong = JsonBody::Parse(R"({"title": 5})");
+  wrong.String("title");
+  BOOST_TEST(wrong.Finish()->field == "title");
+  JsonBody missing = JsonBody::Parse("{}");
+  missing.RequireNumber("value");
+  BOOST_TEST(missing.Finish()->detail == "value is required");
+  JsonBody flag = JsonBody::Parse(R"({"value": true})");
+  BOOST_TEST(flag.RequireNumberOrBool("value") == 1.0);
+  BOOST_TEST(!flag.Finish().has_value());
+  BOOST_TEST(JsonBody::Parse("", false).error().has_value());
+  BOOST_TEST(!JsonBody::Parse("  ", true).error().has_value());
+  BOOST_TEST(JsonBody::Parse(R"({"a": [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]})")
+                 .error()
+                 .has_value());
+  BOOST_TEST(!JsonBody::Parse(R"({"a": "[[[[[[[[[[[[[[[[[[[[[[["})")
+                  .error()
+                  .has_value());  // brackets inside a string do not count
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace okr::http
