@@ -514,6 +514,49 @@ Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
   return Status::OK();
 }
 
+Result<std::vector<HistoryEntry>> OkrEngine::History(HistoryOf kind,
+                                                     const std::string& id) {
+  std::vector<std::string> streams;
+  std::uint64_t upto = 0;
+  Read([&](const OkrState& s) {
+    upto = s.last_position();
+    if (kind == HistoryOf::kObjective) {
+      if (const Objective* o = s.FindObjective(id)) {
+        streams.push_back("objective/" + id);
+        for (const std::string& k : o->key_results) {
+          streams.push_back("kr/" + k);
+        }
+      }
+    } else if (s.FindKeyResult(id) != nullptr) {
+      streams.push_back("kr/" + id);
+    }
+  });
+  if (streams.empty()) return Status::NotFound("no such " + id);
+  std::vector<RecordedEvent> all;
+  for (const std::string& stream : streams) {
+    auto got = store_->ReadStream(stream, 1, std::size_t{1} << 30);
+    if (!got.ok()) return got.status();
+    for (RecordedEvent& e : *got) {
+      if (e.position <= upto) all.push_back(std::move(e));
+    }
+  }
+  std::sort(all.begin(), all.end(),
+            [](const RecordedEvent& a, const RecordedEvent& b) {
+              return a.position < b.position;
+            });
+  AuditHistory history;
+  events::Event event;
+  std::string error;
+  for (const RecordedEvent& e : all) {
+    if (!events::Decode(e, &event, &error)) {
+      return Status::Corruption("position " + std::to_string(e.position) +
+                                ": " + error);
+    }
+    history.Apply(e, event);
+  }
+  return history.entries();
+}
+
 void OkrEngine::Close() {
   std::lock_guard close_lock(close_mu_);
   if (closed_) return;

@@ -28,8 +28,9 @@
 // Snapshots: every `snapshot_every` events the projector writes the read
 // state to the SnapshotStore (outside any lock: it is the only writer of
 // that state), then prunes old ones (snapshot_keep_every); a clean Close()
-// writes one at the end of the log, so the next start replays nothing. Open() loads the newest snapshot that checks out and replays
-// the tail; a corrupt or old-format one is skipped with a warning.
+// writes one at the end of the log, so the next start replays nothing. Open()
+// loads the newest snapshot that checks out and replays the tail; a corrupt or
+// old-format one is skipped with a warning.
 //
 // Time travel (ReadAsOf): the state as of an instant is the fold of the
 // events recorded at or before it: the newest snapshot at or before that
@@ -58,6 +59,7 @@
 #include "engine/domain_error.h"
 #include "engine/event_store.h"
 #include "engine/snapshot_store.h"
+#include "projections/audit_history.h"
 #include "projections/okr_state.h"
 
 namespace okr {
@@ -140,6 +142,13 @@ class OkrEngine {
   // it). An instant at or after the last event is the read state.
   Status ReadAsOf(std::int64_t as_of_us,
                   const std::function<void(const OkrState&)>& fn);
+
+  // The audit history of an objective (its own events and every event of
+  // its key results) or of a key result, oldest first. NotFound if the read
+  // state has no such objective (or key result).
+  enum class HistoryOf { kObjective, kKeyResult };
+  Result<std::vector<HistoryEntry>> History(HistoryOf kind,
+                                            const std::string& id);
 
   // Waits until the read state holds position `position` (or `timeout`).
   bool WaitApplied(std::uint64_t position, std::chrono::milliseconds timeout);

@@ -159,42 +159,32 @@ int RunHistory(const std::string& data_dir, const std::string& id,
     std::cerr << "okr history: " << engine.status().ToString() << "\n";
     return kExitFailure;
   }
-  std::vector<std::string> streams;
-  engine.value()->Read([&](const OkrState& s) {
-    if (const Objective* o = s.FindObjective(id)) {
-      streams.push_back("objective/" + id);
-      for (const std::string& k : o->key_results) streams.push_back("kr/" + k);
-    } else if (s.FindKeyResult(id) != nullptr) {
-      streams.push_back("kr/" + id);
-    }
-  });
-  if (streams.empty()) {
-    engine.value()->Close();
-    std::cerr << "okr history: no objective or key result \"" << id << "\"\n";
-    return kExitFailure;
-  }
-  std::vector<RecordedEvent> events;
-  for (const std::string& stream : streams) {
-    auto got = engine.value()->store().ReadStream(stream, 1, 1u << 30);
-    if (!got.ok()) {
-      std::cerr << "okr history: " << got.status().ToString() << "\n";
-      return kExitFailure;
-    }
-    events.insert(events.end(), got->begin(), got->end());
+  auto entries = engine.value()->History(OkrEngine::HistoryOf::kObjective, id);
+  if (!entries.ok() && entries.status().IsNotFound()) {
+    entries = engine.value()->History(OkrEngine::HistoryOf::kKeyResult, id);
   }
   engine.value()->Close();
-  std::sort(events.begin(), events.end(),
-            [](const RecordedEvent& a, const RecordedEvent& b) {
-              return a.position < b.position;
-            });
-  for (const RecordedEvent& e : events) {
-    json j = http::EventJson(e);
-    if (as_json) {
-      std::cout << j.dump() << "\n";
-      continue;
+  if (!entries.ok()) {
+    std::cerr << "okr history: "
+              << (entries.status().IsNotFound()
+                      ? "no objective or key result \"" + id + "\""
+                      : entries.status().ToString())
+              << "\n";
+    return kExitFailure;
+  }
+  if (as_json) {
+    std::cout << HistoryJson(entries.value()).dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const HistoryEntry& h : entries.value()) {
+    std::cout << h.position << "  " << FormatInstant(h.recorded_at_us) << "  "
+              << h.actor << "  " << h.type << "  " << h.stream << "\n";
+    for (const FieldChange& c : h.changes) {
+      std::cout << "      " << c.field << ": "
+                << (c.before.is_null() ? "-" : c.before.dump()) << " -> "
+                << (c.after.is_null() ? "-" : c.after.dump()) << "\n";
     }
-    std::cout << e.position << "  " << FormatInstant(e.recorded_at_us) << "  "
-              << e.actor << "  " << e.type << "  " << j["data"].dump() << "\n";
+    if (h.reason) std::cout << "      reason: " << *h.reason << "\n";
   }
   return kExitOk;
 }

@@ -304,6 +304,21 @@ void Api::Mutate(
   });
 }
 
+void Api::History(Call& c, OkrEngine::HistoryOf kind, const std::string& id) {
+  auto entries = engine_.History(kind, id);
+  if (!entries.ok()) {
+    if (entries.status().IsNotFound()) {
+      return c.Error(DomainError::NotFound(
+          "id", std::string(kind == OkrEngine::HistoryOf::kObjective
+                                ? "no objective \""
+                                : "no key result \"") +
+                    id + "\""));
+    }
+    return c.Error(DomainError::Unavailable(entries.status().ToString()));
+  }
+  c.Json(200, HistoryJson(entries.value()));
+}
+
 void Api::Route(Call& c) {
   const std::string& m = c.req.method;
   const auto& s = c.seg;
@@ -507,6 +522,9 @@ void Api::Route(Call& c) {
       });
       return;
     }
+    if (s.size() == 4 && m == "GET" && s[3] == "history") {
+      return History(c, OkrEngine::HistoryOf::kObjective, s[2]);
+    }
     if (s.size() == 3 && m == "PATCH") {
       JsonBody b = body(false);
       UpdateObjective cmd;
@@ -578,6 +596,9 @@ void Api::Route(Call& c) {
         c.Json(200, KeyResultJson(st, *k, at), k->version);
       });
       return;
+    }
+    if (s.size() == 4 && m == "GET" && s[3] == "history") {
+      return History(c, OkrEngine::HistoryOf::kKeyResult, s[2]);
     }
     if (s.size() == 3 && m == "PATCH") {
       JsonBody b = body(false);

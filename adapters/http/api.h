@@ -67,6 +67,7 @@ class Api {
           body,
       int status, std::function<std::string(const Decision&)> location);
   bool ReadAt(Call& call, const std::function<void(const OkrState&, Date)>& fn);
+  void History(Call& call, OkrEngine::HistoryOf kind, const std::string& id);
 
   OkrEngine& engine_;
   const Tokens& tokens_;

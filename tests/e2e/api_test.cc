@@ -377,6 +377,60 @@ BOOST_AUTO_TEST_CASE(a_quarter_over_http_align_remove_close_and_grade) {
   BOOST_TEST(locked.json()["type"] == "urn:okr-ledger:problem:cycle-closed");
 }
 
+BOOST_AUTO_TEST_CASE(history_lists_every_change_oldest_first) {
+  // On top of the fixture (love created, activated, nps and churn added):
+  // a retitle and back, a target move with its reason, a check-in.
+  As("maria", "PATCH", "/v1/objectives/love", {{"title", "Fans"}});
+  As("maria", "PATCH", "/v1/objectives/love", {{"title", "Customers love us"}});
+  As("maria", "PATCH", "/v1/key-results/nps",
+     {{"target", 65}, {"reason", "board asked"}});
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 50}, {"confidence", 6}, {"date", start.AddDays(3).ToString()}});
+  HttpResult r = As("john", "GET", "/v1/objectives/love/history");
+  BOOST_TEST_REQUIRE(r.status == 200);
+  json e = r.json()["entries"];
+  std::vector<std::string> types;
+  for (const json& x : e) types.push_back(x["type"]);
+  std::vector<std::string> want{"ObjectiveCreated",       "ObjectiveActivated",
+                                "KeyResultAdded",         "KeyResultAdded",
+                                "ObjectiveRetitled",      "ObjectiveRetitled",
+                                "KeyResultTargetChanged", "CheckInRecorded"};
+  BOOST_TEST(types == want, tt::per_element());
+  BOOST_TEST_REQUIRE(e.size() == want.size());
+  // Creation: initial fields with before null.
+  json created = e[0]["changes"];
+  BOOST_TEST(created[1] == (json{{"field", "title"},
+                                 {"before", nullptr},
+                                 {"after", "Customers love us"}}));
+  BOOST_TEST(e[0]["actor"] == "maria");
+  BOOST_TEST(e[0]["stream"] == "objective/love");
+  BOOST_TEST(
+      e[1]["changes"][0] ==
+      (json{{"field", "state"}, {"before", "draft"}, {"after", "active"}}));
+  BOOST_TEST(e[4]["changes"][0] == (json{{"field", "title"},
+                                         {"before", "Customers love us"},
+                                         {"after", "Fans"}}));
+  BOOST_TEST(e[5]["changes"][0] == (json{{"field", "title"},
+                                         {"before", "Fans"},
+                                         {"after", "Customers love us"}}));
+  BOOST_TEST(e[6]["stream"] == "kr/nps");
+  BOOST_TEST(e[6]["reason"] == "board asked");
+  BOOST_TEST(e[6]["changes"][0] ==
+             (json{{"field", "target"}, {"before", 60.0}, {"after", 65.0}}));
+  BOOST_TEST(e[7]["changes"][0] ==
+             (json{{"field", "value"}, {"before", 45.0}, {"after", 50.0}}));
+  BOOST_TEST(
+      e[7]["changes"][1] ==
+      (json{{"field", "confidence"}, {"before", nullptr}, {"after", 6}}));
+  // Positions grow; a key result's own history is its part of it.
+  for (std::size_t i = 1; i < e.size(); ++i) {
+    BOOST_TEST(e[i]["position"].get<int>() > e[i - 1]["position"].get<int>());
+  }
+  json kr = As("john", "GET", "/v1/key-results/nps/history").json()["entries"];
+  BOOST_TEST(kr.size() == 3u);  // added, target changed, check-in
+  BOOST_TEST(As("john", "GET", "/v1/key-results/nope/history").status == 404);
+}
+
 BOOST_AUTO_TEST_CASE(kpis_with_health) {
   HttpResult k = As("maria", "POST", "/v1/kpis",
                     {{"id", "p95"},
