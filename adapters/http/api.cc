@@ -8,6 +8,7 @@
 #include "adapters/http/views.h"
 #include "engine/sha256.h"
 #include "events/event_codec.h"
+#include "projections/window_diff.h"
 
 namespace okr::http {
 
@@ -436,6 +437,43 @@ void Api::Route(Call& c) {
         c.Reply(std::move(r));
       });
       return;
+    }
+    if (s.size() == 4 && m == "GET" && s[3] == "changes") {
+      const std::string* from = c.Query("from");
+      const std::string* to = c.Query("to");
+      std::optional<std::int64_t> f, t;
+      if (from == nullptr || !(f = ParseInstant(*from))) {
+        return c.Error(DomainError::Invalid(
+            "from", "from is required, an RFC 3339 instant"));
+      }
+      if (to == nullptr || !(t = ParseInstant(*to))) {
+        return c.Error(
+            DomainError::Invalid("to", "to is required, an RFC 3339 instant"));
+      }
+      if (*t < *f) {
+        return c.Error(
+            DomainError::Invalid("to", "to must not be before from"));
+      }
+      CycleSummary before, after;
+      bool exists = false;
+      Status st = engine_.ReadAsOf(
+          *f, [&](const OkrState& state) { before = Summarize(state, s[2]); });
+      if (st.ok()) {
+        st = engine_.ReadAsOf(*t, [&](const OkrState& state) {
+          exists = state.FindCycle(s[2]) != nullptr;
+          after = Summarize(state, s[2]);
+        });
+      }
+      if (!st.ok()) return c.Error(DomainError::Unavailable(st.ToString()));
+      if (!exists) {
+        return c.Error(
+            DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
+      }
+      json diff = DiffSummaries(before, after);
+      diff["from"] = FormatInstant(*f);
+      diff["to"] = FormatInstant(*t);
+      diff["cycle_id"] = s[2];
+      return c.Json(200, diff);
     }
     if (s.size() == 4 && m == "POST" && (s[3] == "start" || s[3] == "close")) {
       JsonBody b = body();

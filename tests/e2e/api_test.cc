@@ -431,6 +431,65 @@ BOOST_AUTO_TEST_CASE(history_lists_every_change_oldest_first) {
   BOOST_TEST(As("john", "GET", "/v1/key-results/nope/history").status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(window_diff_lists_net_changes_only) {
+  auto last_instant = [&] {
+    json all = As("root", "GET", "/v1/events?after=0&limit=1000").json();
+    return all["events"].back()["recorded_at"].get<std::string>();
+  };
+  std::string t0 = last_instant();  // after the fixture
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  As("maria", "PATCH", "/v1/objectives/love", {{"title", "Fans"}});
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 52.5}, {"date", start.AddDays(10).ToString()}});
+  As("maria", "PATCH", "/v1/key-results/churn",
+     {{"target", 8}, {"reason", "stretch"}});
+  As("maria", "PATCH", "/v1/objectives/love", {{"title", "Customers love us"}});
+  As("maria", "POST", "/v1/objectives",
+     {{"id", "new"},
+      {"cycle_id", "q"},
+      {"title", "New one"},
+      {"level", "team"}});
+  std::string t1 = last_instant();
+  HttpResult r =
+      As("john", "GET", "/v1/cycles/q/changes?from=" + t0 + "&to=" + t1);
+  BOOST_TEST_REQUIRE(r.status == 200);
+  json d = r.json();
+  BOOST_TEST(d["from"] == t0);
+  BOOST_TEST(d["to"] == t1);
+  BOOST_TEST_REQUIRE(d["objectives"].size() == 2u);
+  // love: the title came back (not listed); progress 0 -> (1 x 0.5 + 3 x 0)
+  // / 4 = 0.125; nps progress 0 -> 0.5; churn target 10 -> 8.
+  json love = d["objectives"][0];
+  BOOST_TEST(love["id"] == "love");
+  BOOST_TEST(love["change"] == "changed");
+  BOOST_TEST(
+      love["fields"] ==
+      (json::array(
+          {{{"field", "progress"}, {"before", 0.0}, {"after", 0.125}}})));
+  BOOST_TEST_REQUIRE(love["key_results"].size() == 2u);
+  BOOST_TEST(love["key_results"][0] ==
+             (json{{"id", "churn"},
+                   {"change", "changed"},
+                   {"fields", json::array({{{"field", "target"},
+                                            {"before", 10.0},
+                                            {"after", 8.0}}})}}));
+  BOOST_TEST(love["key_results"][1]["fields"] ==
+             (json::array(
+                 {{{"field", "progress"}, {"before", 0.0}, {"after", 0.5}}})));
+  json added = d["objectives"][1];
+  BOOST_TEST(added["id"] == "new");
+  BOOST_TEST(added["change"] == "added");
+  BOOST_TEST(
+      added["fields"][0] ==
+      (json{{"field", "title"}, {"before", nullptr}, {"after", "New one"}}));
+  // An empty window, and a window before the changes.
+  BOOST_TEST(As("john", "GET", "/v1/cycles/q/changes?from=" + t1 + "&to=" + t1)
+                 .json()["objectives"]
+                 .empty());
+  BOOST_TEST(As("john", "GET", "/v1/cycles/q/changes?from=" + t0).status ==
+             400);
+}
+
 BOOST_AUTO_TEST_CASE(kpis_with_health) {
   HttpResult k = As("maria", "POST", "/v1/kpis",
                     {{"id", "p95"},

@@ -1,0 +1,41 @@
+// WindowDiff: what changed in a cycle between two states of the log (DESIGN
+// §4 "window diff"): every objective and key result added, removed or
+// changed, with the net before/after of title, owner, level, team, state,
+// parent_id, target, start, weight and progress. A field that changed and
+// changed back is not listed; an objective whose own fields did not change
+// but some key result's did is listed as changed with its key results.
+//
+// Thread safety: pure functions. Summarize() needs the state kept still.
+//
+// Progress here counts every check-in known at the instant, whatever its
+// business date.
+#ifndef OKR_PROJECTIONS_WINDOW_DIFF_H_
+#define OKR_PROJECTIONS_WINDOW_DIFF_H_
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "projections/okr_state.h"
+
+namespace okr {
+
+// The fields the diff compares, per objective of a cycle and per key result.
+struct CycleSummary {
+  struct Item {
+    nlohmann::json fields;  // field -> value, in a fixed order
+    std::map<std::string, nlohmann::json> key_results;  // id -> fields
+  };
+  std::map<std::string, Item> objectives;  // by id
+};
+
+CycleSummary Summarize(const OkrState& state, const std::string& cycle_id);
+
+// {"objectives": [{"id", "change", "fields": [{field, before, after}],
+// "key_results": [{"id", "change", "fields"}]}]}, ordered by id.
+nlohmann::json DiffSummaries(const CycleSummary& before,
+                             const CycleSummary& after);
+
+}  // namespace okr
+
+#endif  // OKR_PROJECTIONS_WINDOW_DIFF_H_
