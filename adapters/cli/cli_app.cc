@@ -164,6 +164,18 @@ int RunCli(int argc, char** argv) {
       ->required();
   history->add_flag("--json", history_json, "One JSON event a line");
 
+  std::string changes_cycle, changes_from, changes_to;
+  bool changes_json = false;
+  CLI::App* changes = app.add_subcommand(
+      "changes",
+      "What changed in a cycle between two instants (from exclusive, to "
+      "inclusive): objectives and key results added, removed or changed");
+  changes->add_option("--data", data_dir, "Store folder")->required();
+  changes->add_option("cycle", changes_cycle, "Cycle id")->required();
+  changes->add_option("--from", changes_from, "RFC 3339 instant")->required();
+  changes->add_option("--to", changes_to, "RFC 3339 instant")->required();
+  changes->add_flag("--json", changes_json, "The API's JSON instead");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -183,6 +195,10 @@ int RunCli(int argc, char** argv) {
   if (tree->parsed()) return RunTree(tree_options);
   if (replay->parsed()) return RunReplay(data_dir);
   if (history->parsed()) return RunHistory(data_dir, history_id, history_json);
+  if (changes->parsed()) {
+    return RunChanges(data_dir, changes_cycle, changes_from, changes_to,
+                      changes_json);
+  }
   return kExitUsage;
 }
 

@@ -10,6 +10,7 @@
 #include "adapters/http/json_body.h"
 #include "adapters/http/views.h"
 #include "engine/okr_engine.h"
+#include "projections/window_diff.h"
 
 namespace okr {
 namespace {
@@ -185,6 +186,63 @@ int RunHistory(const std::string& data_dir, const std::string& id,
                 << (c.after.is_null() ? "-" : c.after.dump()) << "\n";
     }
     if (h.reason) std::cout << "      reason: " << *h.reason << "\n";
+  }
+  return kExitOk;
+}
+
+int RunChanges(const std::string& data_dir, const std::string& cycle,
+               const std::string& from, const std::string& to, bool as_json) {
+  std::optional<std::int64_t> f = http::ParseInstant(from);
+  std::optional<std::int64_t> t = http::ParseInstant(to);
+  if (!f || !t || *t < *f) {
+    std::cerr << "okr changes: --from and --to must be RFC 3339 instants, "
+                 "from not after to\n";
+    return kExitUsage;
+  }
+  auto engine = OpenQuiet(data_dir, "okr changes");
+  if (!engine.ok()) {
+    std::cerr << "okr changes: " << engine.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  CycleSummary before, after;
+  bool exists = false;
+  Status s = engine.value()->ReadAsOf(
+      *f, [&](const OkrState& st) { before = Summarize(st, cycle); });
+  if (s.ok()) {
+    s = engine.value()->ReadAsOf(*t, [&](const OkrState& st) {
+      exists = st.FindCycle(cycle) != nullptr;
+      after = Summarize(st, cycle);
+    });
+  }
+  engine.value()->Close();
+  if (!s.ok() || !exists) {
+    std::cerr << "okr changes: "
+              << (s.ok() ? "no cycle \"" + cycle + "\"" : s.ToString()) << "\n";
+    return kExitFailure;
+  }
+  json diff = DiffSummaries(before, after);
+  if (as_json) {
+    std::cout << diff.dump(2) << "\n";
+    return kExitOk;
+  }
+  auto print_fields = [](const json& fields, const char* indent) {
+    for (const json& c : fields) {
+      std::cout << indent << c["field"].get<std::string>() << ": "
+                << (c["before"].is_null() ? "-" : c["before"].dump()) << " -> "
+                << (c["after"].is_null() ? "-" : c["after"].dump()) << "\n";
+    }
+  };
+  std::cout << "changes in " << cycle << " after " << from << " up to " << to
+            << ": " << diff["objectives"].size() << " objectives\n";
+  for (const json& o : diff["objectives"]) {
+    std::cout << o["change"].get<std::string>() << "  objective "
+              << o["id"].get<std::string>() << "\n";
+    print_fields(o["fields"], "      ");
+    for (const json& k : o["key_results"]) {
+      std::cout << "    " << k["change"].get<std::string>() << "  key result "
+                << k["id"].get<std::string>() << "\n";
+      print_fields(k["fields"], "          ");
+    }
   }
   return kExitOk;
 }

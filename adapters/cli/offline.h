@@ -25,6 +25,11 @@ int RunReplay(const std::string& data_dir);
 // oldest first. Exit status.
 int RunHistory(const std::string& data_dir, const std::string& id, bool json);
 
+// What changed in a cycle between two instants (from exclusive, to
+// inclusive), as a table or the API's JSON. Exit status.
+int RunChanges(const std::string& data_dir, const std::string& cycle,
+               const std::string& from, const std::string& to, bool json);
+
 }  // namespace okr
 
 #endif  // OKR_ADAPTERS_CLI_OFFLINE_H_
