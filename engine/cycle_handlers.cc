@@ -31,12 +31,8 @@ std::string IdFromName(const std::string& name) {
 }  // namespace
 
 Outcome<Decision> Handle(const Context& c, const CreateCycle& cmd) {
-  if (cmd.id) {
-    if (Check e = CheckId("id", *cmd.id)) return *e;
-  }
-  if (cmd.name) {
-    if (Check e = CheckText("name", *cmd.name, 1, 200)) return *e;
-  }
+  if (Check e = CheckId("id", cmd.id)) return *e;
+  if (Check e = CheckText("name", cmd.name, 1, 200)) return *e;
   if (Check e = AdminOnly(c.caller, "create cycles")) return *e;
   std::string name = cmd.name ? *cmd.name : QuarterName(cmd.starts_on);
   std::string id;

@@ -44,6 +44,21 @@ Check CheckActor(const std::string& field, const std::string& actor) {
   return std::nullopt;
 }
 
+Check CheckText(const std::string& field,
+                const std::optional<std::string>& text, std::size_t min,
+                std::size_t max) {
+  return text ? CheckText(field, *text, min, max) : std::nullopt;
+}
+
+Check CheckId(const std::string& field, const std::optional<std::string>& id) {
+  return id ? CheckId(field, *id) : std::nullopt;
+}
+
+Check CheckActor(const std::string& field,
+                 const std::optional<std::string>& actor) {
+  return actor ? CheckActor(field, *actor) : std::nullopt;
+}
+
 int LevelRank(const std::string& level) {
   if (level == "company") return 4;
   if (level == "department") return 3;

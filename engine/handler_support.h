@@ -21,6 +21,13 @@ Check CheckId(const std::string& field, const std::string& id);
 // but newlines and tabs.
 Check CheckText(const std::string& field, const std::string& text,
                 std::size_t min, std::size_t max);
+// The same for an optional field: absent passes.
+Check CheckText(const std::string& field,
+                const std::optional<std::string>& text, std::size_t min,
+                std::size_t max);
+Check CheckId(const std::string& field, const std::optional<std::string>& id);
+Check CheckActor(const std::string& field,
+                 const std::optional<std::string>& actor);
 // A person's name as it appears in the tokens file: 1-200 characters, no
 // whitespace or control characters.
 Check CheckActor(const std::string& field, const std::string& actor);

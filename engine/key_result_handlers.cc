@@ -59,17 +59,13 @@ Outcome<Owned> GetOwned(const Context& c, const std::string& kr_id) {
 }  // namespace
 
 Outcome<Decision> Handle(const Context& c, const AddKeyResult& cmd) {
-  if (cmd.id) {
-    if (Check e = CheckId("id", *cmd.id)) return *e;
-  }
+  if (Check e = CheckId("id", cmd.id)) return *e;
   if (Check e = CheckText("title", cmd.title, 1, 200)) return *e;
   if (cmd.kind != "metric" && cmd.kind != "boolean") {
     return DomainError::Invalid(
         "kind", "kind must be metric or boolean, not \"" + cmd.kind + "\"");
   }
-  if (cmd.unit) {
-    if (Check e = CheckText("unit", *cmd.unit, 0, 50)) return *e;
-  }
+  if (Check e = CheckText("unit", cmd.unit, 0, 50)) return *e;
   if (cmd.kind == "metric" && !cmd.target) {
     return DomainError::Invalid("target",
                                 "target is required for a metric key result");
@@ -127,12 +123,8 @@ Outcome<Decision> Handle(const Context& c, const AddKeyResult& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const UpdateKeyResult& cmd) {
-  if (cmd.title) {
-    if (Check e = CheckText("title", *cmd.title, 1, 200)) return *e;
-  }
-  if (cmd.reason) {
-    if (Check e = CheckText("reason", *cmd.reason, 0, 4000)) return *e;
-  }
+  if (Check e = CheckText("title", cmd.title, 1, 200)) return *e;
+  if (Check e = CheckText("reason", cmd.reason, 0, 4000)) return *e;
   auto got = GetOwned(c, cmd.kr_id);
   if (!got.ok()) return got.error();
   const KeyResult& k = *got.value().kr;
@@ -173,9 +165,7 @@ Outcome<Decision> Handle(const Context& c, const UpdateKeyResult& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const RemoveKeyResult& cmd) {
-  if (cmd.reason) {
-    if (Check e = CheckText("reason", *cmd.reason, 0, 4000)) return *e;
-  }
+  if (Check e = CheckText("reason", cmd.reason, 0, 4000)) return *e;
   auto got = GetOwned(c, cmd.kr_id);
   if (!got.ok()) return got.error();
   const KeyResult& k = *got.value().kr;
@@ -185,9 +175,7 @@ Outcome<Decision> Handle(const Context& c, const RemoveKeyResult& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const RecordCheckIn& cmd) {
-  if (cmd.note) {
-    if (Check e = CheckText("note", *cmd.note, 0, 4000)) return *e;
-  }
+  if (Check e = CheckText("note", cmd.note, 0, 4000)) return *e;
   if (!std::isfinite(cmd.value)) {
     return DomainError::Invalid("value", "value must be a finite number");
   }
@@ -253,9 +241,7 @@ Outcome<Decision> Handle(const Context& c, const RecordCheckIn& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const GradeKeyResult& cmd) {
-  if (cmd.note) {
-    if (Check e = CheckText("note", *cmd.note, 0, 4000)) return *e;
-  }
+  if (Check e = CheckText("note", cmd.note, 0, 4000)) return *e;
   auto got = GetOwned(c, cmd.kr_id);
   if (!got.ok()) return got.error();
   const KeyResult& k = *got.value().kr;

@@ -9,14 +9,10 @@ using namespace events;
 }  // namespace
 
 Outcome<Decision> Handle(const Context& c, const DefineKpi& cmd) {
-  if (cmd.id) {
-    if (Check e = CheckId("id", *cmd.id)) return *e;
-  }
+  if (Check e = CheckId("id", cmd.id)) return *e;
   if (Check e = CheckText("name", cmd.name, 1, 200)) return *e;
   if (Check e = CheckText("unit", cmd.unit, 0, 50)) return *e;
-  if (cmd.owner) {
-    if (Check e = CheckActor("owner", *cmd.owner)) return *e;
-  }
+  if (Check e = CheckActor("owner", cmd.owner)) return *e;
   std::string owner = cmd.owner ? *cmd.owner : c.caller.actor;
   if (owner != c.caller.actor && !c.caller.admin()) {
     return DomainError::Forbidden(

@@ -16,26 +16,14 @@ Check CheckLevel(const std::string& level) {
 }  // namespace
 
 Outcome<Decision> Handle(const Context& c, const CreateObjective& cmd) {
-  if (cmd.id) {
-    if (Check e = CheckId("id", *cmd.id)) return *e;
-  }
+  if (Check e = CheckId("id", cmd.id)) return *e;
   if (Check e = CheckId("cycle_id", cmd.cycle_id)) return *e;
   if (Check e = CheckText("title", cmd.title, 1, 200)) return *e;
-  if (cmd.description) {
-    if (Check e = CheckText("description", *cmd.description, 0, 4000)) {
-      return *e;
-    }
-  }
+  if (Check e = CheckText("description", cmd.description, 0, 4000)) return *e;
   if (Check e = CheckLevel(cmd.level)) return *e;
-  if (cmd.owner) {
-    if (Check e = CheckActor("owner", *cmd.owner)) return *e;
-  }
-  if (cmd.team) {
-    if (Check e = CheckText("team", *cmd.team, 0, 200)) return *e;
-  }
-  if (cmd.parent_id) {
-    if (Check e = CheckId("parent_id", *cmd.parent_id)) return *e;
-  }
+  if (Check e = CheckActor("owner", cmd.owner)) return *e;
+  if (Check e = CheckText("team", cmd.team, 0, 200)) return *e;
+  if (Check e = CheckId("parent_id", cmd.parent_id)) return *e;
   auto cycle = GetCycle(c.state, "cycle_id", cmd.cycle_id);
   if (!cycle.ok()) return cycle.error();
   std::string owner = cmd.owner ? *cmd.owner : c.caller.actor;
@@ -76,20 +64,10 @@ Outcome<Decision> Handle(const Context& c, const CreateObjective& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const UpdateObjective& cmd) {
-  if (cmd.title) {
-    if (Check e = CheckText("title", *cmd.title, 1, 200)) return *e;
-  }
-  if (cmd.description) {
-    if (Check e = CheckText("description", *cmd.description, 0, 4000)) {
-      return *e;
-    }
-  }
-  if (cmd.owner) {
-    if (Check e = CheckActor("owner", *cmd.owner)) return *e;
-  }
-  if (cmd.team) {
-    if (Check e = CheckText("team", *cmd.team, 0, 200)) return *e;
-  }
+  if (Check e = CheckText("title", cmd.title, 1, 200)) return *e;
+  if (Check e = CheckText("description", cmd.description, 0, 4000)) return *e;
+  if (Check e = CheckActor("owner", cmd.owner)) return *e;
+  if (Check e = CheckText("team", cmd.team, 0, 200)) return *e;
   auto got = GetObjective(c.state, "objective_id", cmd.objective_id);
   if (!got.ok()) return got.error();
   const Objective& o = *got.value();
@@ -126,9 +104,7 @@ Outcome<Decision> Handle(const Context& c, const UpdateObjective& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const SetParent& cmd) {
-  if (cmd.parent_id) {
-    if (Check e = CheckId("parent_id", *cmd.parent_id)) return *e;
-  }
+  if (Check e = CheckId("parent_id", cmd.parent_id)) return *e;
   auto got = GetObjective(c.state, "objective_id", cmd.objective_id);
   if (!got.ok()) return got.error();
   const Objective& o = *got.value();
@@ -154,9 +130,7 @@ Outcome<Decision> Handle(const Context& c, const SetParent& cmd) {
 }
 
 Outcome<Decision> Handle(const Context& c, const TransitionObjective& cmd) {
-  if (cmd.reason) {
-    if (Check e = CheckText("reason", *cmd.reason, 0, 4000)) return *e;
-  }
+  if (Check e = CheckText("reason", cmd.reason, 0, 4000)) return *e;
   auto got = GetObjective(c.state, "objective_id", cmd.objective_id);
   if (!got.ok()) return got.error();
   const Objective& o = *got.value();

@@ -207,7 +207,7 @@ bool Api::ReadAt(Call& call,
                  const std::function<void(const OkrState&, Date)>& fn) {
   Date at = engine_.Today();
   if (const std::string* s = call.Query("at")) {
-    std::optional<Date> d = ParseDate(*s);
+    std::optional<Date> d = Date::Parse(*s);
     if (!d) {
       call.Error(DomainError::Invalid("at", "at must be a date YYYY-MM-DD"));
       return false;
@@ -432,7 +432,7 @@ void Api::Route(Call& c) {
         if (live) {
           std::lock_guard lock(tree_mu_);
           if (trees_.size() >= 64) trees_.clear();
-          trees_[key] = CachedTree{st.last_position(), cy->version, r.body};
+          trees_[key] = CachedTree{st.last_position(), r.body};
         }
         c.Reply(std::move(r));
       });

@@ -78,7 +78,6 @@ class Api {
   // commands the answer cannot change. Guarded by tree_mu_.
   struct CachedTree {
     std::uint64_t position = 0;
-    std::uint64_t version = 0;
     std::string body;
   };
   std::mutex tree_mu_;

@@ -140,7 +140,7 @@ std::optional<double> JsonBody::NumberOrBool(const char* name) {
 std::optional<Date> JsonBody::DateField(const char* name) {
   std::optional<std::string> s = String(name);
   if (!s) return std::nullopt;
-  std::optional<Date> d = ParseDate(*s);
+  std::optional<Date> d = Date::Parse(*s);
   if (!d) Fail(name, std::string(name) + " must be a date YYYY-MM-DD");
   return d;
 }
@@ -179,10 +179,6 @@ std::optional<DomainError> JsonBody::Finish() {
     }
   }
   return error_;
-}
-
-std::optional<Date> ParseDate(std::string_view text) {
-  return Date::Parse(text);
 }
 
 std::optional<std::int64_t> ParseInstant(std::string_view text) {

@@ -62,8 +62,6 @@ class JsonBody {
   std::optional<DomainError> error_;
 };
 
-// A date query parameter or field: YYYY-MM-DD.
-std::optional<Date> ParseDate(std::string_view text);
 // An RFC 3339 instant ("2026-09-01T12:00:00Z", "...T12:00:00.123+02:00") in
 // microseconds since the epoch.
 std::optional<std::int64_t> ParseInstant(std::string_view text);
