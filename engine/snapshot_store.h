@@ -36,7 +36,7 @@ namespace okr {
 
 class SnapshotStore {
  public:
-  static constexpr std::uint32_t kFormatVersion = 1;
+  static constexpr std::uint32_t kFormatVersion = 2;
 
   // Creates `dir` if it does not exist.
   explicit SnapshotStore(std::string dir);

@@ -126,6 +126,9 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
     o.state = state;
     CountOpen(o, +1);
   };
+  auto record = [&](const std::optional<std::string>& reason) {
+    return ChangeRecord{r.position, r.recorded_at_us, r.actor, reason};
+  };
   auto cycle = [&](const std::string& id) -> Cycle* {
     Cycle* c = FindIn(cycles_, id);
     if (c != nullptr) c->version = r.version;
@@ -147,7 +150,12 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
           [&](const CycleClosed& v) {
             if (Cycle* c = cycle(v.cycle_id)) c->state = "closed";
           },
-          [&](const RetrospectiveNoteAdded& v) { cycle(v.cycle_id); },
+          [&](const RetrospectiveNoteAdded& v) {
+            if (Cycle* c = cycle(v.cycle_id)) {
+              c->notes.push_back(
+                  {record(std::nullopt), v.objective_id, v.text});
+            }
+          },
           [&](const ObjectiveCreated& v) {
             Objective& o = objectives_[v.objective_id];
             if (!o.id.empty()) CountOpen(o, -1);
@@ -185,11 +193,17 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
           },
           [&](const ObjectiveAligned& v) {
             if (Objective* o = objective(v.objective_id)) {
+              o->alignment_changes.push_back(
+                  {record(std::nullopt), v.previous_parent_id, v.parent_id});
               o->parent_id = v.parent_id;
             }
           },
           [&](const ObjectiveUnaligned& v) {
-            if (Objective* o = objective(v.objective_id)) o->parent_id.reset();
+            if (Objective* o = objective(v.objective_id)) {
+              o->alignment_changes.push_back(
+                  {record(std::nullopt), v.previous_parent_id, std::nullopt});
+              o->parent_id.reset();
+            }
           },
           [&](const ObjectiveActivated& v) {
             if (Objective* o = objective(v.objective_id))
@@ -228,7 +242,11 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             if (KeyResult* k = key_result(v.kr_id)) k->title = v.after;
           },
           [&](const KeyResultTargetChanged& v) {
-            if (KeyResult* k = key_result(v.kr_id)) k->target = v.after;
+            if (KeyResult* k = key_result(v.kr_id)) {
+              k->target_changes.push_back(
+                  {record(v.reason), v.before, v.after});
+              k->target = v.after;
+            }
           },
           [&](const KeyResultWeightChanged& v) {
             if (KeyResult* k = key_result(v.kr_id)) k->weight = v.after;

@@ -61,6 +61,59 @@ struct Grade {
   }
 };
 
+// Who changed something, when and why: the retrospective lists these
+// (target moves, realignments, notes) without reading the log again.
+struct ChangeRecord {
+  std::uint64_t position = 0;
+  std::int64_t recorded_at_us = 0;
+  std::string actor;
+  std::optional<std::string> reason;
+
+  bool operator==(const ChangeRecord&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(position, recorded_at_us, actor, reason);
+  }
+};
+
+struct TargetChange {
+  ChangeRecord record;
+  double before = 0, after = 0;
+
+  bool operator==(const TargetChange&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(record, before, after);
+  }
+};
+
+// An alignment change: ObjectiveAligned (after = the new parent) or
+// ObjectiveUnaligned (after = nullopt). The parent given at creation is
+// not a change.
+struct AlignmentChange {
+  ChangeRecord record;
+  std::optional<std::string> before, after;
+
+  bool operator==(const AlignmentChange&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(record, before, after);
+  }
+};
+
+// A retrospective note (RetrospectiveNoteAdded); record.reason unused.
+struct RetroNote {
+  ChangeRecord record;
+  std::optional<std::string> objective_id;
+  std::string text;
+
+  bool operator==(const RetroNote&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(record, objective_id, text);
+  }
+};
+
 struct KeyResult {
   std::string id, objective_id, title, kind, unit;
   double start = 0, target = 0, original_target = 0, weight = 1;
@@ -69,6 +122,7 @@ struct KeyResult {
   std::vector<CheckIn> check_ins;
   std::optional<Grade> grade;
   Date added_on;  // the date of the KeyResultAdded (for reminders)
+  std::vector<TargetChange> target_changes;  // oldest first
   std::uint64_t version = 0;
 
   bool operator==(const KeyResult&) const = default;
@@ -78,14 +132,14 @@ struct KeyResult {
   template <class A>
   void save(A& ar) const {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, grade, added_on, version);
+       weight, removed, grade, added_on, target_changes, version);
     std::uint64_t n = check_ins.size();
     ar(n, cereal::binary_data(check_ins.data(), n * sizeof(CheckIn)));
   }
   template <class A>
   void load(A& ar) {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, grade, added_on, version);
+       weight, removed, grade, added_on, target_changes, version);
     std::uint64_t n = 0;
     ar(n);
     if (n > (std::uint64_t{1} << 32)) throw std::length_error("check-ins");
@@ -100,13 +154,14 @@ struct Objective {
   std::string state = "draft";  // draft | active | achieved | abandoned
   std::vector<std::string> key_results;  // in the order they were added
   std::optional<double> score;           // set when the cycle closes
+  std::vector<AlignmentChange> alignment_changes;  // oldest first
   std::uint64_t version = 0;
 
   bool operator==(const Objective&) const = default;
   template <class A>
   void serialize(A& ar) {
     ar(id, cycle_id, title, description, level, owner, team, parent_id, state,
-       key_results, score, version);
+       key_results, score, alignment_changes, version);
   }
 };
 
@@ -115,12 +170,13 @@ struct Cycle {
   Date starts_on, ends_on;
   std::string state = "planning";       // planning | active | closed
   std::vector<std::string> objectives;  // in the order they were created
+  std::vector<RetroNote> notes;         // oldest first
   std::uint64_t version = 0;
 
   bool operator==(const Cycle&) const = default;
   template <class A>
   void serialize(A& ar) {
-    ar(id, name, starts_on, ends_on, state, objectives, version);
+    ar(id, name, starts_on, ends_on, state, objectives, notes, version);
   }
 };
 

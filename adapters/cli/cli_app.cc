@@ -176,6 +176,24 @@ int RunCli(int argc, char** argv) {
   changes->add_option("--to", changes_to, "RFC 3339 instant")->required();
   changes->add_flag("--json", changes_json, "The API's JSON instead");
 
+  RetroOptions retro_options;
+  CLI::App* retro = app.add_subcommand(
+      "retro",
+      "A cycle's retrospective: scores, bands, target moves, check-ins, "
+      "coverage, participation, notes (final once closed, provisional "
+      "before)");
+  retro->add_option("--data", retro_options.data_dir, "Store folder")
+      ->required();
+  retro->add_option("cycle", retro_options.cycle, "Cycle id")->required();
+  retro->add_option("--format", retro_options.format, "json, md or html")
+      ->check(CLI::IsMember({"json", "md", "html"}))
+      ->default_str("md");
+  retro->add_option("--out", retro_options.out,
+                    "Write to this file instead of stdout");
+  retro->add_option("--at", retro_options.at,
+                    "Business date of a provisional retrospective "
+                    "(YYYY-MM-DD, default today)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -195,6 +213,7 @@ int RunCli(int argc, char** argv) {
   if (tree->parsed()) return RunTree(tree_options);
   if (replay->parsed()) return RunReplay(data_dir);
   if (history->parsed()) return RunHistory(data_dir, history_id, history_json);
+  if (retro->parsed()) return RunRetro(retro_options);
   if (changes->parsed()) {
     return RunChanges(data_dir, changes_cycle, changes_from, changes_to,
                       changes_json);

@@ -4,12 +4,16 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "adapters/cli/cli_app.h"
 #include "adapters/http/json_body.h"
 #include "adapters/http/views.h"
+#include "adapters/report/retro_html.h"
+#include "adapters/report/retro_markdown.h"
 #include "engine/okr_engine.h"
+#include "projections/retrospective.h"
 #include "projections/window_diff.h"
 
 namespace okr {
@@ -243,6 +247,51 @@ int RunChanges(const std::string& data_dir, const std::string& cycle,
                 << k["id"].get<std::string>() << "\n";
       print_fields(k["fields"], "          ");
     }
+  }
+  return kExitOk;
+}
+
+int RunRetro(const RetroOptions& o) {
+  if (o.format != "json" && o.format != "md" && o.format != "html") {
+    std::cerr << "okr retro: --format must be json, md or html\n";
+    return kExitUsage;
+  }
+  std::optional<Date> at;
+  if (!o.at.empty() && !(at = Date::Parse(o.at))) {
+    std::cerr << "okr retro: --at must be YYYY-MM-DD\n";
+    return kExitUsage;
+  }
+  auto engine = OpenQuiet(o.data_dir, "okr retro");
+  if (!engine.ok()) {
+    std::cerr << "okr retro: " << engine.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  std::optional<Retrospective> retro;
+  engine.value()->Read([&](const OkrState& s) {
+    if (s.FindCycle(o.cycle) != nullptr) {
+      retro =
+          BuildRetrospective(s, o.cycle, at ? *at : engine.value()->Today());
+    }
+  });
+  engine.value()->Close();
+  if (!retro) {
+    std::cerr << "okr retro: no cycle \"" << o.cycle << "\"\n";
+    return kExitFailure;
+  }
+  std::string text = o.format == "json"
+                         ? RetrospectiveJson(*retro).dump(2) + "\n"
+                     : o.format == "md" ? report::RetrospectiveMarkdown(*retro)
+                                        : report::RetrospectiveHtml(*retro);
+  if (o.out.empty()) {
+    std::cout << text;
+    return std::cout.flush() ? kExitOk : kExitFailure;
+  }
+  std::ofstream file(o.out, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) {
+    std::cerr << "okr retro: cannot write " << o.out << "\n";
+    return kExitFailure;
   }
   return kExitOk;
 }

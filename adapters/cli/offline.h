@@ -1,5 +1,5 @@
 // Offline subcommands on a store folder: `okr tree`, `okr replay`,
-// `okr history`.
+// `okr history`, `okr changes`, `okr retro`.
 //
 // Thread safety: called once, from main.
 #ifndef OKR_ADAPTERS_CLI_OFFLINE_H_
@@ -29,6 +29,14 @@ int RunHistory(const std::string& data_dir, const std::string& id, bool json);
 // inclusive), as a table or the API's JSON. Exit status.
 int RunChanges(const std::string& data_dir, const std::string& cycle,
                const std::string& from, const std::string& to, bool json);
+
+struct RetroOptions {
+  std::string data_dir, cycle, format = "md", out, at;
+};
+// The retrospective of a cycle as JSON, Markdown or HTML, to --out or
+// stdout (final for a closed cycle, provisional at --at, default today, for
+// others). Exit status.
+int RunRetro(const RetroOptions& options);
 
 }  // namespace okr
 

@@ -6,8 +6,11 @@
 #include "adapters/http/json_body.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/views.h"
+#include "adapters/report/retro_html.h"
+#include "adapters/report/retro_markdown.h"
 #include "engine/sha256.h"
 #include "events/event_codec.h"
+#include "projections/retrospective.h"
 #include "projections/window_diff.h"
 
 namespace okr::http {
@@ -482,6 +485,38 @@ void Api::Route(Call& c) {
                                     : Command(CloseCycle{s[2]});
       return Mutate(c, cmd, cycle_body(s[2]), 200, nullptr);
     }
+    if (s.size() == 4 && m == "GET" && s[3] == "retrospective") {
+      const std::string* f = c.Query("format");
+      std::string format = f != nullptr ? *f : "json";
+      if (format != "json" && format != "md" && format != "html") {
+        return c.Error(
+            DomainError::Invalid("format", "format must be json, md or html"));
+      }
+      // Built under the read lock; rendered after it is released.
+      std::optional<Retrospective> retro;
+      if (!ReadAt(c, [&](const OkrState& st, Date at) {
+            if (st.FindCycle(s[2]) != nullptr) {
+              retro = BuildRetrospective(st, s[2], at);
+            }
+          })) {
+        return;
+      }
+      if (!retro) {
+        return c.Error(
+            DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
+      }
+      if (format == "json") return c.Json(200, RetrospectiveJson(*retro));
+      HttpResponse r;
+      r.status = 200;
+      if (format == "md") {
+        r.content_type = "text/markdown; charset=utf-8";
+        r.body = report::RetrospectiveMarkdown(*retro);
+      } else {
+        r.content_type = "text/html; charset=utf-8";
+        r.body = report::RetrospectiveHtml(*retro);
+      }
+      return c.Reply(std::move(r));
+    }
     if (s.size() == 5 && m == "POST" && s[3] == "retrospective" &&
         s[4] == "notes") {
       JsonBody b = body(false);
@@ -491,16 +526,26 @@ void Api::Route(Call& c) {
       cmd.text = b.RequireString("text");
       if (!finish(b)) return;
       std::string cycle = s[2];
-      json note{
-          {"cycle_id", cycle},
-          {"objective_id", cmd.objective_id ? json(*cmd.objective_id) : json()},
-          {"text", cmd.text},
-          {"actor", c.caller.actor}};
       return Mutate(
           c, cmd,
-          [note](const OkrState& st, const Decision&, Date) {
-            json n = note;
-            n["position"] = st.last_position();
+          [cmd, actor = c.caller.actor](const OkrState& st, const Decision&,
+                                        Date) {
+            // The note just added: the newest of the cycle with this
+            // author, text and objective (others may have come since).
+            const Cycle* cy = st.FindCycle(cmd.cycle_id);
+            json n{{"cycle_id", cmd.cycle_id},
+                   {"objective_id",
+                    cmd.objective_id ? json(*cmd.objective_id) : json()},
+                   {"text", cmd.text},
+                   {"actor", actor}};
+            for (auto it = cy->notes.rbegin(); it != cy->notes.rend(); ++it) {
+              if (it->record.actor == actor && it->text == cmd.text &&
+                  it->objective_id == cmd.objective_id) {
+                n["position"] = it->record.position;
+                n["recorded_at"] = FormatInstant(it->record.recorded_at_us);
+                break;
+              }
+            }
             return n;
           },
           201,

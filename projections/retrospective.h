@@ -1,0 +1,114 @@
+// Retrospective: a cycle replayed from its history (DESIGN §4 and the
+// retrospective shape of §5) -- per key result its score, band, attainment,
+// original and final target, every target move with actor and reason, its
+// check-ins, weekly coverage, confidence trend and value series; per
+// objective its score, band and alignment changes; per owner participation;
+// a summary; the notes.
+//
+// Thread safety: pure functions; BuildRetrospective() needs the state kept
+// still while it runs.
+//
+// Determinism: the result depends only on the state (a fold of the log) and
+// the business date `at`.
+//
+// Final or provisional. For a closed cycle the scores are the grades given
+// at close (or by hand) and attainment counts every check-in (none can come
+// after the close). For a cycle not yet closed the retrospective is
+// provisional: a key result scores its hand grade if it has one, else its
+// progress at `at`, and an objective the weighted mean of those.
+//
+// Who is scored: key results of `active` and `achieved` objectives that are
+// not removed. Draft and abandoned objectives, their key results and removed
+// key results are listed with score, band and target_too_easy null/false.
+//
+// Counting: a key result's check_ins are all its check-ins; the summary and
+// participation add up exactly the key results listed (removed ones and
+// those of draft or abandoned objectives included), so the per-owner counts
+// sum to the summary's. Participation is by the objective's current owner.
+#ifndef OKR_PROJECTIONS_RETROSPECTIVE_H_
+#define OKR_PROJECTIONS_RETROSPECTIVE_H_
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "events/date.h"
+#include "projections/formulas.h"
+#include "projections/okr_state.h"
+
+namespace okr {
+
+struct RetroKeyResult {
+  std::string id, title, kind, unit;
+  bool removed = false;
+  double start = 0, original_target = 0, target = 0, weight = 1;
+  double current = 0, attainment = 0;
+  std::optional<double> score;
+  std::optional<formulas::Band> band;
+  bool manual = false;  // scored by a hand grade
+  std::optional<std::string> grade_note;
+  bool target_too_easy = false;
+  std::vector<TargetChange> target_changes;
+  int check_ins = 0;
+  double weekly_coverage = 0;
+  std::vector<std::pair<Date, int>>
+      confidence_trend;                               // effective, per check-in
+  std::vector<std::pair<Date, double>> value_series;  // by (date, position)
+};
+
+struct RetroObjective {
+  std::string id, title, owner, level, team, state;
+  std::optional<std::string> parent_id;
+  std::optional<double> score;
+  std::optional<formulas::Band> band;
+  std::vector<AlignmentChange> alignment_changes;
+  std::vector<RetroKeyResult> key_results;  // in the order they were added
+};
+
+struct RetroParticipant {
+  std::string owner;
+  int objectives = 0;
+  int check_ins = 0;
+  double weekly_coverage = 0;  // weeks with a check-in on any of theirs
+};
+
+struct RetroSummary {
+  std::optional<double> average_score;  // unweighted, scored objectives
+  int green = 0, yellow = 0, red = 0;   // over scored objectives
+  int objectives = 0, scored_objectives = 0, key_results = 0;
+  int target_too_easy = 0;
+  int check_ins = 0, target_changes = 0, alignment_changes = 0;
+  int removals = 0;   // removed key results
+  int abandoned = 0;  // abandoned objectives
+  // Scored objectives per tenth of the score: [0,0.1) ... [0.9,1.0].
+  std::array<int, 10> score_histogram{};
+};
+
+struct Retrospective {
+  std::string cycle_id, cycle_name, cycle_state;
+  Date starts_on, ends_on, at;
+  int weeks = 0;
+  bool closed = false;
+  RetroSummary summary;
+  std::vector<RetroObjective> objectives;       // by id
+  std::vector<RetroParticipant> participation;  // by owner
+  std::vector<RetroNote> notes;                 // oldest first
+};
+
+// REQUIRES: state.FindCycle(cycle_id) != nullptr.
+Retrospective BuildRetrospective(const OkrState& state,
+                                 const std::string& cycle_id, Date at);
+
+// The JSON of DESIGN §5, with a few more fields (documented in
+// docs/openapi.yaml): cycle is an object; provisional, at, weeks; removals
+// and abandoned in the summary; per key result its title, state, current,
+// confidence_trend and value_series; per objective its state and
+// alignment_history.
+nlohmann::json RetrospectiveJson(const Retrospective& r);
+
+}  // namespace okr
+
+#endif  // OKR_PROJECTIONS_RETROSPECTIVE_H_
