@@ -3,19 +3,12 @@
 #include <algorithm>
 #include <map>
 
+#include "projections/json_writer.h"
+
 namespace okr {
 namespace {
 
 using nlohmann::json;
-
-template <class T>
-json OrNull(const std::optional<T>& v) {
-  return v ? json(*v) : json();
-}
-
-json BandJson(const std::optional<formulas::Band>& b) {
-  return b ? json(formulas::BandName(*b)) : json();
-}
 
 bool Scored(const Objective& o) {
   return o.state == "active" || o.state == "achieved";
@@ -165,118 +158,150 @@ Retrospective BuildRetrospective(const OkrState& state,
   return r;
 }
 
-json RetrospectiveJson(const Retrospective& r) {
-  json objectives = json::array();
-  for (const RetroObjective& o : r.objectives) {
-    json krs = json::array();
-    for (const RetroKeyResult& k : o.key_results) {
-      json changes = json::array();
-      for (const TargetChange& t : k.target_changes) {
-        changes.push_back(
-            {{"position", t.record.position},
-             {"recorded_at", FormatInstant(t.record.recorded_at_us)},
-             {"actor", t.record.actor},
-             {"before", t.before},
-             {"after", t.after},
-             {"reason", OrNull(t.record.reason)}});
-      }
-      json trend = json::array(), series = json::array();
-      for (const auto& [date, confidence] : k.confidence_trend) {
-        trend.push_back(
-            {{"date", date.ToString()}, {"confidence", confidence}});
-      }
-      for (const auto& [date, value] : k.value_series) {
-        series.push_back({{"date", date.ToString()}, {"value", value}});
-      }
-      krs.push_back({{"id", k.id},
-                     {"title", k.title},
-                     {"kind", k.kind},
-                     {"unit", k.unit},
-                     {"state", k.removed ? "removed" : "active"},
-                     {"weight", k.weight},
-                     {"start", k.start},
-                     {"current", k.current},
-                     {"score", OrNull(k.score)},
-                     {"band", BandJson(k.band)},
-                     {"attainment", k.attainment},
-                     {"original_target", k.original_target},
-                     {"target", k.target},
-                     {"target_changes", changes},
-                     {"check_ins", k.check_ins},
-                     {"weekly_coverage", k.weekly_coverage},
-                     {"target_too_easy", k.target_too_easy},
-                     {"manual", k.manual},
-                     {"grade_note", OrNull(k.grade_note)},
-                     {"confidence_trend", trend},
-                     {"value_series", series}});
-    }
-    json alignments = json::array();
-    for (const AlignmentChange& a : o.alignment_changes) {
-      alignments.push_back(
-          {{"position", a.record.position},
-           {"recorded_at", FormatInstant(a.record.recorded_at_us)},
-           {"actor", a.record.actor},
-           {"before", OrNull(a.before)},
-           {"after", OrNull(a.after)}});
-    }
-    objectives.push_back({{"id", o.id},
-                          {"title", o.title},
-                          {"owner", o.owner},
-                          {"level", o.level},
-                          {"team", o.team},
-                          {"state", o.state},
-                          {"parent_id", OrNull(o.parent_id)},
-                          {"score", OrNull(o.score)},
-                          {"band", BandJson(o.band)},
-                          {"alignment_changes", o.alignment_changes.size()},
-                          {"alignment_history", alignments},
-                          {"key_results", krs}});
-  }
-  json participation = json::array();
-  for (const RetroParticipant& p : r.participation) {
-    participation.push_back({{"owner", p.owner},
-                             {"objectives", p.objectives},
-                             {"check_ins", p.check_ins},
-                             {"weekly_coverage", p.weekly_coverage}});
-  }
-  json notes = json::array();
-  for (const RetroNote& n : r.notes) {
-    notes.push_back({{"position", n.record.position},
-                     {"recorded_at", FormatInstant(n.record.recorded_at_us)},
-                     {"actor", n.record.actor},
-                     {"objective_id", OrNull(n.objective_id)},
-                     {"text", n.text}});
-  }
+std::string RetrospectiveJsonText(const Retrospective& r) {
+  std::string out;
+  out.reserve(4096 + r.summary.check_ins * 64 + r.summary.key_results * 600);
+  JsonWriter w(&out);
+  auto band = [&](const std::optional<formulas::Band>& b) -> JsonWriter& {
+    return b ? w.String(formulas::BandName(*b)) : w.Null();
+  };
+  auto record = [&](const ChangeRecord& c) {
+    w.Field("position", c.position)
+        .Field("recorded_at", FormatInstant(c.recorded_at_us))
+        .Field("actor", c.actor);
+  };
   const RetroSummary& s = r.summary;
-  json histogram = json::array();
-  for (int n : s.score_histogram) histogram.push_back(n);
-  return json{
-      {"cycle",
-       {{"id", r.cycle_id},
-        {"name", r.cycle_name},
-        {"starts_on", r.starts_on.ToString()},
-        {"ends_on", r.ends_on.ToString()},
-        {"state", r.cycle_state}}},
-      {"closed", r.closed},
-      {"provisional", !r.closed},
-      {"at", r.at.ToString()},
-      {"weeks", r.weeks},
-      {"summary",
-       {{"average_score", OrNull(s.average_score)},
-        {"bands", {{"green", s.green}, {"yellow", s.yellow}, {"red", s.red}}},
-        {"target_too_easy", s.target_too_easy},
-        {"check_ins", s.check_ins},
-        {"target_changes", s.target_changes},
-        {"alignment_changes", s.alignment_changes},
-        {"removals", s.removals},
-        {"abandoned", s.abandoned},
-        {"objectives", s.objectives},
-        {"scored_objectives", s.scored_objectives},
-        {"key_results", s.key_results},
-        {"score_histogram", histogram}}},
-      {"objectives", objectives},
-      {"participation", participation},
-      {"notes", notes}};
+  w.BeginObject();
+  w.Key("cycle").BeginObject();
+  w.Field("id", r.cycle_id)
+      .Field("name", r.cycle_name)
+      .Field("starts_on", r.starts_on.ToString())
+      .Field("ends_on", r.ends_on.ToString())
+      .Field("state", r.cycle_state);
+  w.EndObject();
+  w.Field("closed", r.closed)
+      .Field("provisional", !r.closed)
+      .Field("at", r.at.ToString())
+      .Field("weeks", r.weeks);
+  w.Key("summary").BeginObject();
+  w.Field("average_score", s.average_score);
+  w.Key("bands").BeginObject();
+  w.Field("green", s.green).Field("yellow", s.yellow).Field("red", s.red);
+  w.EndObject();
+  w.Field("target_too_easy", s.target_too_easy)
+      .Field("check_ins", s.check_ins)
+      .Field("target_changes", s.target_changes)
+      .Field("alignment_changes", s.alignment_changes)
+      .Field("removals", s.removals)
+      .Field("abandoned", s.abandoned)
+      .Field("objectives", s.objectives)
+      .Field("scored_objectives", s.scored_objectives)
+      .Field("key_results", s.key_results);
+  w.Key("score_histogram").BeginArray();
+  for (int n : s.score_histogram) w.Int(n);
+  w.EndArray();
+  w.EndObject();
+
+  w.Key("objectives").BeginArray();
+  for (const RetroObjective& o : r.objectives) {
+    w.BeginObject();
+    w.Field("id", o.id)
+        .Field("title", o.title)
+        .Field("owner", o.owner)
+        .Field("level", o.level)
+        .Field("team", o.team)
+        .Field("state", o.state)
+        .Field("parent_id", o.parent_id)
+        .Field("score", o.score);
+    w.Key("band");
+    band(o.band);
+    w.Field("alignment_changes",
+            static_cast<std::int64_t>(o.alignment_changes.size()));
+    w.Key("alignment_history").BeginArray();
+    for (const AlignmentChange& a : o.alignment_changes) {
+      w.BeginObject();
+      record(a.record);
+      w.Field("before", a.before).Field("after", a.after);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("key_results").BeginArray();
+    for (const RetroKeyResult& k : o.key_results) {
+      w.BeginObject();
+      w.Field("id", k.id)
+          .Field("title", k.title)
+          .Field("kind", k.kind)
+          .Field("unit", k.unit)
+          .Field("state", k.removed ? "removed" : "active")
+          .Field("weight", k.weight)
+          .Field("start", k.start)
+          .Field("current", k.current)
+          .Field("score", k.score);
+      w.Key("band");
+      band(k.band);
+      w.Field("attainment", k.attainment)
+          .Field("original_target", k.original_target)
+          .Field("target", k.target);
+      w.Key("target_changes").BeginArray();
+      for (const TargetChange& t : k.target_changes) {
+        w.BeginObject();
+        record(t.record);
+        w.Field("before", t.before)
+            .Field("after", t.after)
+            .Field("reason", t.record.reason);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.Field("check_ins", k.check_ins)
+          .Field("weekly_coverage", k.weekly_coverage)
+          .Field("target_too_easy", k.target_too_easy)
+          .Field("manual", k.manual)
+          .Field("grade_note", k.grade_note);
+      w.Key("confidence_trend").BeginArray();
+      for (const auto& [date, confidence] : k.confidence_trend) {
+        w.BeginObject();
+        w.Field("date", date.ToString()).Field("confidence", confidence);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.Key("value_series").BeginArray();
+      for (const auto& [date, value] : k.value_series) {
+        w.BeginObject();
+        w.Field("date", date.ToString()).Field("value", value);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("participation").BeginArray();
+  for (const RetroParticipant& p : r.participation) {
+    w.BeginObject();
+    w.Field("owner", p.owner)
+        .Field("objectives", p.objectives)
+        .Field("check_ins", p.check_ins)
+        .Field("weekly_coverage", p.weekly_coverage);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("notes").BeginArray();
+  for (const RetroNote& n : r.notes) {
+    w.BeginObject();
+    record(n.record);
+    w.Field("objective_id", n.objective_id).Field("text", n.text);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+json RetrospectiveJson(const Retrospective& r) {
+  return json::parse(RetrospectiveJsonText(r));
 }
 
 }  // namespace okr

@@ -107,6 +107,10 @@ Retrospective BuildRetrospective(const OkrState& state,
 // and abandoned in the summary; per key result its title, state, current,
 // confidence_trend and value_series; per objective its state and
 // alignment_history.
+// Written straight to text (JsonWriter): a quarter of a large organisation
+// is a hundred MiB of JSON, too much to build as a DOM first.
+std::string RetrospectiveJsonText(const Retrospective& r);
+// The same, parsed (for tests and small cycles).
 nlohmann::json RetrospectiveJson(const Retrospective& r);
 
 }  // namespace okr

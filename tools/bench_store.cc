@@ -28,6 +28,7 @@
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
 #include "tools/bench_org.h"
+#include "tools/bench_retro.h"
 #include "tools/bench_util.h"
 
 namespace {
@@ -327,6 +328,21 @@ int main(int argc, char** argv) {
   CLI::App* open_cmd = app.add_subcommand(
       "org-open", "(internal) open an engine and print start-up figures");
   open_cmd->add_option("--dir", open_dir)->required();
+  okr::bench::RetroBenchOptions retro;
+  CLI::App* retro_cmd = app.add_subcommand(
+      "retro",
+      "Retrospective and window diff of one generated quarter (time, RSS)");
+  retro_cmd->add_option("--departments", retro.departments, "Departments");
+  retro_cmd->add_option("--teams-per-department", retro.teams_per_department,
+                        "Teams per department");
+  retro_cmd->add_option("--people-per-team", retro.people_per_team,
+                        "People per team");
+  retro_cmd->add_option("--dir", retro.dir, "Scratch folder");
+  retro_cmd->add_flag("--keep", retro.keep, "Leave the generated store");
+  std::string measure_dir;
+  CLI::App* measure_cmd = app.add_subcommand(
+      "retro-measure", "(internal) measure the retrospective on a store");
+  measure_cmd->add_option("--dir", measure_dir)->required();
   std::uint16_t bare_port = 18090;
   CLI::App* bare_cmd = app.add_subcommand(
       "bare-http",
@@ -352,6 +368,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
+  if (retro_cmd->parsed()) return okr::bench::RunRetroBench(retro);
+  if (measure_cmd->parsed()) return okr::bench::RunRetroMeasure(measure_dir);
   if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
   if (quick) {
     seconds = 1.5;

@@ -278,8 +278,7 @@ int RunRetro(const RetroOptions& o) {
     std::cerr << "okr retro: no cycle \"" << o.cycle << "\"\n";
     return kExitFailure;
   }
-  std::string text = o.format == "json"
-                         ? RetrospectiveJson(*retro).dump(2) + "\n"
+  std::string text = o.format == "json" ? RetrospectiveJsonText(*retro) + "\n"
                      : o.format == "md" ? report::RetrospectiveMarkdown(*retro)
                                         : report::RetrospectiveHtml(*retro);
   if (o.out.empty()) {

@@ -505,10 +505,11 @@ void Api::Route(Call& c) {
         return c.Error(
             DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
       }
-      if (format == "json") return c.Json(200, RetrospectiveJson(*retro));
       HttpResponse r;
       r.status = 200;
-      if (format == "md") {
+      if (format == "json") {
+        r.body = RetrospectiveJsonText(*retro);
+      } else if (format == "md") {
         r.content_type = "text/markdown; charset=utf-8";
         r.body = report::RetrospectiveMarkdown(*retro);
       } else {

@@ -15,6 +15,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/xml_check.h"
 
 namespace okr {
 namespace {
@@ -488,6 +489,97 @@ BOOST_AUTO_TEST_CASE(window_diff_lists_net_changes_only) {
                  .empty());
   BOOST_TEST(As("john", "GET", "/v1/cycles/q/changes?from=" + t0).status ==
              400);
+}
+
+// The fixture's quarter runs start .. start + 90: 91 days, 13 weeks; today
+// is start + 60. nps 45 -> 60 moved to 65 (reason given), check-ins on
+// start + 2 (50, w0) and start + 10 (52.5, w1): (52.5 - 45) / 20 = 0.375;
+// churn 20 -> 10 (weight 3) at 14 on start + 20 (w2): 0.6. love =
+// (0.375 + 3 x 0.6) / 4 = 0.54375, yellow. Coverage 2/13 and 1/13; maria
+// 3 check-ins in weeks {0, 1, 2}: 3/13.
+BOOST_AUTO_TEST_CASE(retrospective_in_three_formats_by_hand) {
+  BOOST_TEST_REQUIRE(As("maria", "PATCH", "/v1/key-results/nps",
+                        {{"target", 65}, {"reason", "stretch"}})
+                         .status == 200);
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 50}, {"confidence", 6}, {"date", start.AddDays(2).ToString()}});
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 52.5}, {"date", start.AddDays(10).ToString()}});
+  As("maria", "POST", "/v1/key-results/churn/check-ins",
+     {{"value", 14}, {"date", start.AddDays(20).ToString()}});
+  HttpResult note = As("maria", "POST", "/v1/cycles/q/retrospective/notes",
+                       {{"objective_id", "love"}, {"text", "Survey moved"}});
+  BOOST_TEST(note.status == 201);
+  BOOST_TEST(note.header("location") == "/v1/cycles/q/retrospective");
+  BOOST_TEST(note.json()["text"] == "Survey moved");
+  BOOST_TEST(note.json()["recorded_at"].is_string());
+  std::uint64_t log_size = Events();
+  // Refusals: no text, an objective of no such cycle, a member writing a
+  // note about another's objective; none appends.
+  BOOST_TEST(
+      As("maria", "POST", "/v1/cycles/q/retrospective/notes", json::object())
+          .json()["field"] == "text");
+  BOOST_TEST(As("maria", "POST", "/v1/cycles/q/retrospective/notes",
+                {{"objective_id", "nope"}, {"text", "x"}})
+                 .status == 404);
+  BOOST_TEST(As("john", "POST", "/v1/cycles/q/retrospective/notes",
+                {{"objective_id", "love"}, {"text", "x"}})
+                 .status == 403);
+  BOOST_TEST(Events() == log_size);
+
+  HttpResult r = As("john", "GET", "/v1/cycles/q/retrospective");
+  BOOST_TEST_REQUIRE(r.status == 200);
+  json j = r.json();
+  BOOST_TEST(j["closed"] == false);
+  BOOST_TEST(j["provisional"] == true);
+  json love = j["objectives"][0];
+  BOOST_TEST(love["id"] == "love");
+  BOOST_TEST(std::abs(love["score"].get<double>() - 0.54375) < 1e-9);
+  BOOST_TEST(love["band"] == "yellow");
+  json nps = love["key_results"][0];
+  BOOST_TEST(nps["id"] == "nps");
+  BOOST_TEST(std::abs(nps["score"].get<double>() - 0.375) < 1e-9);
+  BOOST_TEST(nps["original_target"].get<double>() == 60);
+  BOOST_TEST(nps["target"].get<double>() == 65);
+  BOOST_TEST(nps["target_changes"][0]["reason"] == "stretch");
+  BOOST_TEST(nps["target_changes"][0]["actor"] == "maria");
+  BOOST_TEST(nps["check_ins"] == 2);
+  BOOST_TEST(std::abs(nps["weekly_coverage"].get<double>() - 2.0 / 13) < 1e-9);
+  BOOST_TEST(std::abs(j["participation"][0]["weekly_coverage"].get<double>() -
+                      3.0 / 13) < 1e-9);
+  BOOST_TEST(j["summary"]["bands"]["yellow"] == 1);
+  BOOST_TEST(j["summary"]["target_changes"] == 1);
+  BOOST_TEST(j["notes"][0]["objective_id"] == "love");
+
+  HttpResult md = As("john", "GET", "/v1/cycles/q/retrospective?format=md");
+  BOOST_TEST(md.status == 200);
+  BOOST_TEST(md.header("content-type") == "text/markdown; charset=utf-8");
+  BOOST_TEST(md.body.find("### Customers love us (love)") != std::string::npos);
+  BOOST_TEST(md.body.find("Survey moved") != std::string::npos);
+  HttpResult html = As("john", "GET", "/v1/cycles/q/retrospective?format=html");
+  BOOST_TEST(html.status == 200);
+  BOOST_TEST(html.header("content-type") == "text/html; charset=utf-8");
+  std::optional<std::string> problem = testing::XmlProblem(html.body);
+  BOOST_TEST(!problem.has_value(), problem.value_or(""));
+  BOOST_TEST(html.body.find("<svg class=\"kr-chart\" data-kr=\"nps\"") !=
+             std::string::npos);
+  BOOST_TEST(html.body.find("<svg class=\"kr-chart\" data-kr=\"churn\"") !=
+             std::string::npos);
+  HttpResult bad = As("john", "GET", "/v1/cycles/q/retrospective?format=pdf");
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(bad.json()["field"] == "format");
+  BOOST_TEST(As("john", "GET", "/v1/cycles/nope/retrospective").status == 404);
+
+  // Closed: the same numbers, now final; and after a restart.
+  BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles/q/close").status == 200);
+  json final = As("john", "GET", "/v1/cycles/q/retrospective").json();
+  BOOST_TEST(final["closed"] == true);
+  BOOST_TEST(std::abs(final["objectives"][0]["score"].get<double>() - 0.54375) <
+             1e-9);
+  std::string before = As("john", "GET", "/v1/cycles/q/retrospective").body;
+  BOOST_TEST(process->Stop(SIGTERM) == 0);
+  Start();
+  BOOST_TEST(As("john", "GET", "/v1/cycles/q/retrospective").body == before);
 }
 
 BOOST_AUTO_TEST_CASE(kpis_with_health) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tests/support/temp_dir.h"
+#include "tests/support/xml_check.h"
 
 namespace okr {
 namespace {
@@ -58,6 +59,17 @@ BOOST_AUTO_TEST_CASE(export_import_round_trip_is_identical) {
   std::string a = Slurp(dir.Sub("a.jsonl")), b = Slurp(dir.Sub("b.jsonl"));
   BOOST_TEST(a.size() > 100000u);
   BOOST_TEST((a == b));
+  // The retrospectives replayed from the imported log are the same: the
+  // closed quarter and the active one (provisional, at a fixed date).
+  for (const char* args :
+       {"2026-q3 --format json", "2026-q4 --format json --at 2026-11-20",
+        "2026-q3 --format md", "2026-q3 --format html"}) {
+    Run ra = Okr(dir, "retro --data " + dir.Sub("a") + " " + args);
+    Run rb = Okr(dir, "retro --data " + dir.Sub("b") + " " + args);
+    BOOST_TEST_REQUIRE(ra.status == 0, ra.err);
+    BOOST_TEST(ra.out.size() > 1000u, args);
+    BOOST_TEST((ra.out == rb.out), args);
+  }
   // A second import into a store that is not empty is refused.
   Run again =
       Okr(dir, "import --data " + dir.Sub("b") + " " + dir.Sub("a.jsonl"));
@@ -102,8 +114,8 @@ BOOST_AUTO_TEST_CASE(an_edited_export_is_refused_and_nothing_written) {
 BOOST_AUTO_TEST_CASE(exit_statuses_and_help) {
   testing::TempDir dir;
   BOOST_TEST(Okr(dir, "--help").status == 0);
-  for (const char* sub :
-       {"serve", "demo", "verify", "export", "import", "info"}) {
+  for (const char* sub : {"serve", "demo", "verify", "export", "import", "info",
+                          "tree", "replay", "history", "changes", "retro"}) {
     Run h = Okr(dir, std::string(sub) + " --help");
     BOOST_TEST(h.status == 0, sub);
     BOOST_TEST(h.out.find("--data") != std::string::npos, sub);
@@ -146,6 +158,27 @@ BOOST_AUTO_TEST_CASE(tree_replay_and_history_read_the_store) {
              history.out.find("CheckInRecorded"));
   BOOST_TEST(Okr(dir, "history --data " + dir.Sub("a") + " nope").status == 1);
   BOOST_TEST(Okr(dir, "tree --data " + dir.Sub("a") + " nope").status == 1);
+  // okr retro: a page written to --out, one chart per key result (the demo
+  // has 3 key results per objective, 108 objectives a quarter).
+  Run retro = Okr(dir, "retro --data " + dir.Sub("a") +
+                           " 2026-q3 --format html --out " + dir.Sub("r.html"));
+  BOOST_TEST_REQUIRE(retro.status == 0, retro.err);
+  BOOST_TEST(retro.out.empty());
+  std::string page = Slurp(dir.Sub("r.html"));
+  std::optional<std::string> problem = testing::XmlProblem(page);
+  BOOST_TEST(!problem.has_value(), problem.value_or(""));
+  std::size_t charts = 0;
+  for (auto at = page.find("<svg class=\"kr-chart\""); at != std::string::npos;
+       at = page.find("<svg class=\"kr-chart\"", at + 1)) {
+    ++charts;
+  }
+  BOOST_TEST(charts == 324u);
+  Run md = Okr(dir, "retro --data " + dir.Sub("a") + " 2026-q3");
+  BOOST_TEST(md.out.rfind("# Retrospective: 2026-Q3 (2026-q3)", 0) == 0);
+  BOOST_TEST(md.out.find("**Final**") != std::string::npos);
+  BOOST_TEST(Okr(dir, "retro --data " + dir.Sub("a") + " nope").status == 1);
+  BOOST_TEST(Okr(dir, "retro --data " + dir.Sub("a") + " 2026-q3 --format pdf")
+                 .status == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

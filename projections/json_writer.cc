@@ -1,0 +1,122 @@
+#include "projections/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace okr {
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!has_member_.empty()) {
+    if (has_member_.back()) out_->push_back(',');
+    has_member_.back() = true;
+  }
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  Separate();
+  out_->push_back('{');
+  has_member_.push_back(false);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  out_->push_back('}');
+  has_member_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  Separate();
+  out_->push_back('[');
+  has_member_.push_back(false);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  out_->push_back(']');
+  has_member_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  String(key);
+  out_->push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  Separate();
+  static constexpr char kHex[] = "0123456789abcdef";
+  out_->push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        *out_ += "\\\"";
+        break;
+      case '\\':
+        *out_ += "\\\\";
+        break;
+      case '\n':
+        *out_ += "\\n";
+        break;
+      case '\r':
+        *out_ += "\\r";
+        break;
+      case '\t':
+        *out_ += "\\t";
+        break;
+      case '\b':
+        *out_ += "\\b";
+        break;
+      case '\f':
+        *out_ += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          *out_ += "\\u00";
+          out_->push_back(kHex[(c >> 4) & 0xf]);
+          out_->push_back(kHex[c & 0xf]);
+        } else {
+          out_->push_back(c);
+        }
+    }
+  }
+  out_->push_back('"');
+  return *this;
+}
+
+JsonWriter& JsonWriter::Number(double v) {
+  if (!std::isfinite(v)) return Null();
+  Separate();
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out_->append(buf, r.ptr);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(std::int64_t v) {
+  Separate();
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out_->append(buf, r.ptr);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  Separate();
+  *out_ += v ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  Separate();
+  *out_ += "null";
+  return *this;
+}
+
+}  // namespace okr

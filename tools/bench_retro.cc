@@ -1,0 +1,161 @@
+#include "tools/bench_retro.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "adapters/report/retro_html.h"
+#include "adapters/report/retro_markdown.h"
+#include "engine/okr_engine.h"
+#include "events/event_codec.h"
+#include "projections/retrospective.h"
+#include "projections/window_diff.h"
+#include "tools/bench_util.h"
+#include "tools/org_generator.h"
+
+namespace okr::bench {
+
+int RunRetroBench(const RetroBenchOptions& o) {
+  const std::string dir = o.dir + "/retro";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::printf("okr-bench retro: %d people, one quarter, data in %s\n",
+              o.departments * o.teams_per_department * o.people_per_team,
+              dir.c_str());
+  {
+    ManualClock clock(0);
+    EngineOptions options;
+    options.store.clock = &clock;
+    auto engine = OkrEngine::Open(dir, options);
+    if (!engine.ok()) {
+      std::cerr << "okr-bench: " << engine.status().ToString() << "\n";
+      return 1;
+    }
+    OrgShape shape;
+    shape.departments = o.departments;
+    shape.teams_per_department = o.teams_per_department;
+    shape.people_per_team = o.people_per_team;
+    shape.quarters = 1;
+    shape.first_quarter_start = *Date::Parse("2025-01-01");
+    shape.close_last_quarter = true;
+    auto start = Clock::now();
+    OrgStats s = OrgGenerator(*engine.value(), clock, shape).Run();
+    Figure("generated events",
+           static_cast<double>(engine.value()->store().LastPosition()),
+           "events");
+    Figure("generation time", Seconds(Clock::now() - start), "s", 1);
+    Figure("refused commands (must be 0)", static_cast<double>(s.refused),
+           "commands");
+    engine.value()->Close();
+  }
+  // Measured in a fresh process, so its memory is the engine's own.
+  std::string cmd = "/proc/" + std::to_string(::getpid()) +
+                    "/exe retro-measure --dir '" + dir + "'";
+  int status = std::system(cmd.c_str());
+  if (!o.keep) std::filesystem::remove_all(dir);
+  return status == 0 ? 0 : 1;
+}
+
+int RunRetroMeasure(const std::string& dir) {
+  // Baseline: what any answer from the raw log costs at least.
+  {
+    StoreOptions so;
+    auto store = EventStore::Open(dir, so);
+    if (!store.ok()) return 1;
+    auto start = Clock::now();
+    std::uint64_t n = 0;
+    events::Event e;
+    std::string error;
+    Status s = store.value()->ForEach(1, [&](const RecordedEvent& r) {
+      n += events::Decode(r, &e, &error) ? 1 : 0;
+      return true;
+    });
+    if (!s.ok()) return 1;
+    Figure("baseline raw scan + decode of the log (" + std::to_string(n) +
+               " events)",
+           Seconds(Clock::now() - start) * 1000, "ms");
+  }
+  auto start = Clock::now();
+  EngineOptions options;
+  auto engine = OkrEngine::Open(dir, options);
+  if (!engine.ok()) {
+    std::cerr << "okr-bench: " << engine.status().ToString() << "\n";
+    return 1;
+  }
+  OkrEngine& e = *engine.value();
+  Figure("open the engine (from the snapshot written at close)",
+         Seconds(Clock::now() - start) * 1000, "ms");
+  Figure("  peak RSS after open", RssKiB("VmHWM:") / 1024.0, "MiB");
+
+  std::string cycle;
+  Date today;
+  e.Read([&](const OkrState& s) {
+    cycle = s.cycles().begin()->first;
+    today = s.cycles().begin()->second.ends_on;
+  });
+  std::optional<Retrospective> retro;
+  start = Clock::now();
+  e.Read(
+      [&](const OkrState& s) { retro = BuildRetrospective(s, cycle, today); });
+  double build_ms = Seconds(Clock::now() - start) * 1000;
+  Figure("retrospective: build from the state (" +
+             std::to_string(retro->summary.key_results) + " key results, " +
+             std::to_string(retro->summary.check_ins) + " check-ins)",
+         build_ms, "ms");
+  start = Clock::now();
+  std::string json = RetrospectiveJsonText(*retro);
+  double json_ms = Seconds(Clock::now() - start) * 1000;
+  Figure("retrospective: JSON (" + std::to_string(json.size() >> 20) + " MiB)",
+         json_ms, "ms");
+  start = Clock::now();
+  std::string md = report::RetrospectiveMarkdown(*retro);
+  Figure(
+      "retrospective: Markdown (" + std::to_string(md.size() >> 20) + " MiB)",
+      Seconds(Clock::now() - start) * 1000, "ms");
+  start = Clock::now();
+  std::string html = report::RetrospectiveHtml(*retro);
+  Figure("retrospective: HTML with SVG (" + std::to_string(html.size() >> 20) +
+             " MiB)",
+         Seconds(Clock::now() - start) * 1000, "ms");
+  Figure("retrospective JSON end to end (build + JSON)", build_ms + json_ms,
+         "ms");
+  retro.reset();
+
+  // Window diffs: the whole quarter, and its middle month.
+  std::int64_t first_us = 0, last_us = 0;
+  {
+    std::uint64_t last = e.store().LastPosition();
+    auto a = e.store().ReadAll(1, 1);
+    auto b = e.store().ReadAll(last, 1);
+    if (!a.ok() || !b.ok() || a->empty() || b->empty()) return 1;
+    first_us = a->front().recorded_at_us;
+    last_us = b->front().recorded_at_us;
+  }
+  auto diff = [&](std::int64_t from, std::int64_t to, const char* what) {
+    auto t0 = Clock::now();
+    CycleSummary before, after;
+    Status s = e.ReadAsOf(
+        from, [&](const OkrState& st) { before = Summarize(st, cycle); });
+    if (s.ok()) {
+      s = e.ReadAsOf(to,
+                     [&](const OkrState& st) { after = Summarize(st, cycle); });
+    }
+    std::size_t changed = DiffSummaries(before, after)["objectives"].size();
+    Figure(std::string("window diff, ") + what + " (" +
+               std::to_string(changed) + " objectives listed)",
+           Seconds(Clock::now() - t0) * 1000, "ms");
+    return s.ok();
+  };
+  std::int64_t span = last_us - first_us;
+  if (!diff(first_us - 1, last_us, "the whole quarter")) return 1;
+  if (!diff(first_us + span / 3, first_us + 2 * span / 3, "its middle month")) {
+    return 1;
+  }
+  Figure("peak RSS of the measuring process", RssKiB("VmHWM:") / 1024.0, "MiB");
+  e.Close();
+  return 0;
+}
+
+}  // namespace okr::bench
