@@ -502,6 +502,11 @@ Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
       Warn("snapshot ignored for time travel: " + s.ToString());
     }
   }
+  if (p == 0) {  // before the first event: nothing to replay
+    OkrState empty;
+    fn(empty);
+    return Status::OK();
+  }
   if (!as_of_cache_ || as_of_cache_->last_position() > p) {
     as_of_cache_ = std::make_unique<OkrState>();
   }
@@ -509,7 +514,6 @@ Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
     as_of_cache_.reset();
     return s;
   }
-  if (p == 0) as_of_cache_ = std::make_unique<OkrState>();
   fn(*as_of_cache_);
   return Status::OK();
 }

@@ -31,9 +31,28 @@ Date Date::FromMicros(std::int64_t micros) {
   return Date(static_cast<std::int32_t>(day));
 }
 
+namespace {
+
+void PutDigits(char* at, unsigned value, int digits) {
+  for (int i = digits - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+}  // namespace
+
+// By hand rather than date::format (an ostringstream per call): a large
+// retrospective writes millions of dates.
 std::string Date::ToString() const {
   date::year_month_day ymd{date::sys_days{date::days{days_}}};
-  return date::format("%F", ymd);
+  int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) return date::format("%F", ymd);
+  std::string out(10, '-');
+  PutDigits(&out[0], static_cast<unsigned>(year), 4);
+  PutDigits(&out[5], static_cast<unsigned>(ymd.month()), 2);
+  PutDigits(&out[8], static_cast<unsigned>(ymd.day()), 2);
+  return out;
 }
 
 }  // namespace okr

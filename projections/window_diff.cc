@@ -1,5 +1,7 @@
 #include "projections/window_diff.h"
 
+#include "projections/json_writer.h"
+
 namespace okr {
 namespace {
 
@@ -17,19 +19,6 @@ json KeyResultFields(const OkrState& s, const KeyResult& k) {
   return json{{"title", k.title},   {"state", k.removed ? "removed" : "active"},
               {"target", k.target}, {"start", k.start},
               {"weight", k.weight}, {"progress", v.progress}};
-}
-
-// Field changes between two field objects (absent = null), in the order of
-// `order`.
-json Changes(const json& before, const json& after,
-             const std::vector<std::string>& order) {
-  json out = json::array();
-  for (const std::string& f : order) {
-    json b = before.is_object() && before.contains(f) ? before[f] : json();
-    json a = after.is_object() && after.contains(f) ? after[f] : json();
-    if (b != a) out.push_back(json{{"field", f}, {"before", b}, {"after", a}});
-  }
-  return out;
 }
 
 const std::vector<std::string> kObjectiveFields{
@@ -64,38 +53,130 @@ CycleSummary Summarize(const OkrState& s, const std::string& cycle_id) {
   return out;
 }
 
-json DiffSummaries(const CycleSummary& before, const CycleSummary& after) {
-  json objectives = json::array();
+namespace {
+
+void WriteScalar(JsonWriter& w, const json& v) {
+  if (v.is_string()) {
+    w.String(v.get_ref<const std::string&>());
+  } else if (v.is_number_integer()) {
+    w.Int(v.get<std::int64_t>());
+  } else if (v.is_number()) {
+    w.Number(v.get<double>());
+  } else if (v.is_boolean()) {
+    w.Bool(v.get<bool>());
+  } else {
+    w.Null();
+  }
+}
+
+const json& FieldOf(const json& fields, const std::string& f) {
+  static const json kNull;
+  if (!fields.is_object()) return kNull;
+  auto it = fields.find(f);
+  return it == fields.end() ? kNull : *it;
+}
+
+// Writes the field changes between two field objects (absent = null), in
+// the order of `order`, as an array; returns how many.
+int WriteChanges(JsonWriter& w, const json& before, const json& after,
+                 const std::vector<std::string>& order) {
+  int n = 0;
+  w.BeginArray();
+  for (const std::string& f : order) {
+    const json& b = FieldOf(before, f);
+    const json& a = FieldOf(after, f);
+    if (b == a) continue;
+    ++n;
+    w.BeginObject().Key("field").String(f).Key("before");
+    WriteScalar(w, b);
+    w.Key("after");
+    WriteScalar(w, a);
+    w.EndObject();
+  }
+  w.EndArray();
+  return n;
+}
+
+bool AnyChange(const json& before, const json& after,
+               const std::vector<std::string>& order) {
+  for (const std::string& f : order) {
+    if (FieldOf(before, f) != FieldOf(after, f)) return true;
+  }
+  return false;
+}
+
+// The "objectives" array of the diff. Written straight to text: a whole
+// quarter of a large organisation is tens of MiB.
+void WriteObjectives(JsonWriter& w, const CycleSummary& before,
+                     const CycleSummary& after) {
+  static const json kNone;
+  w.BeginArray();
   for (const auto& [id, now] : after.objectives) {
     auto was = before.objectives.find(id);
     const bool added = was == before.objectives.end();
-    json fields = Changes(added ? json() : was->second.fields, now.fields,
-                          kObjectiveFields);
-    json krs = json::array();
-    for (const auto& [kid, kr_now] : now.key_results) {
-      const json* kr_was = nullptr;
-      if (!added) {
-        auto it = was->second.key_results.find(kid);
-        if (it != was->second.key_results.end()) kr_was = &it->second;
-      }
-      json kr_fields =
-          Changes(kr_was ? *kr_was : json(), kr_now, kKeyResultFields);
-      if (kr_fields.empty()) continue;
-      std::string change =
-          kr_was == nullptr ? "added"
-          : (*kr_was)["state"] != "removed" && kr_now["state"] == "removed"
-              ? "removed"
-              : "changed";
-      krs.push_back(json{
-          {"id", kid}, {"change", change}, {"fields", std::move(kr_fields)}});
+    const json& fields_was = added ? kNone : was->second.fields;
+    auto kr_before = [&](const std::string& kid) -> const json* {
+      if (added) return nullptr;
+      auto it = was->second.key_results.find(kid);
+      return it == was->second.key_results.end() ? nullptr : &it->second;
+    };
+    bool any = added || AnyChange(fields_was, now.fields, kObjectiveFields);
+    for (auto it = now.key_results.begin(); !any && it != now.key_results.end();
+         ++it) {
+      const json* kr_was = kr_before(it->first);
+      any =
+          kr_was == nullptr || AnyChange(*kr_was, it->second, kKeyResultFields);
     }
-    if (!added && fields.empty() && krs.empty()) continue;
-    objectives.push_back(json{{"id", id},
-                              {"change", added ? "added" : "changed"},
-                              {"fields", std::move(fields)},
-                              {"key_results", std::move(krs)}});
+    if (!any) continue;
+    w.BeginObject()
+        .Field("id", id)
+        .Field("change", added ? "added" : "changed")
+        .Key("fields");
+    WriteChanges(w, fields_was, now.fields, kObjectiveFields);
+    w.Key("key_results").BeginArray();
+    for (const auto& [kid, kr_now] : now.key_results) {
+      const json* kr_was = kr_before(kid);
+      const json& was_fields = kr_was ? *kr_was : kNone;
+      if (!AnyChange(was_fields, kr_now, kKeyResultFields)) continue;
+      const char* change = kr_was == nullptr ? "added"
+                           : FieldOf(*kr_was, "state") != "removed" &&
+                                   FieldOf(kr_now, "state") == "removed"
+                               ? "removed"
+                               : "changed";
+      w.BeginObject().Field("id", kid).Field("change", change).Key("fields");
+      WriteChanges(w, was_fields, kr_now, kKeyResultFields);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
   }
-  return json{{"objectives", std::move(objectives)}};
+  w.EndArray();
+}
+
+}  // namespace
+
+json DiffSummaries(const CycleSummary& before, const CycleSummary& after) {
+  std::string text;
+  JsonWriter w(&text);
+  w.BeginObject().Key("objectives");
+  WriteObjectives(w, before, after);
+  w.EndObject();
+  return json::parse(text);
+}
+
+std::string DiffJsonText(const CycleSummary& before, const CycleSummary& after,
+                         const std::string& cycle_id, std::int64_t from_us,
+                         std::int64_t to_us) {
+  std::string text;
+  JsonWriter w(&text);
+  w.BeginObject()
+      .Field("cycle_id", cycle_id)
+      .Field("from", FormatInstant(from_us))
+      .Field("to", FormatInstant(to_us))
+      .Key("objectives");
+  WriteObjectives(w, before, after);
+  w.EndObject();
+  return text;
 }
 
 }  // namespace okr

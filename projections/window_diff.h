@@ -12,6 +12,7 @@
 #ifndef OKR_PROJECTIONS_WINDOW_DIFF_H_
 #define OKR_PROJECTIONS_WINDOW_DIFF_H_
 
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -35,6 +36,10 @@ CycleSummary Summarize(const OkrState& state, const std::string& cycle_id);
 // "key_results": [{"id", "change", "fields"}]}]}, ordered by id.
 nlohmann::json DiffSummaries(const CycleSummary& before,
                              const CycleSummary& after);
+// The API's answer as text: {"cycle_id", "from", "to", "objectives"}.
+std::string DiffJsonText(const CycleSummary& before, const CycleSummary& after,
+                         const std::string& cycle_id, std::int64_t from_us,
+                         std::int64_t to_us);
 
 }  // namespace okr
 

@@ -472,11 +472,9 @@ void Api::Route(Call& c) {
         return c.Error(
             DomainError::NotFound("id", "no cycle \"" + s[2] + "\""));
       }
-      json diff = DiffSummaries(before, after);
-      diff["from"] = FormatInstant(*f);
-      diff["to"] = FormatInstant(*t);
-      diff["cycle_id"] = s[2];
-      return c.Json(200, diff);
+      HttpResponse r;
+      r.body = DiffJsonText(before, after, s[2], *f, *t);
+      return c.Reply(std::move(r));
     }
     if (s.size() == 4 && m == "POST" && (s[3] == "start" || s[3] == "close")) {
       JsonBody b = body();

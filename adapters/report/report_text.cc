@@ -1,14 +1,17 @@
 #include "adapters/report/report_text.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace okr::report {
 
 std::string Number(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string s = buf;
+  if (!std::isfinite(v)) return "—";
+  // to_chars rounds as printf does, without its locale and format parsing.
+  char buf[400];  // the largest double in fixed notation fits
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed,
+                         decimals);
+  std::string s(buf, r.ptr);
   if (s.find('.') != std::string::npos) {
     while (s.back() == '0') s.pop_back();
     if (s.back() == '.') s.pop_back();

@@ -1,7 +1,10 @@
 #include "events/event_codec.h"
 
+#include <date/date.h>
+
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <random>
 #include <set>
 
 namespace okr::events {
@@ -138,6 +141,28 @@ BOOST_AUTO_TEST_CASE(dates_parse_strictly_and_count_days) {
   BOOST_TEST(Date::FromMicros(1'795'823'999'999'999).ToString() ==
              "2026-11-27");
   BOOST_TEST(Date::FromMicros(-1).ToString() == "1969-12-31");
+}
+
+// Dates and instants are written by hand (fast); they must agree with the
+// date library's formatting everywhere, negative instants included.
+BOOST_AUTO_TEST_CASE(hand_written_formatting_agrees_with_the_date_library) {
+  using std::chrono::microseconds;
+  BOOST_TEST(FormatInstant(0) == "1970-01-01T00:00:00.000000Z");
+  BOOST_TEST(FormatInstant(-1) == "1969-12-31T23:59:59.999999Z");
+  BOOST_TEST(FormatInstant(1'795'823'999'999'999) ==
+             "2026-11-27T23:59:59.999999Z");
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<std::int64_t> any(-62'000'000'000'000'000,
+                                                  253'000'000'000'000'000);
+  for (int i = 0; i < 20000; ++i) {
+    std::int64_t t = any(rng);
+    date::sys_time<microseconds> tp{microseconds{t}};
+    BOOST_TEST_REQUIRE(FormatInstant(t) == date::format("%FT%TZ", tp));
+    Date d = Date::FromMicros(t);
+    BOOST_TEST_REQUIRE(
+        d.ToString() ==
+        date::format("%F", date::sys_days{date::days{d.days()}}));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
