@@ -92,9 +92,14 @@ int RunRetroMeasure(const std::string& dir) {
   std::string cycle;
   Date today;
   e.Read([&](const OkrState& s) {
+    if (s.cycles().empty()) return;
     cycle = s.cycles().begin()->first;
     today = s.cycles().begin()->second.ends_on;
   });
+  if (cycle.empty()) {
+    std::cerr << "okr-bench: no cycle in " << dir << "\n";
+    return 1;
+  }
   std::optional<Retrospective> retro;
   start = Clock::now();
   e.Read(
@@ -104,24 +109,31 @@ int RunRetroMeasure(const std::string& dir) {
              std::to_string(retro->summary.key_results) + " key results, " +
              std::to_string(retro->summary.check_ins) + " check-ins)",
          build_ms, "ms");
+  Figure("  peak RSS after building it", RssKiB("VmHWM:") / 1024.0, "MiB");
   start = Clock::now();
   std::string json = RetrospectiveJsonText(*retro);
   double json_ms = Seconds(Clock::now() - start) * 1000;
   Figure("retrospective: JSON (" + std::to_string(json.size() >> 20) + " MiB)",
          json_ms, "ms");
+  Figure("  peak RSS after writing it", RssKiB("VmHWM:") / 1024.0, "MiB");
+  json = std::string();  // each answer is sent and dropped before the next
   start = Clock::now();
   std::string md = report::RetrospectiveMarkdown(*retro);
   Figure(
       "retrospective: Markdown (" + std::to_string(md.size() >> 20) + " MiB)",
       Seconds(Clock::now() - start) * 1000, "ms");
+  md = std::string();
   start = Clock::now();
   std::string html = report::RetrospectiveHtml(*retro);
   Figure("retrospective: HTML with SVG (" + std::to_string(html.size() >> 20) +
              " MiB)",
          Seconds(Clock::now() - start) * 1000, "ms");
+  html = std::string();
   Figure("retrospective JSON end to end (build + JSON)", build_ms + json_ms,
          "ms");
   retro.reset();
+  Figure("  peak RSS after the retrospective (state included)",
+         RssKiB("VmHWM:") / 1024.0, "MiB");
 
   // Window diffs: the whole quarter, and its middle month.
   std::int64_t first_us = 0, last_us = 0;

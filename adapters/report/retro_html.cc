@@ -178,12 +178,24 @@ std::string ScoreDistributionChart(const std::array<int, 10>& histogram) {
         << "\" text-anchor=\"middle\">" << Number(i / 10.0, 1) << "</text>";
   }
   svg << "</svg>";
-  return svg.str();
+  return std::move(svg).str();
 }
 
 std::string RetrospectiveHtml(const Retrospective& r) {
   const RetroSummary& s = r.summary;
+  // The page goes into `page`, reserved up front; `h` holds one section at
+  // a time (a stream growing to 100+ MiB would double its memory).
+  std::string page;
+  std::size_t dots = 0;
+  for (const RetroObjective& o : r.objectives) {
+    for (const RetroKeyResult& k : o.key_results) dots += k.value_series.size();
+  }
+  page.reserve(8192 + r.summary.key_results * 1400 + dots * 40);
   std::ostringstream h;
+  auto flush = [&] {
+    page += h.view();
+    h.str(std::string());
+  };
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
     << "<title>Retrospective: " << Html(r.cycle_name) << "</title><style>"
     << kStyle << "</style></head><body>\n";
@@ -272,6 +284,7 @@ std::string RetrospectiveHtml(const Retrospective& r) {
         << KeyResultChart(k, r.starts_on, r.ends_on) << "</div>\n";
     }
     h << "</section>\n";
+    flush();
   }
 
   h << "<h2>Participation</h2>\n<table><tr><th>Owner</th><th>Objectives</th>"
@@ -295,7 +308,8 @@ std::string RetrospectiveHtml(const Retrospective& r) {
     h << "</ul>\n";
   }
   h << "</body></html>\n";
-  return h.str();
+  flush();
+  return page;
 }
 
 }  // namespace okr::report

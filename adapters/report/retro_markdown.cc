@@ -111,7 +111,7 @@ std::string RetrospectiveMarkdown(const Retrospective& r) {
     if (n.objective_id) md << ", about " << *n.objective_id;
     md << "): " << Markdown(n.text) << "\n";
   }
-  return md.str();
+  return std::move(md).str();
 }
 
 }  // namespace okr::report
