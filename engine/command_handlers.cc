@@ -7,15 +7,23 @@
 namespace okr {
 
 const char* CommandName(const Command& c) {
-  static constexpr const char* kNames[] = {
-      "CreateCycle",      "StartCycle",
-      "CloseCycle",       "AddRetrospectiveNote",
-      "CreateObjective",  "UpdateObjective",
-      "SetParent",        "TransitionObjective",
-      "AddKeyResult",     "UpdateKeyResult",
-      "RemoveKeyResult",  "RecordCheckIn",
-      "GradeKeyResult",   "DefineKpi",
-      "RecordMeasurement"};
+  static constexpr const char* kNames[] = {"CreateCycle",
+                                           "StartCycle",
+                                           "CloseCycle",
+                                           "AddRetrospectiveNote",
+                                           "CreateObjective",
+                                           "UpdateObjective",
+                                           "SetParent",
+                                           "TransitionObjective",
+                                           "AddKeyResult",
+                                           "UpdateKeyResult",
+                                           "RemoveKeyResult",
+                                           "RecordCheckIn",
+                                           "GradeKeyResult",
+                                           "DefineKpi",
+                                           "RecordMeasurement",
+                                           "IssueReminders",
+                                           "RecordReminderOutcome"};
   static_assert(std::size(kNames) == std::variant_size_v<Command>);
   return kNames[c.index()];
 }
@@ -40,6 +48,8 @@ std::string TargetStream(const Command& command) {
           return "kr/" + c.kr_id;
         } else if constexpr (std::is_same_v<T, RecordMeasurement>) {
           return "kpi/" + c.kpi_id;
+        } else if constexpr (std::is_same_v<T, RecordReminderOutcome>) {
+          return "reminder/" + c.reminder_id;
         } else {
           return "";
         }

@@ -15,8 +15,10 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "events/date.h"
+#include "projections/reminders.h"
 
 namespace okr {
 
@@ -118,12 +120,29 @@ struct RecordMeasurement {
   std::optional<Date> date;  // default: today
 };
 
+// Issues, as ReminderIssued events, those of `due` (what the reminder rules
+// found due at `at`, projections/reminders.h) not issued before: each
+// (kind, key) once. Admins only.
+struct IssueReminders {
+  Date at;
+  std::vector<DueReminder> due;
+};
+// The delivery worker's record of one reminder's delivery to one webhook.
+// Admins only (the worker runs as the admin actor "okr-delivery"); a second
+// outcome for the same (reminder, webhook) changes nothing.
+struct RecordReminderOutcome {
+  std::string reminder_id, webhook;
+  std::int32_t attempts = 0;
+  bool delivered = false;
+  std::string error;
+};
+
 using Command =
     std::variant<CreateCycle, StartCycle, CloseCycle, AddRetrospectiveNote,
                  CreateObjective, UpdateObjective, SetParent,
                  TransitionObjective, AddKeyResult, UpdateKeyResult,
                  RemoveKeyResult, RecordCheckIn, GradeKeyResult, DefineKpi,
-                 RecordMeasurement>;
+                 RecordMeasurement, IssueReminders, RecordReminderOutcome>;
 
 // The command's name for logs and metrics ("RecordCheckIn").
 const char* CommandName(const Command& c);

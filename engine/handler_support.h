@@ -98,6 +98,8 @@ Outcome<Decision> Handle(const Context& c, const RecordCheckIn& cmd);
 Outcome<Decision> Handle(const Context& c, const GradeKeyResult& cmd);
 Outcome<Decision> Handle(const Context& c, const DefineKpi& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordMeasurement& cmd);
+Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd);
+Outcome<Decision> Handle(const Context& c, const RecordReminderOutcome& cmd);
 
 }  // namespace okr::handlers
 

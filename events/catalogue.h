@@ -355,18 +355,48 @@ struct ReminderIssued {
   }
 };
 
+// The outcome of delivering a reminder to one webhook (by the delivery
+// worker, after its retries): delivered, or given up with the last error.
+struct ReminderDelivered {
+  static constexpr char kType[] = "ReminderDelivered";
+  static constexpr std::uint32_t kSchemaVersion = 1;
+  static constexpr char kStreamKind[] = "reminder";
+  std::string reminder_id, webhook;
+  std::int32_t attempts = 0;
+  const std::string& stream_id() const { return reminder_id; }
+  template <class V>
+  void Visit(V&& v) {
+    v("reminder_id", reminder_id), v("webhook", webhook),
+        v("attempts", attempts);
+  }
+};
+
+struct ReminderDeliveryFailed {
+  static constexpr char kType[] = "ReminderDeliveryFailed";
+  static constexpr std::uint32_t kSchemaVersion = 1;
+  static constexpr char kStreamKind[] = "reminder";
+  std::string reminder_id, webhook;
+  std::int32_t attempts = 0;
+  std::string error;  // of the last attempt
+  const std::string& stream_id() const { return reminder_id; }
+  template <class V>
+  void Visit(V&& v) {
+    v("reminder_id", reminder_id), v("webhook", webhook),
+        v("attempts", attempts), v("error", error);
+  }
+};
+
 // Every current event type. Old schema versions (CheckInRecordedV1) are not
 // here: the codec upcasts them on decode.
-using Event =
-    std::variant<CycleCreated, CycleStarted, CycleClosed,
-                 RetrospectiveNoteAdded, ObjectiveCreated, ObjectiveRetitled,
-                 ObjectiveDescribed, ObjectiveOwnerChanged,
-                 ObjectiveTeamChanged, ObjectiveAligned, ObjectiveUnaligned,
-                 ObjectiveActivated, ObjectiveAchieved, ObjectiveAbandoned,
-                 ObjectiveGraded, KeyResultAdded, KeyResultRetitled,
-                 KeyResultTargetChanged, KeyResultWeightChanged,
-                 KeyResultRemoved, KeyResultGraded, CheckInRecorded, KpiDefined,
-                 KpiThresholdsChanged, KpiMeasured, ReminderIssued>;
+using Event = std::variant<
+    CycleCreated, CycleStarted, CycleClosed, RetrospectiveNoteAdded,
+    ObjectiveCreated, ObjectiveRetitled, ObjectiveDescribed,
+    ObjectiveOwnerChanged, ObjectiveTeamChanged, ObjectiveAligned,
+    ObjectiveUnaligned, ObjectiveActivated, ObjectiveAchieved,
+    ObjectiveAbandoned, ObjectiveGraded, KeyResultAdded, KeyResultRetitled,
+    KeyResultTargetChanged, KeyResultWeightChanged, KeyResultRemoved,
+    KeyResultGraded, CheckInRecorded, KpiDefined, KpiThresholdsChanged,
+    KpiMeasured, ReminderIssued, ReminderDelivered, ReminderDeliveryFailed>;
 
 }  // namespace okr::events
 

@@ -53,6 +53,14 @@ void OkrState::AddLoaded(KeyResult&& k) {
 void OkrState::RebuildIndexes() {
   open_.clear();
   for (const auto& [id, o] : objectives_) CountOpen(o, +1);
+  reminder_keys_.clear();
+  for (const auto& [id, m] : reminders_) reminder_keys_[{m.kind, m.key}] = id;
+}
+
+const IssuedReminder* OkrState::FindReminder(const std::string& kind,
+                                             const std::string& key) const {
+  auto it = reminder_keys_.find({kind, key});
+  return it == reminder_keys_.end() ? nullptr : FindIn(reminders_, it->second);
 }
 
 void OkrState::Compact() {
@@ -71,8 +79,7 @@ void OkrState::Compact() {
 bool OkrState::operator==(const OkrState& o) const {
   return cycles_ == o.cycles_ && objectives_ == o.objectives_ &&
          key_results_ == o.key_results_ && kpis_ == o.kpis_ &&
-         reminder_streams_ == o.reminder_streams_ &&
-         last_position_ == o.last_position_ &&
+         reminders_ == o.reminders_ && last_position_ == o.last_position_ &&
          last_recorded_at_us_ == o.last_recorded_at_us_;
 }
 
@@ -102,8 +109,11 @@ std::uint64_t OkrState::StreamVersion(const std::string& stream) const {
     const Kpi* k = FindKpi(id);
     return k ? k->version : 0;
   }
-  auto it = reminder_streams_.find(stream);
-  return it == reminder_streams_.end() ? 0 : it->second;
+  if (kind == "reminder") {
+    auto it = reminders_.find(id);
+    return it == reminders_.end() ? 0 : it->second.version;
+  }
+  return 0;
 }
 
 void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
@@ -285,6 +295,7 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
             k.healthy_min = v.healthy_min;
             k.healthy_max = v.healthy_max;
             k.cadence_days = v.cadence_days;
+            k.defined_on = Date::FromMicros(r.recorded_at_us);
             k.version = r.version;
           },
           [&](const KpiThresholdsChanged& v) {
@@ -309,8 +320,31 @@ void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
                                     k->measurements.end() - 1);
             }
           },
-          [&](const ReminderIssued&) {
-            reminder_streams_[r.stream] = r.version;
+          [&](const ReminderIssued& v) {
+            IssuedReminder& m = reminders_[v.reminder_id];
+            m.id = v.reminder_id;
+            m.kind = v.kind;
+            m.subject = v.subject;
+            m.recipient = v.recipient;
+            m.key = v.key;
+            m.message = v.message;
+            m.at = v.at;
+            m.position = r.position;
+            m.recorded_at_us = r.recorded_at_us;
+            m.version = r.version;
+            reminder_keys_[{v.kind, v.key}] = v.reminder_id;
+          },
+          [&](const ReminderDelivered& v) {
+            auto it = reminders_.find(v.reminder_id);
+            if (it == reminders_.end()) return;
+            it->second.version = r.version;
+            it->second.outcomes[v.webhook] = {true, v.attempts, ""};
+          },
+          [&](const ReminderDeliveryFailed& v) {
+            auto it = reminders_.find(v.reminder_id);
+            if (it == reminders_.end()) return;
+            it->second.version = r.version;
+            it->second.outcomes[v.webhook] = {false, v.attempts, v.error};
           },
       },
       e);

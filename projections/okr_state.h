@@ -197,6 +197,7 @@ struct Kpi {
   std::optional<double> healthy_min, healthy_max;
   std::int32_t cadence_days = 7;
   std::vector<Measurement> measurements;  // sorted by (date, position)
+  Date defined_on;  // the date of the KpiDefined (for kpi_stale)
   std::uint64_t version = 0;
 
   // The latest measurement by (date, position); nullptr with none.
@@ -207,7 +208,35 @@ struct Kpi {
   template <class A>
   void serialize(A& ar) {
     ar(id, name, unit, owner, healthy_min, healthy_max, cadence_days,
-       measurements, version);
+       measurements, defined_on, version);
+  }
+};
+
+// An issued reminder (ReminderIssued) and what became of its delivery.
+struct IssuedReminder {
+  std::string id, kind, subject, recipient, key, message;
+  Date at;  // the date it was evaluated for
+  std::uint64_t position = 0;
+  std::int64_t recorded_at_us = 0;
+  struct Outcome {
+    bool delivered = false;
+    std::int32_t attempts = 0;
+    std::string error;  // of the last attempt, when not delivered
+
+    bool operator==(const Outcome&) const = default;
+    template <class A>
+    void serialize(A& ar) {
+      ar(delivered, attempts, error);
+    }
+  };
+  std::map<std::string, Outcome> outcomes;  // by webhook URL
+  std::uint64_t version = 0;
+
+  bool operator==(const IssuedReminder&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, kind, subject, recipient, key, message, at, position, recorded_at_us,
+       outcomes, version);
   }
 };
 
@@ -256,6 +285,12 @@ class OkrState {
     return key_results_;
   }
   const std::map<std::string, Kpi>& kpis() const { return kpis_; }
+  const std::map<std::string, IssuedReminder>& reminders() const {
+    return reminders_;
+  }
+  // The reminder issued for (kind, key), or nullptr: each is issued once.
+  const IssuedReminder* FindReminder(const std::string& kind,
+                                     const std::string& key) const;
 
   // The key result as of business date `at`: only check-ins dated on or
   // before `at` count; before any, current = start.
@@ -283,7 +318,7 @@ class OkrState {
   void save(A& ar) const {
     ar(cycles_, objectives_, static_cast<std::uint64_t>(key_results_.size()));
     for (const auto& [id, k] : key_results_) ar(k);
-    ar(kpis_, reminder_streams_, last_position_, last_recorded_at_us_);
+    ar(kpis_, reminders_, last_position_, last_recorded_at_us_);
   }
   template <class A>
   void load(A& ar) {
@@ -295,7 +330,7 @@ class OkrState {
       ar(k);
       AddLoaded(std::move(k));
     }
-    ar(kpis_, reminder_streams_, last_position_, last_recorded_at_us_);
+    ar(kpis_, reminders_, last_position_, last_recorded_at_us_);
     if (history_ == History::kLatestOnly) Compact();
     RebuildIndexes();
   }
@@ -310,12 +345,13 @@ class OkrState {
   std::map<std::string, Objective> objectives_;
   std::map<std::string, KeyResult> key_results_;
   std::map<std::string, Kpi> kpis_;
-  // Versions of reminder streams (one event each today).
-  std::map<std::string, std::uint64_t> reminder_streams_;
+  std::map<std::string, IssuedReminder> reminders_;  // by reminder id
   std::uint64_t last_position_ = 0;
   std::int64_t last_recorded_at_us_ = 0;
   // Derived: open (draft or active) objectives per (cycle, owner).
   std::map<std::pair<std::string, std::string>, int> open_;
+  // Derived: reminder id per (kind, key).
+  std::map<std::pair<std::string, std::string>, std::string> reminder_keys_;
 };
 
 }  // namespace okr

@@ -10,6 +10,7 @@
 #include "adapters/report/retro_markdown.h"
 #include "engine/sha256.h"
 #include "events/event_codec.h"
+#include "projections/reminders.h"
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
 
@@ -540,8 +541,9 @@ void Api::Route(Call& c) {
             for (auto it = cy->notes.rbegin(); it != cy->notes.rend(); ++it) {
               if (it->record.actor == actor && it->text == cmd.text &&
                   it->objective_id == cmd.objective_id) {
+                // Not recorded_at: the answer is rendered before the
+                // store stamps the event (the log has it).
                 n["position"] = it->record.position;
-                n["recorded_at"] = FormatInstant(it->record.recorded_at_us);
                 break;
               }
             }
@@ -792,6 +794,48 @@ void Api::Route(Call& c) {
           201, [id](const Decision&) { return "/v1/kpis/" + id; });
     }
     return not_found();
+  }
+
+  // ---- reminders ----
+  if (kind == "reminders" && s.size() == 2 && m == "GET") {
+    const std::string* recipient = c.Query("recipient");
+    ReadAt(c, [&](const OkrState& st, Date at) {
+      json list = json::array();
+      for (const DueReminder& r : DueReminders(st, at)) {
+        if (recipient != nullptr && r.recipient != *recipient) continue;
+        list.push_back(ReminderJson(r, st.FindReminder(r.kind, r.key)));
+      }
+      c.Json(200, json{{"at", at.ToString()}, {"reminders", std::move(list)}});
+    });
+    return;
+  }
+  if (kind == "reminders" && s.size() == 3 && s[2] == "run" && m == "POST") {
+    Date at = engine_.Today();
+    if (const std::string* a = c.Query("at")) {
+      std::optional<Date> d = Date::Parse(*a);
+      if (!d) {
+        return c.Error(
+            DomainError::Invalid("at", "at must be a date YYYY-MM-DD"));
+      }
+      at = *d;
+    }
+    JsonBody b = body();
+    if (!finish(b)) return;
+    IssueReminders cmd{at, {}};
+    engine_.Read([&](const OkrState& st) { cmd.due = DueReminders(st, at); });
+    return Mutate(
+        c, cmd,
+        [at](const OkrState& st, const Decision& d, Date) {
+          json list = json::array();
+          for (const events::Event& e : d.events) {
+            const auto& issued = std::get<events::ReminderIssued>(e);
+            DueReminder r{issued.kind, issued.subject, issued.recipient,
+                          issued.key, issued.message};
+            list.push_back(ReminderJson(r, st.FindReminder(r.kind, r.key)));
+          }
+          return json{{"at", at.ToString()}, {"reminders", std::move(list)}};
+        },
+        200, nullptr);
   }
 
   // ---- the log ----

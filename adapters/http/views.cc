@@ -239,4 +239,24 @@ bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
   return true;
 }
 
+json ReminderJson(const DueReminder& r, const IssuedReminder* issued) {
+  json deliveries = json::array();
+  if (issued != nullptr) {
+    for (const auto& [url, o] : issued->outcomes) {
+      deliveries.push_back({{"webhook", url},
+                            {"delivered", o.delivered},
+                            {"attempts", o.attempts},
+                            {"error", o.delivered ? json() : json(o.error)}});
+    }
+  }
+  return json{{"kind", r.kind},
+              {"subject", r.subject},
+              {"recipient", r.recipient},
+              {"key", r.key},
+              {"issued", issued != nullptr},
+              {"message", issued != nullptr ? issued->message : r.message},
+              {"id", issued != nullptr ? json(issued->id) : json()},
+              {"deliveries", deliveries}};
+}
+
 }  // namespace okr::http

@@ -11,6 +11,7 @@
 #include "events/catalogue.h"
 #include "events/envelope.h"
 #include "projections/okr_state.h"
+#include "projections/reminders.h"
 
 namespace okr::http {
 
@@ -22,6 +23,12 @@ json KeyResultJson(const OkrState& s, const KeyResult& k, Date at);
 json ObjectiveJson(const OkrState& s, const Objective& o, Date at);
 // {"cycle", "at", "expected", "objectives": [objective + "children"]}.
 json TreeJson(const OkrState& s, const Cycle& c, Date at);
+// {kind, subject, recipient, key, issued, message, id, deliveries}: id
+// null when not issued yet; deliveries [{webhook, delivered, attempts,
+// error}]. (No issue time: answers to commands are rendered from the
+// decision state, before the store gives events their recorded_at; the
+// event in the log has it.)
+json ReminderJson(const DueReminder& r, const IssuedReminder* issued);
 json KpiJson(const Kpi& k);
 // A check-in as recorded: the event's fields, where it landed, and the key
 // result after it.

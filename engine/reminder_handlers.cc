@@ -1,0 +1,51 @@
+// Reminders: issue what is due (once per kind and key), record deliveries.
+#include "engine/handler_support.h"
+#include "engine/reminder_id.h"
+
+namespace okr::handlers {
+
+Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd) {
+  if (!c.caller.admin()) {
+    return DomainError::Forbidden("only admins issue reminders");
+  }
+  Decision d{{}, "", ""};
+  for (const DueReminder& r : cmd.due) {
+    if (c.state.FindReminder(r.kind, r.key) != nullptr) continue;
+    // Twice in one list (a caller's mistake) is still once.
+    bool repeated = false;
+    for (const events::Event& e : d.events) {
+      const auto& issued = std::get<events::ReminderIssued>(e);
+      repeated = repeated || (issued.kind == r.kind && issued.key == r.key);
+    }
+    if (repeated) continue;
+    d.events.push_back(events::ReminderIssued{ReminderId(r.kind, r.key), r.kind,
+                                              r.subject, r.recipient, r.key,
+                                              r.message, cmd.at});
+  }
+  return d;
+}
+
+Outcome<Decision> Handle(const Context& c, const RecordReminderOutcome& cmd) {
+  if (!c.caller.admin()) {
+    return DomainError::Forbidden(
+        "only the delivery worker records deliveries");
+  }
+  auto it = c.state.reminders().find(cmd.reminder_id);
+  if (it == c.state.reminders().end()) {
+    return DomainError::NotFound("reminder_id",
+                                 "no reminder \"" + cmd.reminder_id + "\"");
+  }
+  if (Check e = CheckText("webhook", cmd.webhook, 1, 2000)) return *e;
+  Decision d{{}, "reminder/" + cmd.reminder_id, cmd.reminder_id};
+  if (it->second.outcomes.count(cmd.webhook) != 0) return d;  // recorded
+  if (cmd.delivered) {
+    d.events.push_back(
+        events::ReminderDelivered{cmd.reminder_id, cmd.webhook, cmd.attempts});
+  } else {
+    d.events.push_back(events::ReminderDeliveryFailed{
+        cmd.reminder_id, cmd.webhook, cmd.attempts, cmd.error.substr(0, 500)});
+  }
+  return d;
+}
+
+}  // namespace okr::handlers

@@ -1,0 +1,127 @@
+#include "projections/reminders.h"
+
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+
+namespace okr {
+namespace {
+
+std::string Short(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string Days(int n) {
+  return std::to_string(n) + (n == 1 ? " day" : " days");
+}
+
+void KeyResultReminders(const OkrState& s, const Cycle& c, const Objective& o,
+                        const KeyResult& k, Date at,
+                        std::vector<DueReminder>* out) {
+  KeyResultView view = s.ViewKeyResult(k, at);
+  if (view.status == formulas::Status::kDone) return;
+  // The latest check-in dated on or before `at`.
+  auto end =
+      std::upper_bound(k.check_ins.begin(), k.check_ins.end(), at,
+                       [](Date d, const CheckIn& x) { return d < x.date; });
+  Date last = end != k.check_ins.begin() ? std::prev(end)->date
+                                         : std::max(c.starts_on, k.added_on);
+  int days = at.DaysSince(last);
+  if (days < 7) return;
+  std::string since = last.ToString();
+  std::string what = "key result \"" + k.title + "\" (" + k.id + ")";
+  std::string when = end != k.check_ins.begin()
+                         ? "the last check-in was on " + since
+                         : "no check-in since " + since;
+  for (int threshold : {7, 14}) {
+    if (days < threshold) break;
+    out->push_back({"checkin_due", k.id, o.owner,
+                    k.id + "/" + since + "/" + std::to_string(threshold),
+                    "Time to check in on " + what + ": " + when + ", " +
+                        Days(threshold) + " or more ago."});
+  }
+  if (days >= 21) {
+    out->push_back(
+        {"checkin_overdue", k.id, kAdminsRecipient, k.id + "/" + since,
+         "Check-in overdue on " + what + " owned by " + o.owner + ": " + when +
+             ", " + Days(days) + " before " + at.ToString() + "."});
+  }
+}
+
+}  // namespace
+
+std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
+  std::vector<DueReminder> out;
+  for (const auto& [cid, c] : s.cycles()) {
+    if (c.state == "closed") continue;
+    if (at > c.ends_on) {
+      out.push_back({"grading_due", c.id, kAdminsRecipient, c.id,
+                     "Cycle " + c.name + " (" + c.id + ") ended on " +
+                         c.ends_on.ToString() +
+                         " and is not closed: time to grade it."});
+    }
+    const int since_start = at.DaysSince(c.starts_on);
+    const int to_end = c.ends_on.DaysSince(at);
+    for (const std::string& oid : c.objectives) {
+      const Objective* o = s.FindObjective(oid);
+      if (o == nullptr) continue;
+      if (o->state == "draft" && since_start >= 7) {
+        out.push_back({"draft_pending", o->id, o->owner, o->id,
+                       "Objective \"" + o->title + "\" (" + o->id +
+                           ") is still a draft " + Days(since_start) +
+                           " after the cycle started."});
+      }
+      if (c.state != "active" || o->state != "active") continue;
+      for (const std::string& kid : o->key_results) {
+        const KeyResult* k = s.FindKeyResult(kid);
+        if (k != nullptr && !k->removed) {
+          KeyResultReminders(s, c, *o, *k, at, &out);
+        }
+      }
+      if (to_end >= 0 && to_end <= 14) {
+        formulas::Status st = s.ViewObjective(*o, at).status;
+        if (st == formulas::Status::kAtRisk ||
+            st == formulas::Status::kOffTrack) {
+          out.push_back({"cycle_ending", o->id, o->owner, o->id + "/" + c.id,
+                         "Cycle " + c.name + " ends on " +
+                             c.ends_on.ToString() + " and objective \"" +
+                             o->title + "\" (" + o->id + ") is " +
+                             formulas::StatusName(st) + "."});
+        }
+      }
+    }
+  }
+  for (const auto& [kid, k] : s.kpis()) {
+    auto end = std::upper_bound(
+        k.measurements.begin(), k.measurements.end(), at,
+        [](Date d, const Measurement& x) { return d < x.date; });
+    const Measurement* latest =
+        end != k.measurements.begin() ? &*std::prev(end) : nullptr;
+    if (latest != nullptr &&
+        !formulas::KpiHealthy(latest->value, k.healthy_min, k.healthy_max)) {
+      out.push_back({"kpi_unhealthy", k.id, k.owner,
+                     k.id + "/" + std::to_string(latest->position),
+                     "KPI \"" + k.name + "\" (" + k.id +
+                         ") is unhealthy: " + Short(latest->value) + " " +
+                         k.unit + " on " + latest->date.ToString() + "."});
+    }
+    Date last = latest != nullptr ? latest->date : k.defined_on;
+    int days = at.DaysSince(last);
+    if (days >= k.cadence_days) {
+      out.push_back({"kpi_stale", k.id, k.owner, k.id + "/" + last.ToString(),
+                     "KPI \"" + k.name + "\" (" + k.id + ") has no " +
+                         "measurement since " + last.ToString() + " (" +
+                         Days(days) + "; its cadence is " +
+                         Days(k.cadence_days) + ")."});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DueReminder& a, const DueReminder& b) {
+              return std::tie(a.kind, a.key) < std::tie(b.kind, b.key);
+            });
+  return out;
+}
+
+}  // namespace okr

@@ -1,0 +1,56 @@
+// Reminders: what is due at a business date `at` by the rules of DESIGN §3
+// ("Reminders"), evaluated over the current state. Each reminder is
+// identified by (kind, key) and is issued at most once (the engine's
+// IssueReminders decides that against the log); this file only says what
+// is due.
+//
+// Thread safety: pure functions; DueReminders() needs the state kept still.
+//
+// The rules, `at` being the date evaluated for:
+// - checkin_due (to the objective's owner): a key result, not removed, of an
+//   active objective in an active cycle, not done at `at` (progress < 1),
+//   whose last check-in dated on or before `at` -- or with none the later of
+//   the cycle's starts_on and the day the key result was added -- is 7 days
+//   or more before `at` (key "<kr>/<last>/7"), and 14 or more (key
+//   "<kr>/<last>/14"). At 21 and more both are still due if not issued.
+// - checkin_overdue (to "admins"): the same at 21 days or more (key
+//   "<kr>/<last>").
+// - cycle_ending (to the owner): an active objective of an active cycle whose
+//   status at `at` is at_risk or off_track, when `at` is 0 to 14 days before
+//   ends_on (key "<objective>/<cycle>").
+// - grading_due (to "admins"): a cycle not closed, `at` after its ends_on
+//   (key "<cycle>").
+// - draft_pending (to the owner): a draft objective of a cycle not closed,
+//   `at` 7 days or more after the cycle's starts_on (key "<objective>").
+// - kpi_unhealthy (to the KPI's owner): its latest measurement dated on or
+//   before `at` is outside the healthy range (key "<kpi>/<position>").
+// - kpi_stale (to the KPI's owner): its latest measurement dated on or
+//   before `at` -- or with none the day it was defined -- is cadence_days or
+//   more before `at` (key "<kpi>/<last>").
+// "admins" is a recipient of its own: the admins' channel, one reminder for
+// all of them (the key names no person).
+#ifndef OKR_PROJECTIONS_REMINDERS_H_
+#define OKR_PROJECTIONS_REMINDERS_H_
+
+#include <string>
+#include <vector>
+
+#include "events/date.h"
+#include "projections/okr_state.h"
+
+namespace okr {
+
+struct DueReminder {
+  std::string kind, subject, recipient, key, message;
+
+  bool operator==(const DueReminder&) const = default;
+};
+
+inline constexpr char kAdminsRecipient[] = "admins";
+
+// Everything due at `at`, issued or not, ordered by (kind, key).
+std::vector<DueReminder> DueReminders(const OkrState& state, Date at);
+
+}  // namespace okr
+
+#endif  // OKR_PROJECTIONS_REMINDERS_H_
