@@ -109,6 +109,25 @@ int RunCli(int argc, char** argv) {
       ->add_option("--reminder-interval", serve_options.reminder_interval,
                    "Seconds between reminder runs; 0 turns them off")
       ->capture_default_str();
+  serve->add_option("--webhook", serve_options.webhooks,
+                    "Deliver issued reminders to this http:// URL "
+                    "(repeatable)");
+  serve->add_option("--webhook-secret", serve_options.webhook_secret,
+                    "HMAC-SHA256 key of the X-Okr-Signature header "
+                    "(or the OKR_WEBHOOK_SECRET environment variable)");
+  serve
+      ->add_option("--webhook-attempts", serve_options.webhook_attempts,
+                   "Attempts per delivery before giving up")
+      ->capture_default_str();
+  serve
+      ->add_option("--webhook-backoff-ms", serve_options.webhook_backoff_ms,
+                   "Wait after the first failed attempt; doubles each time, "
+                   "with jitter, up to 30 s")
+      ->capture_default_str();
+  serve
+      ->add_option("--webhook-timeout-ms", serve_options.webhook_timeout_ms,
+                   "Deadline of one attempt")
+      ->capture_default_str();
 
   DemoOptions demo_options;
   CLI::App* demo = app.add_subcommand(

@@ -1,11 +1,15 @@
 #include "adapters/cli/serve.h"
 
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "adapters/cli/cli_app.h"
+#include "adapters/cli/reminder_driver.h"
 #include "adapters/http/api.h"
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
+#include "adapters/webhook/delivery_worker.h"
 #include "engine/okr_engine.h"
 
 namespace okr {
@@ -71,11 +75,42 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "okr serve: " << s.ToString() << "\n";
     return kExitFailure;
   }
+  std::unique_ptr<webhook::DeliveryWorker> worker;
+  if (!o.webhooks.empty()) {
+    webhook::DeliveryOptions d;
+    d.urls = o.webhooks;
+    d.secret = o.webhook_secret;
+    if (d.secret.empty()) {
+      if (const char* env = std::getenv("OKR_WEBHOOK_SECRET")) d.secret = env;
+    }
+    if (d.secret.empty()) {
+      std::cerr << "okr serve: --webhook needs --webhook-secret (or "
+                   "OKR_WEBHOOK_SECRET) to sign deliveries\n";
+      return kExitUsage;
+    }
+    d.max_attempts = std::max(1, o.webhook_attempts);
+    d.base_backoff = std::chrono::milliseconds(o.webhook_backoff_ms);
+    d.timeout = std::chrono::milliseconds(o.webhook_timeout_ms);
+    worker = std::make_unique<webhook::DeliveryWorker>(engine.value().get(),
+                                                       std::move(d));
+    if (Status s = worker->Start(); !s.ok()) {
+      std::cerr << "okr serve: " << s.ToString() << "\n";
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<ReminderDriver> driver;
+  if (o.reminder_interval > 0) {
+    driver = std::make_unique<ReminderDriver>(
+        engine.value().get(), std::chrono::seconds(o.reminder_interval));
+    driver->Start();
+  }
   std::cout << "okr serve: listening on http://" << so.host << ":"
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
             << std::endl;
   server.Run();
+  if (driver) driver->Stop();
+  if (worker) worker->Stop();
   engine.value()->Close();
   std::cout << "okr serve: stopped cleanly" << std::endl;
   return kExitOk;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace okr {
 
@@ -17,7 +18,12 @@ struct ServeOptions {
   int max_objectives = 5;
   int max_key_results = 5;
   int threads = 2;
-  std::int64_t reminder_interval = 0;  // seconds; 0: off
+  std::int64_t reminder_interval = 60;  // seconds; 0: off
+  std::vector<std::string> webhooks;    // http:// URLs
+  std::string webhook_secret;
+  int webhook_attempts = 6;
+  std::int64_t webhook_backoff_ms = 500;
+  std::int64_t webhook_timeout_ms = 10'000;
 };
 
 // Serves until SIGINT or SIGTERM, then closes cleanly. Exit status.

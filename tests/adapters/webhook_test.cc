@@ -1,0 +1,202 @@
+// Webhook delivery against a real HTTP receiver on 127.0.0.1 that fails,
+// answers slowly or hangs up: retries, signatures, idempotency ids, and
+// the outcome events; a worker stopped mid-retry resumes from its durable
+// checkpoint with the same idempotency id.
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "adapters/webhook/delivery_worker.h"
+#include "adapters/webhook/webhook_client.h"
+#include "projections/reminders.h"
+#include "tests/support/engine_harness.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace okr::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Action = WebhookReceiver::Action;
+
+// A started quarter with maria's active objective and one key result added
+// on 07-01; at 07-08 exactly one reminder is due (checkin_due nps 7 days).
+struct Delivery : EngineHarness {
+  Delivery() : EngineHarness("2026-07-01") {
+    Must(Admin(CreateCycle{"q3", "2026-Q3", D("2026-07-01"), D("2026-09-30")}));
+    Must(Admin(StartCycle{"q3"}));
+    CreateObjective o;
+    o.id = "love";
+    o.cycle_id = "q3";
+    o.title = "Love";
+    o.level = "team";
+    Must(Member("maria", o));
+    Must(Member("maria", TransitionObjective{"love", ObjectiveAction::kActivate,
+                                             std::nullopt}));
+    AddKeyResult k;
+    k.objective_id = "love";
+    k.id = "nps";
+    k.title = "NPS";
+    k.kind = "metric";
+    k.start = 45;
+    k.target = 60;
+    Must(Member("maria", k));
+  }
+  // Issues what is due at `at`; returns the reminder ids.
+  std::vector<std::string> Issue(const char* at) {
+    IssueReminders cmd{D(at), {}};
+    engine().Read([&](const OkrState& s) { cmd.due = DueReminders(s, D(at)); });
+    CommandResult r = Must(Admin(cmd));
+    std::vector<std::string> ids;
+    for (const events::Event& e : r.decision.events) {
+      ids.push_back(std::get<events::ReminderIssued>(e).reminder_id);
+    }
+    return ids;
+  }
+  webhook::DeliveryOptions Options(std::vector<std::string> urls) {
+    webhook::DeliveryOptions d;
+    d.urls = std::move(urls);
+    d.secret = "s3cret";
+    d.max_attempts = 4;
+    d.base_backoff = 20ms;
+    d.timeout = 300ms;
+    d.seed = 7;
+    return d;
+  }
+  // The recorded outcome of `id` for `url`, waiting up to 10 s for it.
+  std::optional<IssuedReminder::Outcome> OutcomeOf(const std::string& id,
+                                                   const std::string& url) {
+    std::optional<IssuedReminder::Outcome> out;
+    for (int i = 0; i < 500 && !out; ++i) {
+      engine().Read([&](const OkrState& s) {
+        auto it = s.reminders().find(id);
+        if (it == s.reminders().end()) return;
+        auto o = it->second.outcomes.find(url);
+        if (o != it->second.outcomes.end()) out = o->second;
+      });
+      if (!out) std::this_thread::sleep_for(20ms);
+    }
+    return out;
+  }
+  // Events of `type` in the log.
+  int Count(const std::string& type) {
+    int n = 0;
+    auto all = engine().store().ReadAll(1, 100000);
+    for (const RecordedEvent& e : all.value()) n += e.type == type ? 1 : 0;
+    return n;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(webhook_delivery)
+
+// RFC 4231, test case 2.
+BOOST_AUTO_TEST_CASE(signature_is_hmac_sha256_hex) {
+  BOOST_TEST(webhook::Signature("Jefe", "what do ya want for nothing?") ==
+             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b9"
+             "64ec3843");
+  BOOST_TEST(webhook::ParseUrl("http://127.0.0.1:8080/a?b=1")->target ==
+             "/a?b=1");
+  BOOST_TEST(webhook::ParseUrl("http://example.org")->port == "80");
+  BOOST_TEST(!webhook::ParseUrl("https://example.org/x"));
+  BOOST_TEST(!webhook::ParseUrl("http://:80/"));
+  BOOST_TEST(!webhook::ParseUrl("http://h:99999/"));
+}
+
+BOOST_FIXTURE_TEST_CASE(retries_until_delivered_with_one_idempotency_id,
+                        Delivery) {
+  // Attempt 1: 500; 2: hang up; 3: too slow (400 ms > 300 ms); 4: 200.
+  WebhookReceiver receiver([](int n, const WebhookReceiver::Request&) {
+    if (n == 1) return Action{500};
+    if (n == 2) return Action{200, 0ms, true};
+    if (n == 3) return Action{200, 400ms};
+    return Action{200};
+  });
+  std::vector<std::string> ids = Issue("2026-07-08");
+  BOOST_TEST_REQUIRE(ids.size() == 1u);
+  webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
+  BOOST_TEST_REQUIRE(worker.Start().ok());
+  auto outcome = OutcomeOf(ids[0], receiver.Url());
+  worker.Stop();
+  BOOST_TEST_REQUIRE(outcome.has_value());
+  BOOST_TEST(outcome->delivered);
+  BOOST_TEST(outcome->attempts == 4);
+  std::vector<WebhookReceiver::Request> got = receiver.Requests();
+  BOOST_TEST_REQUIRE(got.size() == 4u);
+  for (const auto& r : got) {
+    BOOST_TEST(r.idempotency_key == ids[0]);
+    BOOST_TEST(r.signature == webhook::Signature("s3cret", r.body));
+    BOOST_TEST(r.target == "/hook");
+    nlohmann::json body = nlohmann::json::parse(r.body);
+    BOOST_TEST(body["id"] == ids[0]);
+    BOOST_TEST(body["kind"] == "checkin_due");
+    BOOST_TEST(body["recipient"] == "maria");
+    BOOST_TEST(body["key"] == "nps/2026-07-01/7");
+  }
+  // A tampered body would not verify.
+  BOOST_TEST(webhook::Signature("s3cret", got[0].body + " ") !=
+             got[0].signature);
+  BOOST_TEST(Count("ReminderDelivered") == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(gives_up_after_the_last_attempt_and_says_why,
+                        Delivery) {
+  WebhookReceiver failing(
+      [](int, const WebhookReceiver::Request&) { return Action{503}; });
+  WebhookReceiver fine;
+  std::vector<std::string> ids = Issue("2026-07-08");
+  webhook::DeliveryWorker worker(&engine(),
+                                 Options({failing.Url(), fine.Url("/ok")}));
+  BOOST_TEST_REQUIRE(worker.Start().ok());
+  auto failed = OutcomeOf(ids[0], failing.Url());
+  auto delivered = OutcomeOf(ids[0], fine.Url("/ok"));
+  worker.Stop();
+  BOOST_TEST_REQUIRE(failed.has_value());
+  BOOST_TEST(!failed->delivered);
+  BOOST_TEST(failed->attempts == 4);
+  BOOST_TEST(failed->error == "HTTP 503");
+  BOOST_TEST(failing.Requests().size() == 4u);
+  BOOST_TEST_REQUIRE(delivered.has_value());
+  BOOST_TEST(delivered->delivered);
+  BOOST_TEST(delivered->attempts == 1);
+  BOOST_TEST(Count("ReminderDeliveryFailed") == 1);
+  BOOST_TEST(Count("ReminderDelivered") == 1);
+}
+
+// Stopped during its backoff, the worker records nothing; started again it
+// resumes from its checkpoint and sends the same reminder with the same id;
+// already recorded outcomes are not sent again.
+BOOST_FIXTURE_TEST_CASE(resumes_from_its_checkpoint_after_a_stop, Delivery) {
+  WebhookReceiver receiver(
+      [](int, const WebhookReceiver::Request&) { return Action{500}; });
+  std::vector<std::string> ids = Issue("2026-07-08");
+  webhook::DeliveryOptions slow = Options({receiver.Url()});
+  slow.base_backoff = 60s;  // stuck in the first backoff
+  {
+    webhook::DeliveryWorker worker(&engine(), slow);
+    BOOST_TEST_REQUIRE(worker.Start().ok());
+    BOOST_TEST(
+        receiver.WaitFor([](const auto& r) { return r.size() == 1; }, 5s));
+  }  // stopped
+  BOOST_TEST(Count("ReminderDelivered") + Count("ReminderDeliveryFailed") == 0);
+  receiver.SetPolicy(nullptr);  // 200 from now on
+  {
+    webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
+    BOOST_TEST_REQUIRE(worker.Start().ok());
+    BOOST_TEST(OutcomeOf(ids[0], receiver.Url()).has_value());
+  }
+  std::vector<WebhookReceiver::Request> got = receiver.Requests();
+  BOOST_TEST(got.size() == 2u);
+  BOOST_TEST(got[0].idempotency_key == got[1].idempotency_key);
+  // Started again: everything has an outcome, nothing is sent.
+  {
+    webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
+    BOOST_TEST_REQUIRE(worker.Start().ok());
+    std::this_thread::sleep_for(300ms);
+  }
+  BOOST_TEST(receiver.Requests().size() == 2u);
+  BOOST_TEST(Count("ReminderDelivered") == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace okr::testing
