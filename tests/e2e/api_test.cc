@@ -43,7 +43,9 @@ struct Server {
     process = std::make_unique<testing::ServerProcess>(
         OKR_BINARY,
         std::vector<std::string>{"serve", "--data", dir.Sub("data"), "--listen",
-                                 "127.0.0.1:0", "--tokens", dir.Sub("tokens")});
+                                 "127.0.0.1:0", "--tokens", dir.Sub("tokens"),
+                                 // no reminders but those a test asks for
+                                 "--reminder-interval", "0"});
   }
   HttpResult As(const std::string& who, const std::string& method,
                 const std::string& target, const json& body = nullptr,

@@ -1,0 +1,192 @@
+// Reminders end to end: the real okr binary on 127.0.0.1 with a real
+// webhook receiver in the test. SIGKILL between issue and delivery: after a
+// restart every reminder reaches the receiver (by idempotency id), none is
+// issued twice, each has one outcome. The driver issues what is due today
+// by itself.
+#include <signal.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "events/date.h"
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace okr {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::HttpRequest;
+using testing::HttpResult;
+using testing::WebhookReceiver;
+
+Date Today() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Date::FromMicros(
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+struct Served {
+  explicit Served(std::vector<std::string> extra) : extra(std::move(extra)) {
+    std::ofstream(dir.Sub("tokens")) << "root-token-0001 root admin\n"
+                                     << "maria-token-001 maria member\n";
+    Start();
+  }
+  void Start() {
+    std::vector<std::string> args{
+        "serve",       "--data",   dir.Sub("data"),  "--listen",
+        "127.0.0.1:0", "--tokens", dir.Sub("tokens")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<testing::ServerProcess>(OKR_BINARY, args);
+  }
+  HttpResult As(const std::string& who, const std::string& method,
+                const std::string& target, const json& body = nullptr) {
+    return HttpRequest(
+        process->port(), method, target, body.is_null() ? "" : body.dump(),
+        {{"Authorization",
+          "Bearer " + std::string(who == "root" ? "root-token-0001"
+                                                : "maria-token-001")}});
+  }
+  // A cycle started 30 days ago; maria's active love with two key results
+  // added today, and her draft idea.
+  void Quarter() {
+    Date start = Today().AddDays(-30);
+    BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles",
+                          {{"id", "q"},
+                           {"name", "Q"},
+                           {"starts_on", start.ToString()},
+                           {"ends_on", start.AddDays(90).ToString()}})
+                           .status == 201);
+    BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles/q/start").status == 200);
+    for (const char* id : {"love", "idea"}) {
+      BOOST_TEST_REQUIRE(
+          As("maria", "POST", "/v1/objectives",
+             {{"id", id}, {"cycle_id", "q"}, {"title", id}, {"level", "team"}})
+              .status == 201);
+    }
+    BOOST_TEST_REQUIRE(
+        As("maria", "POST", "/v1/objectives/love/activate").status == 200);
+    for (const char* id : {"nps", "churn"}) {
+      BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives/love/key-results",
+                            {{"id", id},
+                             {"title", id},
+                             {"kind", "metric"},
+                             {"start", 0},
+                             {"target", 10}})
+                             .status == 201);
+    }
+  }
+  // reminder id -> number of events of `type` about it in the log.
+  std::map<std::string, int> EventsOf(const std::string& type) {
+    std::map<std::string, int> out;
+    json all = As("root", "GET", "/v1/events?after=0&limit=1000").json();
+    for (const json& e : all["events"]) {
+      if (e["type"] == type) ++out[e["data"]["reminder_id"].get<std::string>()];
+    }
+    return out;
+  }
+
+  testing::TempDir dir;
+  std::vector<std::string> extra;
+  std::unique_ptr<testing::ServerProcess> process;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(reminders_e2e)
+
+BOOST_AUTO_TEST_CASE(sigkill_between_issue_and_delivery_loses_nothing) {
+  // The first delivery hangs for 3 s: the server is killed while it waits.
+  WebhookReceiver receiver([](int n, const WebhookReceiver::Request&) {
+    return n == 1 ? WebhookReceiver::Action{200, 3000ms}
+                  : WebhookReceiver::Action{200};
+  });
+  Served s({"--reminder-interval", "0", "--webhook", receiver.Url(),
+            "--webhook-secret", "s3cret", "--webhook-backoff-ms", "50",
+            "--webhook-timeout-ms", "10000"});
+  s.Quarter();
+  // 21 days after today: per key result the 7- and 14-day check-in
+  // reminders and the overdue one, and the draft: 7.
+  std::string at = Today().AddDays(21).ToString();
+  HttpResult run = s.As("root", "POST", "/v1/reminders/run?at=" + at);
+  BOOST_TEST_REQUIRE(run.status == 200, run.body);
+  std::set<std::string> ids;
+  json answer = run.json();
+  for (const json& r : answer["reminders"]) {
+    BOOST_TEST(r["issued"] == true);
+    ids.insert(r["id"].get<std::string>());
+  }
+  BOOST_TEST_REQUIRE(ids.size() == 7u, run.body);
+  BOOST_TEST_REQUIRE(
+      receiver.WaitFor([](const auto& r) { return !r.empty(); }, 10s));
+  BOOST_TEST(s.process->Stop(SIGKILL) == 128 + SIGKILL);
+  std::string first = receiver.Requests()[0].idempotency_key;
+
+  s.Start();
+  auto all_seen = [&](const std::vector<WebhookReceiver::Request>& got) {
+    std::set<std::string> seen;
+    for (const auto& r : got) seen.insert(r.idempotency_key);
+    return seen == ids;
+  };
+  BOOST_TEST_REQUIRE(receiver.WaitFor(all_seen, 30s));
+  // Every outcome recorded, once.
+  std::map<std::string, int> delivered;
+  for (int i = 0; i < 100; ++i) {
+    delivered = s.EventsOf("ReminderDelivered");
+    if (delivered.size() == ids.size()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(delivered.size() == ids.size());
+  for (const auto& [id, n] : delivered) BOOST_TEST(n == 1, id);
+  // Issued once each; repeats only of the interrupted one, same id.
+  std::map<std::string, int> issued = s.EventsOf("ReminderIssued");
+  BOOST_TEST(issued.size() == ids.size());
+  for (const auto& [id, n] : issued) BOOST_TEST(n == 1, id);
+  std::map<std::string, int> sent;
+  for (const auto& r : receiver.Requests()) ++sent[r.idempotency_key];
+  BOOST_TEST(sent[first] == 2);
+  for (const auto& [id, n] : sent) {
+    BOOST_TEST(ids.count(id) == 1u, id);
+    if (id != first) BOOST_TEST(n == 1, id);
+  }
+  // Running again issues nothing; the list shows them issued and delivered.
+  BOOST_TEST(s.As("root", "POST", "/v1/reminders/run?at=" + at)
+                 .json()["reminders"]
+                 .empty());
+  json listed =
+      s.As("maria", "GET", "/v1/reminders?recipient=maria&at=" + at).json();
+  BOOST_TEST(listed["reminders"].size() == 5u);  // 2 x 2 check-ins, draft
+  for (const json& r : listed["reminders"]) {
+    BOOST_TEST(r["issued"] == true);
+    BOOST_TEST(r["deliveries"][0]["delivered"] == true);
+  }
+  // Members may list but not run.
+  BOOST_TEST(s.As("maria", "POST", "/v1/reminders/run").status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(the_driver_issues_what_is_due_today) {
+  Served s({"--reminder-interval", "1"});
+  s.Quarter();
+  // The draft has been pending since the cycle's day 7: due today.
+  bool issued = false;
+  for (int i = 0; i < 100 && !issued; ++i) {
+    json r = s.As("maria", "GET", "/v1/reminders").json();
+    for (const json& x : r["reminders"]) {
+      issued = issued || (x["kind"] == "draft_pending" && x["issued"] == true);
+    }
+    if (!issued) std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(issued);
+  std::map<std::string, int> events = s.EventsOf("ReminderIssued");
+  BOOST_TEST(events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace okr
