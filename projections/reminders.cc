@@ -50,77 +50,119 @@ void KeyResultReminders(const OkrState& s, const Cycle& c, const Objective& o,
   }
 }
 
+void CycleReminders(const Cycle& c, Date at, std::vector<DueReminder>* out) {
+  if (c.state == "closed" || at <= c.ends_on) return;
+  out->push_back({"grading_due", c.id, kAdminsRecipient, c.id,
+                  "Cycle " + c.name + " (" + c.id + ") ended on " +
+                      c.ends_on.ToString() +
+                      " and is not closed: time to grade it."});
+}
+
+// The objective's own reminders and those of its key results.
+void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
+                        Date at, std::vector<DueReminder>* out) {
+  if (c.state == "closed") return;
+  const int since_start = at.DaysSince(c.starts_on);
+  if (o.state == "draft" && since_start >= 7) {
+    out->push_back({"draft_pending", o.id, o.owner, o.id,
+                    "Objective \"" + o.title + "\" (" + o.id +
+                        ") is still a draft " + Days(since_start) +
+                        " after the cycle started."});
+  }
+  if (c.state != "active" || o.state != "active") return;
+  for (const std::string& kid : o.key_results) {
+    const KeyResult* k = s.FindKeyResult(kid);
+    if (k != nullptr && !k->removed) KeyResultReminders(s, c, o, *k, at, out);
+  }
+  const int to_end = c.ends_on.DaysSince(at);
+  if (to_end >= 0 && to_end <= 14) {
+    formulas::Status st = s.ViewObjective(o, at).status;
+    if (st == formulas::Status::kAtRisk || st == formulas::Status::kOffTrack) {
+      out->push_back({"cycle_ending", o.id, o.owner, o.id + "/" + c.id,
+                      "Cycle " + c.name + " ends on " + c.ends_on.ToString() +
+                          " and objective \"" + o.title + "\" (" + o.id +
+                          ") is " + formulas::StatusName(st) + "."});
+    }
+  }
+}
+
+void KpiReminders(const Kpi& k, Date at, std::vector<DueReminder>* out) {
+  auto end =
+      std::upper_bound(k.measurements.begin(), k.measurements.end(), at,
+                       [](Date d, const Measurement& x) { return d < x.date; });
+  const Measurement* latest =
+      end != k.measurements.begin() ? &*std::prev(end) : nullptr;
+  if (latest != nullptr &&
+      !formulas::KpiHealthy(latest->value, k.healthy_min, k.healthy_max)) {
+    out->push_back({"kpi_unhealthy", k.id, k.owner,
+                    k.id + "/" + std::to_string(latest->position),
+                    "KPI \"" + k.name + "\" (" + k.id +
+                        ") is unhealthy: " + Short(latest->value) + " " +
+                        k.unit + " on " + latest->date.ToString() + "."});
+  }
+  Date last = latest != nullptr ? latest->date : k.defined_on;
+  int days = at.DaysSince(last);
+  if (days >= k.cadence_days) {
+    out->push_back({"kpi_stale", k.id, k.owner, k.id + "/" + last.ToString(),
+                    "KPI \"" + k.name + "\" (" + k.id + ") has no " +
+                        "measurement since " + last.ToString() + " (" +
+                        Days(days) + "; its cadence is " +
+                        Days(k.cadence_days) + ")."});
+  }
+}
+
+void Sort(std::vector<DueReminder>* out) {
+  std::sort(out->begin(), out->end(),
+            [](const DueReminder& a, const DueReminder& b) {
+              return std::tie(a.kind, a.key) < std::tie(b.kind, b.key);
+            });
+}
+
 }  // namespace
 
 std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
   std::vector<DueReminder> out;
   for (const auto& [cid, c] : s.cycles()) {
     if (c.state == "closed") continue;
-    if (at > c.ends_on) {
-      out.push_back({"grading_due", c.id, kAdminsRecipient, c.id,
-                     "Cycle " + c.name + " (" + c.id + ") ended on " +
-                         c.ends_on.ToString() +
-                         " and is not closed: time to grade it."});
-    }
-    const int since_start = at.DaysSince(c.starts_on);
-    const int to_end = c.ends_on.DaysSince(at);
+    CycleReminders(c, at, &out);
     for (const std::string& oid : c.objectives) {
-      const Objective* o = s.FindObjective(oid);
-      if (o == nullptr) continue;
-      if (o->state == "draft" && since_start >= 7) {
-        out.push_back({"draft_pending", o->id, o->owner, o->id,
-                       "Objective \"" + o->title + "\" (" + o->id +
-                           ") is still a draft " + Days(since_start) +
-                           " after the cycle started."});
-      }
-      if (c.state != "active" || o->state != "active") continue;
-      for (const std::string& kid : o->key_results) {
-        const KeyResult* k = s.FindKeyResult(kid);
-        if (k != nullptr && !k->removed) {
-          KeyResultReminders(s, c, *o, *k, at, &out);
-        }
-      }
-      if (to_end >= 0 && to_end <= 14) {
-        formulas::Status st = s.ViewObjective(*o, at).status;
-        if (st == formulas::Status::kAtRisk ||
-            st == formulas::Status::kOffTrack) {
-          out.push_back({"cycle_ending", o->id, o->owner, o->id + "/" + c.id,
-                         "Cycle " + c.name + " ends on " +
-                             c.ends_on.ToString() + " and objective \"" +
-                             o->title + "\" (" + o->id + ") is " +
-                             formulas::StatusName(st) + "."});
-        }
+      if (const Objective* o = s.FindObjective(oid)) {
+        ObjectiveReminders(s, c, *o, at, &out);
       }
     }
   }
-  for (const auto& [kid, k] : s.kpis()) {
-    auto end = std::upper_bound(
-        k.measurements.begin(), k.measurements.end(), at,
-        [](Date d, const Measurement& x) { return d < x.date; });
-    const Measurement* latest =
-        end != k.measurements.begin() ? &*std::prev(end) : nullptr;
-    if (latest != nullptr &&
-        !formulas::KpiHealthy(latest->value, k.healthy_min, k.healthy_max)) {
-      out.push_back({"kpi_unhealthy", k.id, k.owner,
-                     k.id + "/" + std::to_string(latest->position),
-                     "KPI \"" + k.name + "\" (" + k.id +
-                         ") is unhealthy: " + Short(latest->value) + " " +
-                         k.unit + " on " + latest->date.ToString() + "."});
-    }
-    Date last = latest != nullptr ? latest->date : k.defined_on;
-    int days = at.DaysSince(last);
-    if (days >= k.cadence_days) {
-      out.push_back({"kpi_stale", k.id, k.owner, k.id + "/" + last.ToString(),
-                     "KPI \"" + k.name + "\" (" + k.id + ") has no " +
-                         "measurement since " + last.ToString() + " (" +
-                         Days(days) + "; its cadence is " +
-                         Days(k.cadence_days) + ")."});
+  for (const auto& [kid, k] : s.kpis()) KpiReminders(k, at, &out);
+  Sort(&out);
+  return out;
+}
+
+std::vector<DueReminder> DueRemindersFor(const OkrState& s, Date at,
+                                         const std::string& stream) {
+  std::vector<DueReminder> out;
+  auto slash = stream.find('/');
+  if (slash == std::string::npos) return out;
+  const std::string kind = stream.substr(0, slash);
+  const std::string id = stream.substr(slash + 1);
+  auto objective = [&](const Objective* o) {
+    const Cycle* c = o != nullptr ? s.FindCycle(o->cycle_id) : nullptr;
+    if (c != nullptr) ObjectiveReminders(s, *c, *o, at, &out);
+  };
+  if (kind == "kr") {
+    const KeyResult* k = s.FindKeyResult(id);
+    if (k != nullptr) objective(s.FindObjective(k->objective_id));
+  } else if (kind == "objective") {
+    objective(s.FindObjective(id));
+  } else if (kind == "kpi") {
+    if (const Kpi* k = s.FindKpi(id)) KpiReminders(*k, at, &out);
+  } else if (kind == "cycle") {
+    if (const Cycle* c = s.FindCycle(id)) {
+      CycleReminders(*c, at, &out);
+      for (const std::string& oid : c->objectives) {
+        objective(s.FindObjective(oid));
+      }
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const DueReminder& a, const DueReminder& b) {
-              return std::tie(a.kind, a.key) < std::tie(b.kind, b.key);
-            });
+  Sort(&out);
   return out;
 }
 

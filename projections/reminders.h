@@ -51,6 +51,16 @@ inline constexpr char kAdminsRecipient[] = "admins";
 // Everything due at `at`, issued or not, ordered by (kind, key).
 std::vector<DueReminder> DueReminders(const OkrState& state, Date at);
 
+// What is due at `at` about the entity of one stream and what hangs on it:
+// "kr/<id>" its objective (own rules and every key result's); "objective/
+// <id>" the same; "kpi/<id>" the KPI; "cycle/<id>" the cycle and all its
+// objectives; others nothing. For incremental evaluation: on the same date,
+// an appended event can only make due what its stream's entity decides, so
+// a driver re-evaluates the streams written since its last run instead of
+// the whole state. A subset of DueReminders(state, at), same order.
+std::vector<DueReminder> DueRemindersFor(const OkrState& state, Date at,
+                                         const std::string& stream);
+
 }  // namespace okr
 
 #endif  // OKR_PROJECTIONS_REMINDERS_H_
