@@ -58,9 +58,10 @@ void CycleReminders(const Cycle& c, Date at, std::vector<DueReminder>* out) {
                       " and is not closed: time to grade it."});
 }
 
-// The objective's own reminders and those of its key results.
-void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
-                        Date at, std::vector<DueReminder>* out) {
+// The objective's own reminders: draft_pending, cycle_ending.
+void ObjectiveOwnReminders(const OkrState& s, const Cycle& c,
+                           const Objective& o, Date at,
+                           std::vector<DueReminder>* out) {
   if (c.state == "closed") return;
   const int since_start = at.DaysSince(c.starts_on);
   if (o.state == "draft" && since_start >= 7) {
@@ -70,10 +71,6 @@ void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
                         " after the cycle started."});
   }
   if (c.state != "active" || o.state != "active") return;
-  for (const std::string& kid : o.key_results) {
-    const KeyResult* k = s.FindKeyResult(kid);
-    if (k != nullptr && !k->removed) KeyResultReminders(s, c, o, *k, at, out);
-  }
   const int to_end = c.ends_on.DaysSince(at);
   if (to_end >= 0 && to_end <= 14) {
     formulas::Status st = s.ViewObjective(o, at).status;
@@ -83,6 +80,17 @@ void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
                           " and objective \"" + o.title + "\" (" + o.id +
                           ") is " + formulas::StatusName(st) + "."});
     }
+  }
+}
+
+// The objective's own reminders and those of its key results.
+void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
+                        Date at, std::vector<DueReminder>* out) {
+  ObjectiveOwnReminders(s, c, o, at, out);
+  if (c.state != "active" || o.state != "active") return;
+  for (const std::string& kid : o.key_results) {
+    const KeyResult* k = s.FindKeyResult(kid);
+    if (k != nullptr && !k->removed) KeyResultReminders(s, c, o, *k, at, out);
   }
 }
 
@@ -120,15 +128,32 @@ void Sort(std::vector<DueReminder>* out) {
 
 }  // namespace
 
+// The whole state in three ordered walks (cycles, objectives, key results)
+// rather than a lookup per key result by id: a key result's objective, and
+// an objective's cycle, are looked up only when they change from the
+// previous one's (ids of one objective's key results sort together).
 std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
   std::vector<DueReminder> out;
-  for (const auto& [cid, c] : s.cycles()) {
-    if (c.state == "closed") continue;
-    CycleReminders(c, at, &out);
-    for (const std::string& oid : c.objectives) {
-      if (const Objective* o = s.FindObjective(oid)) {
-        ObjectiveReminders(s, c, *o, at, &out);
-      }
+  for (const auto& [cid, c] : s.cycles()) CycleReminders(c, at, &out);
+  const Cycle* cycle = nullptr;
+  auto cycle_of = [&](const std::string& id) {
+    if (cycle == nullptr || cycle->id != id) cycle = s.FindCycle(id);
+    return cycle;
+  };
+  for (const auto& [oid, o] : s.objectives()) {
+    const Cycle* c = cycle_of(o.cycle_id);
+    if (c != nullptr) ObjectiveOwnReminders(s, *c, o, at, &out);
+  }
+  const Objective* objective = nullptr;
+  for (const auto& [kid, k] : s.key_results()) {
+    if (k.removed) continue;
+    if (objective == nullptr || objective->id != k.objective_id) {
+      objective = s.FindObjective(k.objective_id);
+    }
+    if (objective == nullptr || objective->state != "active") continue;
+    const Cycle* c = cycle_of(objective->cycle_id);
+    if (c != nullptr && c->state == "active") {
+      KeyResultReminders(s, *c, *objective, k, at, &out);
     }
   }
   for (const auto& [kid, k] : s.kpis()) KpiReminders(k, at, &out);

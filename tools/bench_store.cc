@@ -28,6 +28,7 @@
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
 #include "tools/bench_org.h"
+#include "tools/bench_reminders.h"
 #include "tools/bench_retro.h"
 #include "tools/bench_util.h"
 
@@ -339,6 +340,20 @@ int main(int argc, char** argv) {
                         "People per team");
   retro_cmd->add_option("--dir", retro.dir, "Scratch folder");
   retro_cmd->add_flag("--keep", retro.keep, "Leave the generated store");
+  okr::bench::RemindersBenchOptions reminders;
+  CLI::App* reminders_cmd = app.add_subcommand(
+      "reminders",
+      "Reminder rules on a generated organisation: full and incremental "
+      "evaluation");
+  reminders_cmd->add_option("--departments", reminders.departments,
+                            "Departments");
+  reminders_cmd->add_option("--teams-per-department",
+                            reminders.teams_per_department,
+                            "Teams per department");
+  reminders_cmd->add_option("--people-per-team", reminders.people_per_team,
+                            "People per team");
+  reminders_cmd->add_option("--days", reminders.days, "Days into the quarter");
+  reminders_cmd->add_option("--dir", reminders.dir, "Scratch folder");
   std::string measure_dir;
   CLI::App* measure_cmd = app.add_subcommand(
       "retro-measure", "(internal) measure the retrospective on a store");
@@ -369,6 +384,9 @@ int main(int argc, char** argv) {
   }
   if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
   if (retro_cmd->parsed()) return okr::bench::RunRetroBench(retro);
+  if (reminders_cmd->parsed()) {
+    return okr::bench::RunRemindersBench(reminders);
+  }
   if (measure_cmd->parsed()) return okr::bench::RunRetroMeasure(measure_dir);
   if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
   if (quick) {

@@ -1,6 +1,8 @@
 #include "adapters/cli/reminder_driver.h"
 
+#include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "projections/reminders.h"
 
@@ -11,9 +13,37 @@ ReminderDriver::ReminderDriver(OkrEngine* engine, std::chrono::seconds interval)
 
 ReminderDriver::~ReminderDriver() { Stop(); }
 
-int ReminderDriver::RunOnce(OkrEngine& engine, Date today) {
+int ReminderDriver::RunOnce() {
+  OkrEngine& engine = *engine_;
+  const Date today = engine.Today();
   IssueReminders cmd{today, {}};
-  engine.Read([&](const OkrState& s) { cmd.due = DueReminders(s, today); });
+  std::uint64_t position = 0;
+  if (last_date_ != today) {
+    engine.Read([&](const OkrState& s) {
+      position = s.last_position();
+      cmd.due = DueReminders(s, today);
+    });
+  } else {
+    // The streams written since the last run, up to the state's position.
+    engine.Read([&](const OkrState& s) { position = s.last_position(); });
+    std::set<std::string> streams;
+    for (std::uint64_t from = last_position_ + 1; from <= position;) {
+      auto page = engine.store().ReadAll(
+          from, std::min<std::uint64_t>(4096, position - from + 1));
+      if (!page.ok() || page.value().empty()) break;
+      for (const RecordedEvent& e : page.value()) streams.insert(e.stream);
+      from = page.value().back().position + 1;
+    }
+    engine.Read([&](const OkrState& s) {
+      for (const std::string& stream : streams) {
+        for (DueReminder& r : DueRemindersFor(s, today, stream)) {
+          cmd.due.push_back(std::move(r));
+        }
+      }
+    });
+  }
+  last_date_ = today;
+  last_position_ = position;
   if (cmd.due.empty()) return 0;
   CommandRequest req;
   req.caller = Caller{"okr-reminders", Role::kAdmin};
@@ -21,6 +51,7 @@ int ReminderDriver::RunOnce(OkrEngine& engine, Date today) {
   Outcome<CommandResult> out = engine.Execute(std::move(req));
   if (!out.ok()) {
     std::cerr << "okr serve: reminders: " << out.error().detail << "\n";
+    last_date_.reset();  // evaluate everything again next time
     return 0;
   }
   return static_cast<int>(out.value().decision.events.size());
@@ -30,7 +61,7 @@ void ReminderDriver::Arm() {
   timer_.expires_after(interval_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: stopping
-    int issued = RunOnce(*engine_, engine_->Today());
+    int issued = RunOnce();
     if (issued > 0) {
       std::cout << "okr serve: issued " << issued << " reminders" << std::endl;
     }

@@ -12,6 +12,8 @@
 #include <boost/asio.hpp>
 // clang-format on
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <thread>
 
 #include "engine/okr_engine.h"
@@ -27,11 +29,18 @@ class ReminderDriver {
   void Start();
   void Stop();  // idempotent
 
-  // One evaluation for `today`: returns how many reminders it issued.
-  static int RunOnce(OkrEngine& engine, Date today);
+  // One evaluation for today: the whole state on the first run of a day,
+  // then only the streams written since the last run (DueRemindersFor):
+  // on one date nothing else can become due. Returns how many reminders it
+  // issued.
+  int RunOnce();
 
  private:
   void Arm();
+
+  // Touched only by the timer's thread.
+  std::optional<Date> last_date_;
+  std::uint64_t last_position_ = 0;
 
   OkrEngine* const engine_;
   const std::chrono::seconds interval_;
