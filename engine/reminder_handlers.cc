@@ -1,4 +1,8 @@
 // Reminders: issue what is due (once per kind and key), record deliveries.
+#include <set>
+#include <string>
+#include <utility>
+
 #include "engine/handler_support.h"
 #include "engine/reminder_id.h"
 
@@ -9,15 +13,11 @@ Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd) {
     return DomainError::Forbidden("only admins issue reminders");
   }
   Decision d{{}, "", ""};
+  std::set<std::pair<std::string, std::string>> seen;
   for (const DueReminder& r : cmd.due) {
     if (c.state.FindReminder(r.kind, r.key) != nullptr) continue;
     // Twice in one list (a caller's mistake) is still once.
-    bool repeated = false;
-    for (const events::Event& e : d.events) {
-      const auto& issued = std::get<events::ReminderIssued>(e);
-      repeated = repeated || (issued.kind == r.kind && issued.key == r.key);
-    }
-    if (repeated) continue;
+    if (!seen.insert({r.kind, r.key}).second) continue;
     d.events.push_back(events::ReminderIssued{ReminderId(r.kind, r.key), r.kind,
                                               r.subject, r.recipient, r.key,
                                               r.message, cmd.at});

@@ -28,10 +28,10 @@ RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
   r.target = k.target;
   r.weight = k.weight;
   r.target_changes = k.target_changes;
-  r.check_ins = static_cast<int>(k.check_ins.size());
   // A closed cycle took no check-in after its close: every check-in counts,
-  // as grading did. A provisional one is seen at `at`.
-  Date seen_at = closed ? Date::FromDays(INT32_MAX) : at;
+  // as grading did. A provisional one is seen at `at`: check-ins dated
+  // after it count nowhere (score, counts, coverage, series).
+  const Date seen_at = closed ? Date::FromDays(2'000'000) : at;  // ~7445 AD
   KeyResultView view = state.ViewKeyResult(k, seen_at);
   r.current = view.current;
   r.attainment = view.attainment;
@@ -39,6 +39,8 @@ RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
   std::vector<Date> dates;
   std::optional<int> confidence;
   for (const CheckIn& ci : k.check_ins) {
+    if (ci.date > seen_at) break;  // sorted by (date, position)
+    ++r.check_ins;
     dates.push_back(ci.date);
     if (ci.confidence) confidence = *ci.confidence;
     if (confidence) r.confidence_trend.emplace_back(ci.date, *confidence);

@@ -21,7 +21,8 @@
 // not removed. Draft and abandoned objectives, their key results and removed
 // key results are listed with score, band and target_too_easy null/false.
 //
-// Counting: a key result's check_ins are all its check-ins; the summary and
+// Counting: a key result's check_ins are all its check-ins (of a provisional
+// retrospective: those dated on or before `at`); the summary and
 // participation add up exactly the key results listed (removed ones and
 // those of draft or abandoned objectives included), so the per-owner counts
 // sum to the summary's. Participation is by the objective's current owner.

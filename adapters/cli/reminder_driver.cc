@@ -18,6 +18,7 @@ int ReminderDriver::RunOnce() {
   const Date today = engine.Today();
   IssueReminders cmd{today, {}};
   std::uint64_t position = 0;
+  bool complete = true;
   if (last_date_ != today) {
     engine.Read([&](const OkrState& s) {
       position = s.last_position();
@@ -30,7 +31,10 @@ int ReminderDriver::RunOnce() {
     for (std::uint64_t from = last_position_ + 1; from <= position;) {
       auto page = engine.store().ReadAll(
           from, std::min<std::uint64_t>(4096, position - from + 1));
-      if (!page.ok() || page.value().empty()) break;
+      if (!page.ok() || page.value().empty()) {
+        complete = false;  // streams may be missing
+        break;
+      }
       for (const RecordedEvent& e : page.value()) streams.insert(e.stream);
       from = page.value().back().position + 1;
     }
@@ -42,7 +46,8 @@ int ReminderDriver::RunOnce() {
       }
     });
   }
-  last_date_ = today;
+  // After an incomplete read, the next run evaluates everything again.
+  last_date_ = complete ? std::optional<Date>(today) : std::nullopt;
   last_position_ = position;
   if (cmd.due.empty()) return 0;
   CommandRequest req;

@@ -12,7 +12,8 @@
 namespace okr::report {
 
 // Up to `decimals` digits after the point, trailing zeros dropped:
-// 0.575 -> "0.58" (2), 60.0 -> "60", -0.0 -> "0".
+// 0.9125 -> "0.91" (2), 60.0 -> "60", -0.0 -> "0"; rounding is of the
+// binary value (0.575 is 0.57499... and gives "0.57").
 std::string Number(double v, int decimals = 2);
 // A score as "0.58", or "—" when there is none.
 std::string Score(const std::optional<double>& v);

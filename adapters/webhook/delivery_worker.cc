@@ -50,7 +50,19 @@ void DeliveryWorker::Run() {
               << checkpoint.status().ToString() << "\n";
     return;
   }
-  std::unique_ptr<Subscription> sub = store.Subscribe(checkpoint.value());
+  std::uint64_t saved = checkpoint.value();
+  // The first start ever delivers what is issued from then on, not the
+  // reminders of the store's past: the start is made durable at once, so a
+  // crash right after cannot move it.
+  if (store.LoadSubscriberState(kSubscriber, "started").status().IsNotFound()) {
+    saved = store.LastPosition();
+    if (Status s = store.SaveCheckpoint(kSubscriber, saved, {{"started", "1"}});
+        !s.ok()) {
+      std::cerr << "okr: webhook delivery stopped: " << s.ToString() << "\n";
+      return;
+    }
+  }
+  std::unique_ptr<Subscription> sub = store.Subscribe(saved);
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -67,25 +79,38 @@ void DeliveryWorker::Run() {
       if (sub->state() == Subscription::State::kClosed) return;
       continue;
     }
+    bool done = true;
     for (const RecordedEvent& e : page.value()) {
-      if (e.type == events::ReminderIssued::kType) Deliver(e);
-      std::lock_guard lock(mu_);
-      if (stopping_) return;  // the page is not done: no checkpoint
+      if (e.type == events::ReminderIssued::kType && !Deliver(e)) {
+        done = false;
+        break;
+      }
+    }
+    if (!done) {
+      // Stopping, or an outcome not recorded: no checkpoint; after a pause
+      // the page is read again from the last checkpoint (what has an
+      // outcome by then is not sent again).
+      if (!SleepFor(std::chrono::seconds(1))) return;
+      sub = store.Subscribe(saved);
+      continue;
     }
     if (Status s = store.SaveCheckpoint(kSubscriber, sub->position(), {});
-        !s.ok()) {
+        s.ok()) {
+      saved = sub->position();
+    } else {
       std::cerr << "okr: webhook delivery checkpoint: " << s.ToString() << "\n";
     }
   }
 }
 
-void DeliveryWorker::Deliver(const RecordedEvent& recorded) {
+bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
   events::Event decoded;
   std::string error;
   if (!events::Decode(recorded, &decoded, &error)) {
+    // Not deliverable ever (the verifier would name it): skipped.
     std::cerr << "okr: webhook delivery: position " << recorded.position << ": "
               << error << "\n";
-    return;
+    return true;
   }
   const auto& r = std::get<events::ReminderIssued>(decoded);
   const std::string body =
@@ -102,6 +127,10 @@ void DeliveryWorker::Deliver(const RecordedEvent& recorded) {
   std::mt19937 rng(options_.seed != 0 ? options_.seed + recorded.position
                                       : std::random_device{}());
   for (const std::string& url : options_.urls) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+    }
     bool recorded_before = false;
     engine_->Read([&](const OkrState& s) {
       auto it = s.reminders().find(r.reminder_id);
@@ -124,7 +153,7 @@ void DeliveryWorker::Deliver(const RecordedEvent& recorded) {
       double jitter = std::uniform_real_distribution<double>(0.5, 1.0)(rng);
       if (!SleepFor(std::chrono::milliseconds(
               static_cast<std::int64_t>(backoff * jitter)))) {
-        return;  // stopping: not recorded, sent again after the restart
+        return false;  // stopping: not recorded, sent again after a restart
       }
     }
     CommandRequest req;
@@ -135,8 +164,10 @@ void DeliveryWorker::Deliver(const RecordedEvent& recorded) {
     if (!out.ok()) {
       std::cerr << "okr: webhook delivery: recording " << r.reminder_id << ": "
                 << out.error().detail << "\n";
+      return false;
     }
   }
+  return true;
 }
 
 }  // namespace okr::webhook

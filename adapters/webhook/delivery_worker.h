@@ -10,6 +10,8 @@
 // Exactly-once effect. The worker is a subscriber of the durable log with a
 // durable checkpoint in the store (EventStore::SaveCheckpoint, subscriber
 // "webhook-delivery"), saved after each page of events it has finished.
+// Its first start ever begins at the end of the log (reminders issued from
+// then on; the store's past is not replayed to a new webhook).
 // After a crash it resumes from the checkpoint: a reminder whose outcome
 // for a webhook is already in the log is not sent again; one that was sent
 // but whose outcome was not recorded is sent again with the same
@@ -67,7 +69,9 @@ class DeliveryWorker {
 
  private:
   void Run();
-  void Deliver(const RecordedEvent& issued);
+  // To every webhook without a recorded outcome; false when stopping or
+  // when an outcome could not be recorded (the page is then read again).
+  bool Deliver(const RecordedEvent& issued);
   // Sleeps up to `d`; false once stopping.
   bool SleepFor(std::chrono::milliseconds d);
 

@@ -75,7 +75,6 @@ PostResult PostSigned(const Url& url, const std::string& body,
   req.prepare_payload();
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024);  // the answer's body is not used
   bool timed_out = false;
   net::steady_timer deadline(ioc, timeout);
   deadline.async_wait([&](const boost::system::error_code& ec) {
@@ -103,7 +102,9 @@ PostResult PostSigned(const Url& url, const std::string& body,
               stream, req,
               [&](const boost::system::error_code& ec, std::size_t) {
                 if (ec) return fail(ec);
-                http::async_read(
+                // The status line and headers decide; the body is not
+                // read (a long one must not turn a 2xx into a failure).
+                http::async_read_header(
                     stream, buffer, parser,
                     [&](const boost::system::error_code& ec, std::size_t) {
                       if (ec) return fail(ec);

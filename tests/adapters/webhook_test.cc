@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
+#include "adapters/cli/reminder_driver.h"
 #include "adapters/webhook/delivery_worker.h"
 #include "adapters/webhook/webhook_client.h"
 #include "projections/reminders.h"
@@ -76,6 +77,17 @@ struct Delivery : EngineHarness {
     }
     return out;
   }
+  // Waits (up to 10 s) until the worker's durable checkpoint is at the end
+  // of the log.
+  void WaitForCheckpoint() {
+    for (int i = 0; i < 500; ++i) {
+      auto c =
+          engine().store().LoadCheckpoint(webhook::DeliveryWorker::kSubscriber);
+      if (c.ok() && c.value() == LastPosition()) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    BOOST_FAIL("the delivery worker did not reach the end of the log");
+  }
   // Events of `type` in the log.
   int Count(const std::string& type) {
     int n = 0;
@@ -104,17 +116,17 @@ BOOST_AUTO_TEST_CASE(signature_is_hmac_sha256_hex) {
 
 BOOST_FIXTURE_TEST_CASE(retries_until_delivered_with_one_idempotency_id,
                         Delivery) {
-  // Attempt 1: 500; 2: hang up; 3: too slow (400 ms > 300 ms); 4: 200.
+  // Attempt 1: 500; 2: hang up; 3: too slow (1 s > 300 ms); 4: 200.
   WebhookReceiver receiver([](int n, const WebhookReceiver::Request&) {
     if (n == 1) return Action{500};
     if (n == 2) return Action{200, 0ms, true};
-    if (n == 3) return Action{200, 400ms};
+    if (n == 3) return Action{200, 1000ms};
     return Action{200};
   });
-  std::vector<std::string> ids = Issue("2026-07-08");
-  BOOST_TEST_REQUIRE(ids.size() == 1u);
   webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
   BOOST_TEST_REQUIRE(worker.Start().ok());
+  std::vector<std::string> ids = Issue("2026-07-08");
+  BOOST_TEST_REQUIRE(ids.size() == 1u);
   auto outcome = OutcomeOf(ids[0], receiver.Url());
   worker.Stop();
   BOOST_TEST_REQUIRE(outcome.has_value());
@@ -143,10 +155,10 @@ BOOST_FIXTURE_TEST_CASE(gives_up_after_the_last_attempt_and_says_why,
   WebhookReceiver failing(
       [](int, const WebhookReceiver::Request&) { return Action{503}; });
   WebhookReceiver fine;
-  std::vector<std::string> ids = Issue("2026-07-08");
   webhook::DeliveryWorker worker(&engine(),
                                  Options({failing.Url(), fine.Url("/ok")}));
   BOOST_TEST_REQUIRE(worker.Start().ok());
+  std::vector<std::string> ids = Issue("2026-07-08");
   auto failed = OutcomeOf(ids[0], failing.Url());
   auto delivered = OutcomeOf(ids[0], fine.Url("/ok"));
   worker.Stop();
@@ -168,12 +180,14 @@ BOOST_FIXTURE_TEST_CASE(gives_up_after_the_last_attempt_and_says_why,
 BOOST_FIXTURE_TEST_CASE(resumes_from_its_checkpoint_after_a_stop, Delivery) {
   WebhookReceiver receiver(
       [](int, const WebhookReceiver::Request&) { return Action{500}; });
-  std::vector<std::string> ids = Issue("2026-07-08");
   webhook::DeliveryOptions slow = Options({receiver.Url()});
   slow.base_backoff = 60s;  // stuck in the first backoff
+  std::vector<std::string> ids;
   {
     webhook::DeliveryWorker worker(&engine(), slow);
     BOOST_TEST_REQUIRE(worker.Start().ok());
+    WaitForCheckpoint();  // its first start is durable
+    ids = Issue("2026-07-08");
     BOOST_TEST(
         receiver.WaitFor([](const auto& r) { return r.size() == 1; }, 5s));
   }  // stopped
@@ -187,14 +201,55 @@ BOOST_FIXTURE_TEST_CASE(resumes_from_its_checkpoint_after_a_stop, Delivery) {
   std::vector<WebhookReceiver::Request> got = receiver.Requests();
   BOOST_TEST(got.size() == 2u);
   BOOST_TEST(got[0].idempotency_key == got[1].idempotency_key);
-  // Started again: everything has an outcome, nothing is sent.
+  // Started again: everything has an outcome, nothing is sent (it has
+  // read to the end of the log).
   {
     webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
     BOOST_TEST_REQUIRE(worker.Start().ok());
-    std::this_thread::sleep_for(300ms);
+    WaitForCheckpoint();
   }
   BOOST_TEST(receiver.Requests().size() == 2u);
   BOOST_TEST(Count("ReminderDelivered") == 1);
+}
+
+// A webhook enabled on a store with a past gets what is issued from then on,
+// not the old reminders.
+BOOST_FIXTURE_TEST_CASE(a_first_start_delivers_from_then_on, Delivery) {
+  WebhookReceiver receiver;
+  Issue("2026-07-08");  // before the worker ever ran
+  webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
+  BOOST_TEST_REQUIRE(worker.Start().ok());
+  WaitForCheckpoint();
+  BOOST_TEST(receiver.Requests().empty());
+  CreateObjective draft;  // draft_pending at once: the cycle is 7 days old
+  draft.id = "idea";
+  draft.cycle_id = "q3";
+  draft.title = "Idea";
+  draft.level = "team";
+  Must(Member("maria", draft));
+  std::vector<std::string> ids = Issue("2026-07-08");
+  BOOST_TEST_REQUIRE(ids.size() == 1u);
+  BOOST_TEST(OutcomeOf(ids[0], receiver.Url()).has_value());
+  BOOST_TEST(receiver.Requests().size() == 1u);
+}
+
+// The driver: the first run of a day evaluates everything; later runs that
+// day only what was written since, and still find what became due.
+BOOST_FIXTURE_TEST_CASE(driver_runs_incrementally_within_a_day, Delivery) {
+  clock().Set(NoonOf("2026-07-08"));
+  ReminderDriver driver(&engine(), std::chrono::seconds(3600));
+  BOOST_TEST(driver.RunOnce() == 1);  // checkin_due nps 7 days
+  BOOST_TEST(driver.RunOnce() == 0);  // nothing new
+  CreateObjective draft;
+  draft.id = "idea";
+  draft.cycle_id = "q3";
+  draft.title = "Idea";
+  draft.level = "team";
+  Must(Member("maria", draft));
+  BOOST_TEST(driver.RunOnce() == 1);  // draft_pending, from its stream only
+  BOOST_TEST(driver.RunOnce() == 0);
+  clock().Set(NoonOf("2026-07-15"));
+  BOOST_TEST(driver.RunOnce() == 1);  // a new day: checkin_due nps 14 days
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -293,8 +293,11 @@ BOOST_AUTO_TEST_CASE(an_active_cycle_gives_a_provisional_retrospective) {
   BOOST_TEST(r["summary"]["bands"] ==
              json::parse(R"({"green":0,"yellow":0,"red":3})"));
   BOOST_TEST(r["summary"]["target_too_easy"] == 0);
-  // Counts are of the log, not of the date: every check-in is listed.
-  BOOST_TEST(r["summary"]["check_ins"] == 13);
+  // Only check-ins dated on or before 08-01 count: nps 07-03, 07-10, 07-24;
+  // churn 07-02, 07-05; old 07-08; launch 08-01; revenue 07-15.
+  BOOST_TEST(r["summary"]["check_ins"] == 8);
+  BOOST_TEST(Find(r, "nps")["value_series"].size() == 3u);
+  BOOST_TEST(Near(Find(r, "nps")["weekly_coverage"], 3.0 / 14));  // w0 w1 w3
 }
 
 BOOST_AUTO_TEST_CASE(same_after_restart_from_a_snapshot_and_after_a_replay) {

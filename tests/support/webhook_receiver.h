@@ -54,6 +54,7 @@ class WebhookReceiver {
     boost::asio::ip::tcp::socket s(ioc);
     s.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
     thread_.join();
+    for (std::thread& t : handlers_) t.join();
   }
 
   int port() const { return port_; }
@@ -80,20 +81,28 @@ class WebhookReceiver {
   }
 
  private:
-  // One connection at a time, one request per connection: enough for a
-  // delivery worker that sends one at a time.
+  // A thread per connection (a slow answer holds up no other), one
+  // request per connection.
   void Serve() {
-    namespace beast = boost::beast;
-    namespace http = beast::http;
     while (!stopping_) {
       boost::asio::ip::tcp::socket socket(ioc_);
       boost::system::error_code ec;
       acceptor_.accept(socket, ec);
       if (ec || stopping_) continue;
+      handlers_.emplace_back(
+          [this, s = std::move(socket)]() mutable { Handle(std::move(s)); });
+    }
+  }
+
+  void Handle(boost::asio::ip::tcp::socket socket) {
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    boost::system::error_code ec;
+    {
       beast::flat_buffer buffer;
       http::request<http::string_body> req;
       http::read(socket, buffer, req, ec);
-      if (ec) continue;
+      if (ec) return;
       Request r{req.body(), std::string(req["X-Okr-Signature"]),
                 std::string(req["Idempotency-Key"]), std::string(req.target())};
       Action a;
@@ -110,7 +119,7 @@ class WebhookReceiver {
       if (a.close_without_answer) {
         socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
         socket.close(ec);
-        continue;
+        return;
       }
       http::response<http::string_body> res{static_cast<http::status>(a.status),
                                             11};
@@ -131,6 +140,7 @@ class WebhookReceiver {
   unsigned short port_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::vector<std::thread> handlers_;  // touched by the accepting thread
 };
 
 }  // namespace okr::testing
