@@ -801,15 +801,27 @@ void Api::Route(Call& c) {
   // ---- reminders ----
   if (kind == "reminders" && s.size() == 2 && m == "GET") {
     const std::string* recipient = c.Query("recipient");
-    ReadAt(c, [&](const OkrState& st, Date at) {
-      json list = json::array();
-      for (const DueReminder& r : DueReminders(st, at)) {
-        if (recipient != nullptr && r.recipient != *recipient) continue;
-        list.push_back(ReminderJson(r, st.FindReminder(r.kind, r.key)));
-      }
-      c.Json(200, json{{"at", at.ToString()}, {"reminders", std::move(list)}});
-    });
-    return;
+    // Evaluated under the read lock; the answer is built after it.
+    std::vector<std::pair<DueReminder, std::optional<IssuedReminder>>> due;
+    Date at;
+    if (!ReadAt(c, [&](const OkrState& st, Date when) {
+          at = when;
+          for (DueReminder& r : DueReminders(st, when)) {
+            if (recipient != nullptr && r.recipient != *recipient) continue;
+            const IssuedReminder* issued = st.FindReminder(r.kind, r.key);
+            due.emplace_back(
+                std::move(r),
+                issued ? std::optional<IssuedReminder>(*issued) : std::nullopt);
+          }
+        })) {
+      return;
+    }
+    json list = json::array();
+    for (const auto& [r, issued] : due) {
+      list.push_back(ReminderJson(r, issued ? &*issued : nullptr));
+    }
+    return c.Json(200,
+                  json{{"at", at.ToString()}, {"reminders", std::move(list)}});
   }
   if (kind == "reminders" && s.size() == 3 && s[2] == "run" && m == "POST") {
     Date at = engine_.Today();
