@@ -7,6 +7,7 @@
 #include <rocksdb/slice.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -94,7 +95,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(
   return store;
 }
 
-Status EventStore::OpenDb() {
+Status EventStore::OpenDb(bool read_only) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -124,8 +125,16 @@ Status EventStore::OpenDb() {
       rocksdb::NewHashSkipListRepFactory(kIndexBuckets));
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs =
-      rocksdb::DB::Open(db_options, path_, families, &handles_, &raw);
-  if (!rs.ok()) return FromRocks(rs, "open " + path_);
+      read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path_, families, &handles_,
+                                         &raw)
+          : rocksdb::DB::Open(db_options, path_, families, &handles_, &raw);
+  if (!rs.ok()) {
+    for (auto* h : handles_) delete h;
+    handles_.clear();
+    delete raw;
+    return FromRocks(rs, "open " + path_);
+  }
   db_.reset(raw);
   meta_cf_ = handles_[0];
   log_cf_ = handles_[1];
@@ -134,6 +143,7 @@ Status EventStore::OpenDb() {
   checkpoints_cf_ = handles_[4];
   substate_cf_ = handles_[5];
 
+  if (read_only) return Status::OK();
   std::string value;
   rs = db_->Get(rocksdb::ReadOptions(), meta_cf_, format::kFormatKey, &value);
   if (rs.IsNotFound()) {
@@ -182,11 +192,20 @@ Status EventStore::OpenDb() {
   return Status::OK();
 }
 
+void EventStore::CloseDb() {
+  if (db_ == nullptr) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
 EventStore::~EventStore() { Close(); }
 
 void EventStore::Close() {
   std::lock_guard<std::mutex> close_lock(close_mu_);
-  if (db_ == nullptr) return;
+  if (closed_) return;
+  closed_ = true;
   closing_.store(true);
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
@@ -199,15 +218,79 @@ void EventStore::Close() {
   // Wait for reads in progress; later ones see db_ == nullptr and answer
   // Closed.
   std::unique_lock<std::shared_mutex> no_readers(db_mu_);
+  if (db_ == nullptr) return;  // a recovery left it closed
   // A clean close flushes the memtables, so the next open need not replay
   // the write-ahead log (after a crash it still does). Best effort: what
   // is durable is already in the WAL.
-  rocksdb::FlushOptions flush;
-  db_->Flush(flush, handles_).PermitUncheckedError();
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  handles_.clear();
-  db_->Close().PermitUncheckedError();
-  db_.reset();
+  if (healthy_) {
+    rocksdb::FlushOptions flush;
+    db_->Flush(flush, handles_).PermitUncheckedError();
+  }
+  CloseDb();
+}
+
+std::string EventStore::HealthError() const {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  return health_error_;
+}
+
+void EventStore::MarkUnhealthy(const Status& failure) {
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    health_error_ = failure.message();
+  }
+  if (healthy_.exchange(false)) {
+    next_recovery_ = std::chrono::steady_clock::now() + kRecoveryInterval;
+  }
+}
+
+bool EventStore::Recover() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_recovery_) return false;
+  next_recovery_ = now + kRecoveryInterval;
+  std::unique_lock<std::shared_mutex> no_readers(db_mu_);
+  CloseDb();
+  Status s = OpenDb();
+  if (!s.ok()) {
+    CloseDb();
+    // Reads go on from a read-only instance while the disk refuses writes.
+    if (!OpenDb(/*read_only=*/true).ok()) CloseDb();
+    std::lock_guard<std::mutex> lock(health_mu_);
+    health_error_ = s.message();
+    return false;
+  }
+  // The head as found on disk: a batch whose fsync failed may be there.
+  stream_versions_.clear();
+  healthy_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    health_error_.clear();
+  }
+  stat_recoveries_.fetch_add(1);
+  no_readers.unlock();
+  { std::lock_guard<std::mutex> lock(durable_mu_); }
+  durable_cv_.notify_all();
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (auto& listener : listeners_) listener(head_.position);
+  return true;
+}
+
+Result<std::uint64_t> EventStore::Backup(const std::string& dir) {
+  std::lock_guard<std::mutex> between_groups(commit_mu_);
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr || closing_) {
+    return Status::Closed("the event store is closed");
+  }
+  if (!healthy_) {
+    return Status::IOError("the store is unhealthy: " + HealthError());
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status rs = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!rs.ok()) return FromRocks(rs, "checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  rs = checkpoint->CreateCheckpoint(dir);
+  if (!rs.ok()) return FromRocks(rs, "checkpoint into " + dir);
+  return head_.position;
 }
 
 Status EventStore::ValidateRequest(const AppendRequest& r) const {
@@ -300,7 +383,17 @@ void EventStore::WriterLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return stop_writer_ || !queue_.empty(); });
+      auto ready = [this] { return stop_writer_ || !queue_.empty(); };
+      if (healthy_) {
+        queue_cv_.wait(lock, ready);
+      } else if (!queue_cv_.wait_for(lock, kRecoveryInterval, ready)) {
+        // Nothing to write: try to heal anyway, so writes resume before
+        // the next command arrives.
+        lock.unlock();
+        std::lock_guard<std::mutex> commit(commit_mu_);
+        Recover();
+        continue;
+      }
       if (queue_.empty()) return;  // stop_writer_ and drained
       std::size_t n = std::min(queue_.size(), options_.max_group_commands);
       for (std::size_t i = 0; i < n; ++i) {
@@ -308,7 +401,10 @@ void EventStore::WriterLoop() {
         queue_.pop_front();
       }
     }
-    CommitGroup(group);
+    {
+      std::lock_guard<std::mutex> commit(commit_mu_);
+      CommitGroup(group);
+    }
     group.clear();
   }
 }
@@ -441,6 +537,26 @@ Result<AppendResult> EventStore::Decide(Pending& p, GroupState& g) {
 }
 
 void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
+  if (!healthy_) {
+    const std::uint64_t before = head_.position;
+    Status refused;
+    if (!Recover()) {
+      refused = Status::IOError(
+          "the store is refusing writes after a failed "
+          "write (" +
+          HealthError() + "); writes resume once the disk is healthy");
+    } else if (head_.position != before) {
+      // The batch whose fsync failed reached the disk after all: these
+      // commands were decided without it.
+      refused = Status::IOError(
+          "the store recovered from a failed write and found a batch whose "
+          "outcome was unknown; retry");
+    }
+    if (!refused.ok()) {
+      for (auto& p : group) p->done(refused);
+      return;
+    }
+  }
   GroupState g;
   g.next_position = head_.position + 1;
   g.prev_hash = head_.hash;
@@ -480,6 +596,8 @@ void EventStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
       for (auto& listener : listeners_) listener(new_head.position);
     } else {
       Status failed = FromRocks(rs, "write batch");
+      stat_write_failures_.fetch_add(1);
+      MarkUnhealthy(failed);
       for (auto& p : group) {
         if (p->needs_write) p->outcome = failed;
       }
@@ -798,9 +916,14 @@ void EventStore::AddDurableListener(DurableListener listener) {
 }
 
 StoreStats EventStore::Stats() const {
-  StoreStats s{stat_commands_.load(), stat_events_.load(),
-               stat_groups_.load(),   stat_conflicts_.load(),
-               stat_replays_.load(),  {}};
+  StoreStats s;
+  s.commands = stat_commands_.load();
+  s.events = stat_events_.load();
+  s.commit_groups = stat_groups_.load();
+  s.conflicts = stat_conflicts_.load();
+  s.replays = stat_replays_.load();
+  s.write_failures = stat_write_failures_.load();
+  s.recoveries = stat_recoveries_.load();
   for (int i = 0; i < StoreStats::kGroupBuckets; ++i) {
     s.group_sizes[i] = stat_group_sizes_[i].load();
   }

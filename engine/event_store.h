@@ -12,6 +12,20 @@
 // that holds it was written (and, in kSync mode, fsynced). Queries therefore
 // never show an event that could still be lost.
 //
+// Failed writes: RocksDB refuses every write after one failed (a failed
+// WAL write or fsync is a fatal background error; DB::Resume cannot clear
+// it). The store then turns unhealthy: the failed batch is answered IOError
+// and every later command too, at once, without touching the disk; reads
+// keep working. The writer thread retries every kRecoveryInterval (also with
+// no command waiting) by reopening RocksDB; if the disk still fails, it
+// opens the store read-only so that reads go on, and tries again later.
+// Once a reopening succeeds, writes resume without a restart. A batch whose
+// fsync failed may have reached the disk all the same: the reopening then
+// finds it in the WAL and it becomes part of the log (never acknowledged,
+// but there; the chain stays whole). Commands decided before such a
+// recovery are refused (the state they were decided against is gone) and
+// must be retried.
+//
 // Lifetimes: a Subscription must not outlive the EventStore that made it.
 // The Clock passed in StoreOptions must outlive the store. Reads may race
 // Close(): Close waits for reads in progress, and reads after it answer
@@ -119,11 +133,13 @@ struct AppendResult {
 
 // Counters for /metrics and the benchmark. Monotonic.
 struct StoreStats {
-  std::uint64_t commands = 0;       // commands appended
-  std::uint64_t events = 0;         // events appended
-  std::uint64_t commit_groups = 0;  // RocksDB writes (fsyncs in kSync mode)
-  std::uint64_t conflicts = 0;      // commands refused for a version conflict
-  std::uint64_t replays = 0;        // idempotent replays answered
+  std::uint64_t commands = 0;        // commands appended
+  std::uint64_t events = 0;          // events appended
+  std::uint64_t commit_groups = 0;   // RocksDB writes (fsyncs in kSync mode)
+  std::uint64_t conflicts = 0;       // commands refused for a version conflict
+  std::uint64_t replays = 0;         // idempotent replays answered
+  std::uint64_t write_failures = 0;  // batches RocksDB failed to write
+  std::uint64_t recoveries = 0;      // reopenings after a failed write
   // Commands per commit group: group_sizes[i] counts groups of at most
   // 2^i commands (the last bucket: more than 2^(kGroupBuckets - 2)).
   static constexpr int kGroupBuckets = 14;
@@ -236,6 +252,19 @@ class EventStore {
   // REQUIRES: no Append runs concurrently (an offline store).
   Status ImportBatch(const std::vector<RecordedEvent>& events);
 
+  // Consistent copy of the store into `dir` (which must not exist), taken
+  // between two commit groups: a RocksDB checkpoint (tables hard-linked when
+  // on the same filesystem, copied otherwise). Writes wait meanwhile. Returns
+  // the last position the copy holds.
+  Result<std::uint64_t> Backup(const std::string& dir);
+
+  // False from a failed write until the store is reopened (see above).
+  bool healthy() const { return healthy_.load(); }
+  // Why the store is unhealthy; empty when healthy.
+  std::string HealthError() const;
+
+  static constexpr std::chrono::milliseconds kRecoveryInterval{250};
+
   StoreStats Stats() const;
   Durability durability() const { return options_.durability; }
   bool closed() const { return closing_.load(); }
@@ -249,7 +278,15 @@ class EventStore {
   struct GroupState;
 
   EventStore(const std::string& path, const StoreOptions& options);
-  Status OpenDb();
+  // Opens RocksDB and reads the head. Read-only: for reads only, while the
+  // disk refuses writes (the head and positions are left as they were).
+  Status OpenDb(bool read_only = false);
+  // Destroys the handles and closes RocksDB. REQUIRES: db_mu_ exclusive.
+  void CloseDb();
+  // Writer thread: reopens RocksDB after a failed write; true when healthy
+  // again. At most once per kRecoveryInterval.
+  bool Recover();
+  void MarkUnhealthy(const Status& failure);
   void WriterLoop();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
   // Decides one command against the group's tentative state; on success adds
@@ -311,7 +348,20 @@ class EventStore {
   std::array<std::atomic<std::uint64_t>, StoreStats::kGroupBuckets>
       stat_group_sizes_{};
 
+  // Health (see "Failed writes" above).
+  std::atomic<bool> healthy_{true};
+  mutable std::mutex health_mu_;
+  std::string health_error_;  // guarded by health_mu_
+  std::chrono::steady_clock::time_point next_recovery_{};  // writer thread
+  std::atomic<std::uint64_t> stat_write_failures_{0};
+  std::atomic<std::uint64_t> stat_recoveries_{0};
+
+  // Held by the writer around each group and each recovery, and by
+  // Backup, so that a backup falls between two groups.
+  std::mutex commit_mu_;
+
   std::mutex close_mu_;
+  bool closed_ = false;  // guarded by close_mu_
   std::thread writer_;
 };
 

@@ -233,6 +233,16 @@ void OkrEngine::DecideOne(Queued q) {
     std::lock_guard lock(queue_mu_);
     resync = resync_needed_;
   }
+  // A store refusing writes after a failed one: answer at once (it heals
+  // on its own thread); the state is rebuilt on the first command after.
+  if (!store_->healthy()) {
+    ++stat_refused_;
+    q.done(DomainError::Unavailable(
+        "the store is refusing writes after a failed write (" +
+        store_->HealthError() +
+        "); nothing was written; retry once it is healthy"));
+    return;
+  }
   if (resync) Resync();
 
   // An idempotency key: wait for an identical command in flight, answer a

@@ -23,7 +23,11 @@
 // hold events that never became durable: the decision thread then waits for
 // the commands in flight, and rebuilds its state from the read state before
 // deciding anything else. The failed command's outcome is kUnavailable
-// ("outcome unknown": see EventStore::Append).
+// ("outcome unknown": see EventStore::Append). While the store is unhealthy
+// after a failed write, commands are refused kUnavailable at once, without
+// deciding; the store reopens itself (EventStore "Failed writes") and the
+// first command after that rebuilds the decision state. Queries keep
+// answering from the read state throughout.
 //
 // Snapshots: every `snapshot_every` events the projector writes the read
 // state to the SnapshotStore (outside any lock: it is the only writer of

@@ -114,6 +114,9 @@ struct Api::Call {
     if (e.kind == ErrorKind::kUnauthorised) {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
     }
+    if (e.kind == ErrorKind::kUnavailable) {
+      r.headers.emplace_back("Retry-After", "1");
+    }
     Reply(std::move(r));
   }
   void Json(int status, const json& body,
@@ -175,8 +178,16 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
   }
   call.seg = Split(call.path);
   if (call.path == "/healthz") {
-    call.Json(200, json{{"status", "ok"},
-                        {"last_position", engine_.store().LastPosition()}});
+    // Liveness: the process answers. "degraded" while the store refuses
+    // writes after a failed one (reads go on; it heals by itself).
+    const EventStore& store = engine_.store();
+    json health{{"status", store.healthy() ? "ok" : "degraded"},
+                {"last_position", store.LastPosition()}};
+    if (!store.healthy()) {
+      health["writes"] = "unavailable";
+      health["error"] = store.HealthError();
+    }
+    call.Json(200, health);
     return;
   }
   const std::string& auth = request.authorization;
