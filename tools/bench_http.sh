@@ -18,7 +18,7 @@ command -v wrk > /dev/null || bash tools/install_deps.sh
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2> /dev/null || true; wait; rm -rf "$work"' EXIT
 token=bench-admin-token
-echo "$token admin admin" > "$work/tokens"
+(umask 077 && echo "$token admin admin" > "$work/tokens")  # 0600: required
 
 "$bin" serve --data "$work/data" --listen 127.0.0.1:18088 \
   --tokens "$work/tokens" --max-objectives 1000 > "$work/serve.log" &

@@ -106,6 +106,25 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--threads", serve_options.threads, "I/O threads")
       ->capture_default_str();
   serve
+      ->add_option("--max-connections", serve_options.max_connections,
+                   "Connections at once; more are answered 503")
+      ->capture_default_str();
+  serve
+      ->add_option("--header-timeout", serve_options.header_timeout,
+                   "Seconds to send a request's line and headers (from the "
+                   "connection, or the request's first byte); then closed")
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout", serve_options.idle_timeout,
+                   "Seconds a kept-alive connection may wait between "
+                   "requests; then closed")
+      ->capture_default_str();
+  serve
+      ->add_option("--body-timeout", serve_options.body_timeout,
+                   "Seconds to send a request's body after its headers; "
+                   "then closed")
+      ->capture_default_str();
+  serve
       ->add_option("--reminder-interval", serve_options.reminder_interval,
                    "Seconds between reminder runs; 0 turns them off")
       ->capture_default_str();

@@ -1,5 +1,8 @@
 #include "adapters/cli/serve.h"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -13,6 +16,33 @@
 #include "engine/okr_engine.h"
 
 namespace okr {
+namespace {
+
+// Every connection is a file descriptor: take the soft limit up to the hard
+// one, and say so when the cap of connections cannot be met.
+void RaiseOpenFileLimit(std::size_t max_connections) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    // RLIM_INFINITY is never accepted for descriptors; 2^20 is Linux's
+    // usual nr_open.
+    want.rlim_cur =
+        lim.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  // The store, the listener and the threads take some descriptors too.
+  constexpr rlim_t kReserve = 64;
+  if (lim.rlim_cur != RLIM_INFINITY &&
+      lim.rlim_cur < static_cast<rlim_t>(max_connections) + kReserve) {
+    std::cerr << "okr serve: the open-file limit (" << lim.rlim_cur
+              << ") is below --max-connections (" << max_connections
+              << ") plus " << kReserve
+              << " for the store; accepts pause when it runs out\n";
+  }
+}
+
+}  // namespace
 
 int RunServe(const ServeOptions& o) {
   http::ServerOptions so;
@@ -31,26 +61,22 @@ int RunServe(const ServeOptions& o) {
     return kExitUsage;
   }
   so.threads = std::max(1, o.threads);
+  if (o.max_connections < 1 || o.header_timeout < 1 || o.idle_timeout < 1 ||
+      o.body_timeout < 1) {
+    std::cerr << "okr serve: --max-connections and the timeouts must be 1 "
+                 "or more\n";
+    return kExitUsage;
+  }
+  so.max_connections = static_cast<std::size_t>(o.max_connections);
+  so.header_timeout = std::chrono::seconds(o.header_timeout);
+  so.idle_timeout = std::chrono::seconds(o.idle_timeout);
+  so.body_timeout = std::chrono::seconds(o.body_timeout);
   if (o.durability != "sync" && o.durability != "async") {
     std::cerr << "okr serve: --durability is sync or async\n";
     return kExitUsage;
   }
 
-  EngineOptions eo;
-  eo.store.durability =
-      o.durability == "sync" ? Durability::kSync : Durability::kAsync;
-  eo.limits.max_objectives = o.max_objectives;
-  eo.limits.max_key_results = o.max_key_results;
-  auto engine = OkrEngine::Open(o.data_dir, eo);
-  if (!engine.ok()) {
-    std::cerr << "okr serve: " << engine.status().ToString() << "\n";
-    return kExitFailure;
-  }
-  if (eo.store.durability == Durability::kAsync) {
-    std::cerr << "okr serve: durability async: commands are acknowledged "
-                 "before fsync; a machine crash may lose the latest\n";
-  }
-
+  // Tokens first: a refused tokens file leaves no store behind.
   Result<http::Tokens> tokens = Status::NotFound("");
   if (!o.tokens_file.empty()) {
     tokens = http::Tokens::Load(o.tokens_file);
@@ -67,6 +93,23 @@ int RunServe(const ServeOptions& o) {
   if (!tokens.ok()) {
     std::cerr << "okr serve: " << tokens.status().ToString() << "\n";
     return kExitFailure;
+  }
+
+  RaiseOpenFileLimit(so.max_connections);
+
+  EngineOptions eo;
+  eo.store.durability =
+      o.durability == "sync" ? Durability::kSync : Durability::kAsync;
+  eo.limits.max_objectives = o.max_objectives;
+  eo.limits.max_key_results = o.max_key_results;
+  auto engine = OkrEngine::Open(o.data_dir, eo);
+  if (!engine.ok()) {
+    std::cerr << "okr serve: " << engine.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  if (eo.store.durability == Durability::kAsync) {
+    std::cerr << "okr serve: durability async: commands are acknowledged "
+                 "before fsync; a machine crash may lose the latest\n";
   }
 
   http::Api api(*engine.value(), tokens.value());

@@ -18,6 +18,10 @@ struct ServeOptions {
   int max_objectives = 5;
   int max_key_results = 5;
   int threads = 2;
+  std::int64_t max_connections = 1024;
+  std::int64_t header_timeout = 10;     // seconds: the request head
+  std::int64_t idle_timeout = 15;       // seconds: between requests
+  std::int64_t body_timeout = 30;       // seconds: the body after the head
   std::int64_t reminder_interval = 60;  // seconds; 0: off
   std::vector<std::string> webhooks;    // http:// URLs
   std::string webhook_secret;
@@ -27,6 +31,9 @@ struct ServeOptions {
 };
 
 // Serves until SIGINT or SIGTERM, then closes cleanly. Exit status.
+// Raises the soft limit of open files to the hard limit first (each
+// connection is a descriptor). A tokens file that group or others may
+// access is refused before the store is opened (nothing is written).
 int RunServe(const ServeOptions& options);
 
 }  // namespace okr

@@ -57,4 +57,27 @@ nlohmann::json ProblemJson(const DomainError& e) {
   return j;
 }
 
+nlohmann::json HttpProblemJson(int status, const std::string& slug,
+                               const std::string& detail) {
+  const char* title = "Error";
+  switch (status) {
+    case 400:
+      title = "Malformed request";
+      break;
+    case 413:
+      title = "Content too large";
+      break;
+    case 431:
+      title = "Request header fields too large";
+      break;
+    case 503:
+      title = "Service unavailable";
+      break;
+  }
+  return nlohmann::json{{"type", "urn:okr-ledger:problem:" + slug},
+                        {"title", title},
+                        {"status", status},
+                        {"detail", detail}};
+}
+
 }  // namespace okr::http

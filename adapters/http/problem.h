@@ -6,6 +6,7 @@
 #define OKR_ADAPTERS_HTTP_PROBLEM_H_
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "engine/domain_error.h"
 
@@ -17,6 +18,11 @@ int StatusOf(ErrorKind kind);
 // {"type": "urn:okr-ledger:problem:<slug>", "title", "status", "detail"}
 // plus "field" when one field is to blame.
 nlohmann::json ProblemJson(const DomainError& error);
+
+// A refusal of the HTTP layer itself, before any route: 400, 413, 431 or
+// 503, titled with its reason phrase, in the same shape as ProblemJson.
+nlohmann::json HttpProblemJson(int status, const std::string& slug,
+                               const std::string& detail);
 
 }  // namespace okr::http
 

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <iostream>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -33,7 +34,30 @@ std::string ProblemBody(ErrorKind kind, const std::string& slug,
   return ProblemJson(DomainError{kind, slug, "", detail}).dump();
 }
 
+// The security headers as raw header lines, for the answers written by hand
+// (the 503 of the connection cap, the event stream's head).
+std::string RawSecurityHeaders() {
+  std::string out;
+  for (const auto& [name, value] : SecurityHeaders(/*html=*/false)) {
+    out += name + ": " + value + "\r\n";
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> SecurityHeaders(bool html) {
+  return {
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cache-Control", "no-store"},
+      {"Content-Security-Policy",
+       html ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+            : "default-src 'none'; frame-ancestors 'none'"},
+  };
+}
 
 // Server-Sent Events of the log: catch-up from a position, then live. The
 // hub wakes every stream when a batch becomes durable; each stream reads
@@ -42,10 +66,11 @@ std::string ProblemBody(ErrorKind kind, const std::string& slug,
 class SseStream : public std::enable_shared_from_this<SseStream> {
  public:
   SseStream(beast::tcp_stream stream, EventStore& store, std::uint64_t after,
-            ServerStats& stats)
+            std::chrono::milliseconds write_timeout, ServerStats& stats)
       : stream_(std::move(stream)),
         store_(store),
         position_(after),
+        write_timeout_(write_timeout),
         timer_(stream_.get_executor()),
         stats_(stats) {
     ++stats_.open_connections;
@@ -55,8 +80,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   void Start() {
     out_ =
         "HTTP/1.1 200 OK\r\nServer: okr-ledger\r\nContent-Type: "
-        "text/event-stream\r\nCache-Control: no-cache\r\nConnection: "
-        "close\r\n\r\n: connected\n\n";
+        "text/event-stream\r\n" +
+        RawSecurityHeaders() + "Connection: close\r\n\r\n: connected\n\n";
     Write();
     Heartbeat();
   }
@@ -94,6 +119,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   }
   void Write() {
     writing_ = true;
+    // A client that stops reading loses its stream instead of holding it.
+    stream_.expires_after(write_timeout_);
     net::async_write(
         stream_, net::buffer(out_),
         [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -121,6 +148,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   beast::tcp_stream stream_;
   EventStore& store_;
   std::uint64_t position_;
+  std::chrono::milliseconds write_timeout_;
   net::steady_timer timer_;
   ServerStats& stats_;
   std::string out_;
@@ -158,6 +186,8 @@ struct Server::Impl {
   ServerStats& stats;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  net::steady_timer accept_pause;  // on the acceptor's strand
+  std::chrono::steady_clock::time_point accept_warned{};
   net::signal_set signals;
   std::atomic<bool> stopping{false};
   std::function<void(int)> on_signal;
@@ -170,9 +200,16 @@ struct Server::Impl {
         stats(s),
         ioc(options.threads),
         acceptor(net::make_strand(ioc)),
+        accept_pause(acceptor.get_executor()),
         signals(ioc, SIGINT, SIGTERM) {}
 
   // One connection: read a request, let the Api answer, write, repeat.
+  //
+  // Reading a request: DoRead (a new parser; between requests, wait up to
+  // idle_timeout for the next one's first byte) -> DoReadHead (the head by
+  // head_deadline_) -> OnHead -> (the body within body_timeout) -> OnBody ->
+  // OnRequest. Bytes of pipelined requests stay in buffer_ and are read
+  // after the answer before them is written.
   class Session : public std::enable_shared_from_this<Session> {
    public:
     Session(tcp::socket socket, Impl& server)
@@ -182,31 +219,101 @@ struct Server::Impl {
     ~Session() { --server_.stats.open_connections; }
 
     void Start() {
-      net::dispatch(stream_.get_executor(),
-                    [self = shared_from_this()] { self->DoRead(); });
+      net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        // The first request's head is due header_timeout after the accept:
+        // a connection that sends nothing is closed by then.
+        self->head_deadline_ =
+            Clock::now() + self->server_.options.header_timeout;
+        self->DoRead();
+      });
     }
 
    private:
+    using Clock = net::steady_timer::clock_type;
+
     void DoRead() {
       parser_.emplace();
       parser_->body_limit(server_.options.body_limit);
-      parser_->header_limit(16 * 1024);
-      stream_.expires_after(server_.options.read_timeout);
-      bhttp::async_read(
-          stream_, buffer_, *parser_,
-          beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+      parser_->header_limit(
+          static_cast<std::uint32_t>(server_.options.header_limit));
+      if (first_) {
+        first_ = false;
+        return DoReadHead();
+      }
+      if (buffer_.size() > 0) {  // pipelined: the next head is arriving
+        head_deadline_ = Clock::now() + server_.options.header_timeout;
+        return DoReadHead();
+      }
+      stream_.expires_after(server_.options.idle_timeout);
+      stream_.async_read_some(buffer_.prepare(4096),
+                              beast::bind_front_handler(&Session::OnFirstBytes,
+                                                        shared_from_this()));
     }
 
-    void OnRead(beast::error_code ec, std::size_t) {
-      if (ec == bhttp::error::end_of_stream) return DoClose();
+    void OnFirstBytes(beast::error_code ec, std::size_t n) {
+      if (ec) return;  // idle too long, or closed by the client: close
+      buffer_.commit(n);
+      head_deadline_ = Clock::now() + server_.options.header_timeout;
+      DoReadHead();
+    }
+
+    void DoReadHead() {
+      // One deadline for the whole head, however slowly it trickles in.
+      stream_.expires_at(head_deadline_);
+      bhttp::async_read_header(
+          stream_, buffer_, *parser_,
+          beast::bind_front_handler(&Session::OnHead, shared_from_this()));
+    }
+
+    void OnHead(beast::error_code ec, std::size_t) {
+      if (ec) return OnReadError(ec);
+      if (parser_->is_done()) return OnRequest();
+      stream_.expires_after(server_.options.body_timeout);
+      bhttp::async_read(
+          stream_, buffer_, *parser_,
+          beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    }
+
+    void OnBody(beast::error_code ec, std::size_t) {
+      if (ec) return OnReadError(ec);
+      OnRequest();
+    }
+
+    // A refusal answers and closes; a deadline, a reset or the client's
+    // close just closes.
+    void OnReadError(beast::error_code ec) {
       if (ec == bhttp::error::body_limit) {
-        draining_ = true;  // read what the client still sends, then close
-        return Send(413, "application/problem+json",
-                    ProblemBody(ErrorKind::kInvalid, "body-too-large",
-                                "the body is over 1 MiB"),
-                    {}, /*keep_alive=*/false);
+        return Refuse(413, "body-too-large",
+                      "the body is over " +
+                          std::to_string(server_.options.body_limit) +
+                          " bytes");
       }
-      if (ec) return;  // timeout, reset, malformed: drop the connection
+      if (ec == bhttp::error::header_limit ||
+          ec == bhttp::error::buffer_overflow) {
+        return Refuse(431, "header-too-large",
+                      "the request line and headers are over " +
+                          std::to_string(server_.options.header_limit) +
+                          " bytes");
+      }
+      if (ec.category() ==
+              bhttp::make_error_code(bhttp::error::bad_method).category() &&
+          ec != bhttp::error::end_of_stream &&
+          ec != bhttp::error::partial_message) {
+        // The parser's message names the rule broken, never the input.
+        return Refuse(400, "malformed-request",
+                      "not an HTTP/1.1 request (" + ec.message() + ")");
+      }
+    }
+
+    void Refuse(int status, const std::string& slug,
+                const std::string& detail) {
+      draining_ = true;
+      Send(status, "application/problem+json",
+           HttpProblemJson(status, slug, detail).dump(), {},
+           /*keep_alive=*/false);
+    }
+
+    void OnRequest() {
       auto& req = parser_->get();
       if (server_.api != nullptr && req.method() == bhttp::verb::get &&
           req.target().substr(0, 17) == "/v1/events/stream" &&
@@ -244,16 +351,23 @@ struct Server::Impl {
           static_cast<bhttp::status>(status), 11);
       res->set(bhttp::field::server, "okr-ledger");
       res->set(bhttp::field::content_type, type);
+      // The one place the security headers are set; a route may override.
+      for (auto& [k, v] : SecurityHeaders(type.rfind("text/html", 0) == 0)) {
+        res->set(k, v);
+      }
       for (auto& [k, v] : headers) res->set(k, v);
       res->body() = std::move(body);
       res->keep_alive(keep_alive);
       res->prepare_payload();
-      stream_.expires_after(server_.options.read_timeout);
+      stream_.expires_after(server_.options.write_timeout);
       bhttp::async_write(stream_, *res,
                          [self = shared_from_this(), res, keep_alive](
                              beast::error_code ec, std::size_t) {
                            if (ec) return;
-                           if (!keep_alive) return self->DoClose();
+                           if (!keep_alive) {
+                             return self->draining_ ? self->DoLingeringClose()
+                                                    : self->DoClose();
+                           }
                            self->DoRead();
                          });
     }
@@ -288,24 +402,27 @@ struct Server::Impl {
       }
       ++server_.stats.requests;
       stream_.expires_never();
-      auto sse = std::make_shared<SseStream>(std::move(stream_),
-                                             server_.api->engine().store(),
-                                             after, server_.stats);
+      auto sse = std::make_shared<SseStream>(
+          std::move(stream_), server_.api->engine().store(), after,
+          server_.options.write_timeout, server_.stats);
       server_.hub->Add(sse);
       sse->Start();
     }
 
-    // A lingering close: after refusing a body, read and drop what the
-    // client is still sending (for a few seconds at most), so closing does
-    // not reset the connection before it has read the answer.
-    void DoDrain() {
+    // A lingering close: after a refusal, read and drop what the client is
+    // still sending (3 s at most in all, however slowly it sends), so
+    // closing does not reset the connection before it has read the answer.
+    void DoLingeringClose() {
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
       stream_.expires_after(std::chrono::seconds(3));
+      Drain();
+    }
+    void Drain() {
       stream_.async_read_some(
           net::buffer(scratch_),
           [self = shared_from_this()](beast::error_code e, std::size_t) {
-            if (!e) self->DoDrain();
+            if (!e) self->Drain();
           });
     }
 
@@ -318,38 +435,75 @@ struct Server::Impl {
     Impl& server_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    Clock::time_point head_deadline_;
+    bool first_ = true;  // no request read yet
     bool keep_alive_ = true;
     bool draining_ = false;
     std::array<char, 16384> scratch_;
   };
 
   void DoAccept() {
-    acceptor.async_accept(
-        net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
-          if (ec) {
-            if (!stopping && acceptor.is_open()) DoAccept();
-            return;
-          }
-          ++stats.connections;
-          if (stats.open_connections.load() >=
-              static_cast<std::int64_t>(options.max_connections)) {
-            // Over the cap: a short 503 and close, written synchronously.
-            std::string body =
-                ProblemBody(ErrorKind::kUnavailable, "too-many-connections",
-                            "too many connections; retry");
-            std::string msg =
-                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-                "application/problem+json\r\nConnection: close\r\n"
-                "Content-Length: " +
-                std::to_string(body.size()) + "\r\n\r\n" + body;
-            beast::error_code ignored;
-            net::write(s, net::buffer(msg), ignored);
-            s.shutdown(tcp::socket::shutdown_both, ignored);
-          } else {
-            std::make_shared<Session>(std::move(s), *this)->Start();
-          }
-          DoAccept();
-        });
+    acceptor.async_accept(net::make_strand(ioc),
+                          [this](beast::error_code ec, tcp::socket s) {
+                            OnAccept(ec, std::move(s));
+                          });
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket s) {
+    if (ec) {
+      if (stopping || !acceptor.is_open() ||
+          ec == net::error::operation_aborted) {
+        return;
+      }
+      if (ec == net::error::connection_aborted) return DoAccept();
+      // Out of file descriptors (EMFILE, ENFILE) or memory: the connection
+      // stays queued and an immediate retry would fail at once, forever.
+      // Pause instead of spinning; closing connections free descriptors.
+      auto now = std::chrono::steady_clock::now();
+      if (now - accept_warned > std::chrono::seconds(10)) {
+        accept_warned = now;
+        std::cerr << "okr serve: cannot accept connections (" << ec.message()
+                  << "); pausing accepts for 100 ms at a time\n";
+      }
+      accept_pause.expires_after(std::chrono::milliseconds(100));
+      accept_pause.async_wait([this](beast::error_code e) {
+        if (!e && !stopping && acceptor.is_open()) DoAccept();
+      });
+      return;
+    }
+    ++stats.connections;
+    if (stats.open_connections.load() >=
+        static_cast<std::int64_t>(options.max_connections)) {
+      RefuseOverCap(std::move(s));
+    } else {
+      std::make_shared<Session>(std::move(s), *this)->Start();
+    }
+    DoAccept();
+  }
+
+  // Over the cap: a short 503, written synchronously (it fits any socket
+  // buffer), then close. What the client already sent is read first so the
+  // close does not reset the connection under the answer.
+  static void RefuseOverCap(tcp::socket s) {
+    std::string body = HttpProblemJson(503, "too-many-connections",
+                                       "too many connections; retry")
+                           .dump();
+    std::string msg =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: okr-ledger\r\n"
+        "Content-Type: application/problem+json\r\n" +
+        RawSecurityHeaders() +
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    beast::error_code ignored;
+    net::write(s, net::buffer(msg), ignored);
+    s.shutdown(tcp::socket::shutdown_send, ignored);
+    s.non_blocking(true, ignored);
+    std::array<char, 4096> sink;
+    for (int i = 0; i < 16; ++i) {
+      s.read_some(net::buffer(sink), ignored);
+      if (ignored) break;
+    }
+    s.close(ignored);
   }
 };
 
@@ -424,6 +578,7 @@ void Server::Stop() {
   net::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_pause.cancel();
     impl_->signals.cancel(ec);
     impl_->hub->CloseAll();
     // Wait for the requests in flight, then stop the I/O.

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "engine/sha256.h"
@@ -15,8 +15,36 @@
 namespace okr::http {
 
 Result<Tokens> Tokens::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read tokens file " + path);
+  // Checked on the open descriptor, so the file read is the file checked.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("cannot read tokens file " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IOError("cannot stat tokens file " + path);
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o",
+                  static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument(
+        "tokens file " + path + " has mode " + mode +
+        ": group and others must have no access to the tokens; run chmod "
+        "600 " +
+        path);
+  }
+  std::string text;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, n);
+  ::close(fd);
+  if (n < 0) return Status::IOError("cannot read tokens file " + path);
+  return Parse(path, text);
+}
+
+Result<Tokens> Tokens::Parse(const std::string& path, const std::string& text) {
+  std::istringstream in(text);
   Tokens t;
   std::string line;
   int n = 0;

@@ -21,7 +21,9 @@ namespace okr::http {
 
 class Tokens {
  public:
-  // Parses a tokens file; InvalidArgument naming the line on a bad one.
+  // Parses a tokens file; InvalidArgument naming the line on a bad one, and
+  // naming the file and its mode when group or others have any permission
+  // on it (mode & 077), as ssh does for private keys: tokens are secrets.
   static Result<Tokens> Load(const std::string& path);
   // Without a tokens file: `<data>/tokens` (created on first start with one
   // admin token, mode 0600). *created says whether it was just written.
@@ -32,6 +34,9 @@ class Tokens {
   std::size_t size() const { return entries_.size(); }
 
  private:
+  // The text of a tokens file read from `path` (named in errors).
+  static Result<Tokens> Parse(const std::string& path, const std::string& text);
+
   struct Entry {
     Hash digest;
     Caller caller;

@@ -15,6 +15,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tokens_file.h"
 #include "tests/support/xml_check.h"
 
 namespace okr {
@@ -33,10 +34,11 @@ Date Today() {
 
 struct Server {
   Server() {
-    std::ofstream(dir.Sub("tokens")) << "# test tokens\n"
-                                     << "root-token-0001 root admin\n"
-                                     << "maria-token-001 maria member\n"
-                                     << "john-token-0001 john member\n";
+    testing::WriteTokensFile(dir.Sub("tokens"),
+                             "# test tokens\n"
+                             "root-token-0001 root admin\n"
+                             "maria-token-001 maria member\n"
+                             "john-token-0001 john member\n");
     Start();
   }
   void Start() {

@@ -15,6 +15,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tokens_file.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace okr {
@@ -34,8 +35,9 @@ Date Today() {
 
 struct Served {
   explicit Served(std::vector<std::string> extra) : extra(std::move(extra)) {
-    std::ofstream(dir.Sub("tokens")) << "root-token-0001 root admin\n"
-                                     << "maria-token-001 maria member\n";
+    testing::WriteTokensFile(dir.Sub("tokens"),
+                             "root-token-0001 root admin\n"
+                             "maria-token-001 maria member\n");
     Start();
   }
   void Start() {

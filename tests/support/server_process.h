@@ -7,6 +7,7 @@
 #define OKR_TESTS_SUPPORT_SERVER_PROCESS_H_
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,14 +18,25 @@
 
 namespace okr::testing {
 
+struct ServerProcessOptions {
+  bool capture_stderr = false;  // stderr into Output() as well
+  rlim_t open_files = 0;        // >0: the child's soft and hard RLIMIT_NOFILE
+};
+
 class ServerProcess {
  public:
-  ServerProcess(const std::string& binary, std::vector<std::string> args) {
+  ServerProcess(const std::string& binary, std::vector<std::string> args,
+                ServerProcessOptions options = {}) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
+      if (options.capture_stderr) ::dup2(out[1], 2);
+      if (options.open_files > 0) {
+        rlimit lim{options.open_files, options.open_files};
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
+      }
       ::close(out[0]);
       ::close(out[1]);
       std::vector<char*> argv;
@@ -60,6 +72,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Sends `sig` and waits; returns the exit status (or 128 + signal).
   int Stop(int sig = SIGTERM) {
     ::kill(pid_, sig);
