@@ -20,7 +20,8 @@ namespace okr::testing {
 
 struct ServerProcessOptions {
   bool capture_stderr = false;  // stderr into Output() as well
-  rlim_t open_files = 0;        // >0: the child's soft and hard RLIMIT_NOFILE
+  rlim_t open_files = 0;        // >0: the child's soft RLIMIT_NOFILE
+  rlim_t open_files_hard = 0;   // its hard one (0: open_files)
 };
 
 class ServerProcess {
@@ -34,7 +35,9 @@ class ServerProcess {
       ::dup2(out[1], 1);
       if (options.capture_stderr) ::dup2(out[1], 2);
       if (options.open_files > 0) {
-        rlimit lim{options.open_files, options.open_files};
+        rlimit lim{options.open_files, options.open_files_hard > 0
+                                           ? options.open_files_hard
+                                           : options.open_files};
         if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
       }
       ::close(out[0]);
