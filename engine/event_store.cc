@@ -12,7 +12,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
 #include <future>
 #include <limits>
 #include <shared_mutex>
@@ -56,6 +60,44 @@ class StreamPrefix final : public rocksdb::SliceTransform {
     return rocksdb::Slice(key.data(), len);
   }
   bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
+// RocksDB's info log (<store>/LOG) written with stdio, errors ignored.
+// RocksDB's own log writer must not be used on a disk that fills up: after
+// one failed write it asserts on the next (Debian builds it with asserts),
+// which would kill the server instead of letting it refuse writes.
+class InfoLog final : public rocksdb::Logger {
+ public:
+  explicit InfoLog(const std::string& path)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL) {
+    std::error_code ec;
+    // One generation kept: LOG.old.
+    if (std::filesystem::file_size(path, ec) > (16u << 20) && !ec) {
+      std::filesystem::rename(path, path + ".old", ec);
+    }
+    file_ = std::fopen(path.c_str(), "a");
+  }
+  ~InfoLog() override {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (file_ == nullptr) return;
+    char stamp[32];
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+    std::lock_guard<std::mutex> lock(mu_);
+    std::fputs(stamp, file_);
+    std::vfprintf(file_, format, ap);
+    std::fputc('\n', file_);
+    std::fflush(file_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
 };
 
 }  // namespace
@@ -103,6 +145,11 @@ Status EventStore::OpenDb(bool read_only) {
   db_options.max_total_wal_size = 256u << 20;
   // One writer thread; the hash memtable of the index needs this off.
   db_options.allow_concurrent_memtable_write = false;
+  if (!read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(path_, ec);
+  }
+  db_options.info_log = std::make_shared<InfoLog>(path_ + "/LOG");
   if (options_.TEST_env != nullptr) db_options.env = options_.TEST_env;
 
   rocksdb::ColumnFamilyOptions cf_options;
@@ -247,7 +294,11 @@ void EventStore::MarkUnhealthy(const Status& failure) {
 bool EventStore::Recover() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_recovery_) return false;
-  next_recovery_ = now + kRecoveryInterval;
+  // 250 ms, doubling after each failed try up to 4 s: a long outage does
+  // not reopen the store four times a second.
+  next_recovery_ = now + recovery_backoff_;
+  recovery_backoff_ =
+      std::min(recovery_backoff_ * 2, std::chrono::milliseconds(4000));
   std::unique_lock<std::shared_mutex> no_readers(db_mu_);
   CloseDb();
   Status s = OpenDb();
@@ -260,6 +311,7 @@ bool EventStore::Recover() {
     return false;
   }
   // The head as found on disk: a batch whose fsync failed may be there.
+  recovery_backoff_ = kRecoveryInterval;
   stream_versions_.clear();
   healthy_.store(true);
   {

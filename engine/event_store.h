@@ -16,8 +16,9 @@
 // WAL write or fsync is a fatal background error; DB::Resume cannot clear
 // it). The store then turns unhealthy: the failed batch is answered IOError
 // and every later command too, at once, without touching the disk; reads
-// keep working. The writer thread retries every kRecoveryInterval (also with
-// no command waiting) by reopening RocksDB; if the disk still fails, it
+// keep working. The writer thread retries after kRecoveryInterval, then
+// twice as long after each failed try up to 4 s (also with no command
+// waiting), by reopening RocksDB; if the disk still fails, it
 // opens the store read-only so that reads go on, and tries again later.
 // Once a reopening succeeds, writes resume without a restart. A batch whose
 // fsync failed may have reached the disk all the same: the reopening then
@@ -352,7 +353,9 @@ class EventStore {
   std::atomic<bool> healthy_{true};
   mutable std::mutex health_mu_;
   std::string health_error_;  // guarded by health_mu_
-  std::chrono::steady_clock::time_point next_recovery_{};  // writer thread
+  // Writer thread only.
+  std::chrono::steady_clock::time_point next_recovery_{};
+  std::chrono::milliseconds recovery_backoff_{kRecoveryInterval};
   std::atomic<std::uint64_t> stat_write_failures_{0};
   std::atomic<std::uint64_t> stat_recoveries_{0};
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/cli/backup_cmd.h"
 #include "adapters/cli/demo.h"
 #include "adapters/cli/export_import.h"
 #include "adapters/cli/offline.h"
@@ -77,6 +78,15 @@ int RunCli(int argc, char** argv) {
       "Recompute the hash chain and every index of a store; exit non-zero "
       "naming the first bad position");
   verify->add_option("--data", data_dir, "Store folder")->required();
+
+  std::string backup_out;
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "Copy a store consistently, also while a server runs on it (the "
+      "server takes the copy); restore by serving the copy");
+  backup->add_option("--data", data_dir, "Store folder")->required();
+  backup->add_option("--out", backup_out, "New folder for the copy")
+      ->required();
 
   CLI::App* info = app.add_subcommand("info", "Summarise what a store holds");
   info->add_option("--data", data_dir, "Store folder")->required();
@@ -243,6 +253,7 @@ int RunCli(int argc, char** argv) {
     return kExitUsage;
   }
   if (verify->parsed()) return RunVerify(data_dir);
+  if (backup->parsed()) return RunBackup(data_dir, backup_out);
   if (info->parsed()) return RunInfo(data_dir);
   if (serve->parsed()) return RunServe(serve_options);
   if (demo->parsed()) return RunDemo(demo_options);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "adapters/cli/cli_app.h"
+#include "adapters/cli/control_socket.h"
 #include "adapters/cli/reminder_driver.h"
 #include "adapters/http/api.h"
 #include "adapters/http/server.h"
@@ -141,6 +142,12 @@ int RunServe(const ServeOptions& o) {
       return kExitUsage;
     }
   }
+  // `okr backup` asks the server for a consistent copy through this.
+  ControlSocket control(*engine.value(), o.data_dir);
+  if (Status s = control.Start(); !s.ok()) {
+    std::cerr << "okr serve: " << s.ToString()
+              << "; `okr backup` cannot reach this server\n";
+  }
   std::unique_ptr<ReminderDriver> driver;
   if (o.reminder_interval > 0) {
     driver = std::make_unique<ReminderDriver>(
@@ -152,6 +159,7 @@ int RunServe(const ServeOptions& o) {
             << engine.value()->store().LastPosition() << " events)"
             << std::endl;
   server.Run();
+  control.Stop();
   if (driver) driver->Stop();
   if (worker) worker->Stop();
   engine.value()->Close();

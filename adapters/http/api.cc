@@ -97,6 +97,24 @@ bool ParseStored(const std::string& stored, HttpResponse* r,
 
 }  // namespace
 
+namespace {
+// The one answer of a refusal: a problem+json body with the status of its
+// kind, and the headers the kind calls for.
+HttpResponse ErrorResponse(const DomainError& e) {
+  HttpResponse r;
+  r.status = StatusOf(e.kind);
+  r.content_type = "application/problem+json";
+  r.body = ProblemJson(e).dump();
+  if (e.kind == ErrorKind::kUnauthorised) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  }
+  if (e.kind == ErrorKind::kUnavailable) {
+    r.headers.emplace_back("Retry-After", "1");
+  }
+  return r;
+}
+}  // namespace
+
 struct Api::Call {
   const HttpRequest& req;
   Respond respond;
@@ -106,19 +124,7 @@ struct Api::Call {
   Caller caller;
 
   void Reply(HttpResponse r) { respond(std::move(r)); }
-  void Error(const DomainError& e) {
-    HttpResponse r;
-    r.status = StatusOf(e.kind);
-    r.content_type = "application/problem+json";
-    r.body = ProblemJson(e).dump();
-    if (e.kind == ErrorKind::kUnauthorised) {
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    }
-    if (e.kind == ErrorKind::kUnavailable) {
-      r.headers.emplace_back("Retry-After", "1");
-    }
-    Reply(std::move(r));
-  }
+  void Error(const DomainError& e) { Reply(ErrorResponse(e)); }
   void Json(int status, const json& body,
             std::optional<std::uint64_t> etag = std::nullopt) {
     HttpResponse r;
@@ -295,12 +301,7 @@ void Api::Mutate(
   Respond respond = call.respond;
   engine_.Submit(std::move(r), [respond](Outcome<CommandResult> o) {
     if (!o.ok()) {
-      const DomainError& e = o.error();
-      HttpResponse h;
-      h.status = StatusOf(e.kind);
-      h.content_type = "application/problem+json";
-      h.body = ProblemJson(e).dump();
-      respond(std::move(h));
+      respond(ErrorResponse(o.error()));
       return;
     }
     HttpResponse h;

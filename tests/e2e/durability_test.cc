@@ -1,0 +1,336 @@
+// Durability end to end, on the real okr binary: `okr backup` under write
+// load (consistent copies that verify, hold every write acknowledged before
+// they were asked for, and serve as a restore), and a real filesystem that
+// fills up (a 16 MiB tmpfs): 503 problem answers while it is full, reads
+// going on, writes resuming once room is made, without a restart, and
+// nothing acknowledged lost across a SIGKILL.
+#include <signal.h>
+#include <sys/mount.h>
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "events/date.h"
+#include "tests/support/http_client.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/tokens_file.h"
+
+namespace okr {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::HttpRequest;
+using testing::HttpResult;
+
+struct Run {
+  int status;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Run Okr(const testing::TempDir& dir, const std::string& args) {
+  static std::atomic<int> n{0};
+  std::string tag = std::to_string(n++);
+  std::string out = dir.Sub("stdout" + tag), err = dir.Sub("stderr" + tag);
+  std::string cmd =
+      std::string(OKR_BINARY) + " " + args + " > " + out + " 2> " + err;
+  int raw = std::system(cmd.c_str());
+  return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(out), Slurp(err)};
+}
+
+Date Today() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Date::FromMicros(
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+// A server on `data` with an admin token; a started quarter with maria's
+// active objective and a key result "nps" to check in on.
+struct Served {
+  Served(const testing::TempDir& dir, std::string data)
+      : data(std::move(data)), tokens(dir.Sub("tokens")) {
+    testing::WriteTokensFile(tokens, "root-token-0001 root admin\n");
+    Start();
+  }
+  void Start() {
+    process = std::make_unique<testing::ServerProcess>(
+        OKR_BINARY, std::vector<std::string>{
+                        "serve", "--data", data, "--listen", "127.0.0.1:0",
+                        "--tokens", tokens, "--reminder-interval", "0"});
+  }
+  HttpResult Call(const std::string& method, const std::string& target,
+                  const json& body = nullptr) {
+    return HttpRequest(process->port(), method, target,
+                       body.is_null() ? "" : body.dump(),
+                       {{"Authorization", "Bearer root-token-0001"}});
+  }
+  void Quarter() {
+    Date start = Today().AddDays(-30);
+    BOOST_TEST_REQUIRE(Call("POST", "/v1/cycles",
+                            {{"id", "q"},
+                             {"starts_on", start.ToString()},
+                             {"ends_on", start.AddDays(90).ToString()}})
+                           .status == 201);
+    BOOST_TEST_REQUIRE(Call("POST", "/v1/cycles/q/start").status == 200);
+    BOOST_TEST_REQUIRE(
+        Call(
+            "POST", "/v1/objectives",
+            {{"id", "o"}, {"cycle_id", "q"}, {"title", "o"}, {"level", "team"}})
+            .status == 201);
+    BOOST_TEST_REQUIRE(Call("POST", "/v1/objectives/o/activate").status == 200);
+    BOOST_TEST_REQUIRE(Call("POST", "/v1/objectives/o/key-results",
+                            {{"id", "nps"},
+                             {"title", "nps"},
+                             {"kind", "metric"},
+                             {"start", 0},
+                             {"target", 1'000'000}})
+                           .status == 201);
+  }
+  HttpResult CheckIn(const std::string& note, double value = 1) {
+    return Call("POST", "/v1/key-results/nps/check-ins",
+                {{"value", value}, {"note", note}});
+  }
+
+  std::string data, tokens;
+  std::unique_ptr<testing::ServerProcess> process;
+};
+
+// The notes of every check-in in an export (JSON Lines), by position.
+std::map<std::uint64_t, std::string> NotesIn(const std::string& export_text) {
+  std::map<std::uint64_t, std::string> notes;
+  std::istringstream in(export_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json e = json::parse(line);
+    if (e["type"] == "CheckInRecorded") {
+      notes[e["position"].get<std::uint64_t>()] =
+          e["data"]["note"].get<std::string>();
+    }
+  }
+  return notes;
+}
+
+BOOST_AUTO_TEST_SUITE(durability)
+
+// Three writers check in without pause while `okr backup` copies the store
+// three times. Each copy verifies; holds every check-in acknowledged before
+// the backup was asked for; is exactly the first P events of the final log
+// (P as the backup reported); and serves as a restore: a server started on
+// it answers and continues the chain at P + 1.
+BOOST_AUTO_TEST_CASE(backup_under_write_load_is_consistent_and_restores) {
+  testing::TempDir dir;
+  Served s(dir, dir.Sub("data"));
+  s.Quarter();
+
+  std::mutex mu;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>>
+      acked;  // when each check-in was acknowledged, its note
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; !stop; ++i) {
+        std::string note = "w" + std::to_string(w) + "-" + std::to_string(i);
+        HttpResult r = s.CheckIn(note, i);
+        if (r.status != 201) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        acked.emplace_back(std::chrono::steady_clock::now(), note);
+      }
+    });
+  }
+  struct Copy {
+    std::string dir;
+    std::uint64_t position = 0;
+    std::set<std::string> acked_before;
+  };
+  std::vector<Copy> copies;
+  for (int b = 0; b < 3; ++b) {
+    std::this_thread::sleep_for(400ms);
+    Copy c;
+    c.dir = dir.Sub("backup" + std::to_string(b));
+    {
+      std::lock_guard lock(mu);
+      for (const auto& [when, note] : acked) c.acked_before.insert(note);
+    }
+    Run r = Okr(dir, "backup --data " + s.data + " --out " + c.dir);
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    BOOST_TEST(r.out.find("taken by the running server") != std::string::npos,
+               r.out);
+    auto at = r.out.find("holds events 1..");
+    BOOST_TEST_REQUIRE(at != std::string::npos);
+    c.position = std::stoull(r.out.substr(at + 16));
+    BOOST_TEST(!std::filesystem::exists(c.dir + "/control.sock"));
+    copies.push_back(std::move(c));
+  }
+  stop = true;
+  for (auto& t : writers) t.join();
+  BOOST_TEST(failures.load() == 0);
+  BOOST_TEST(copies[0].acked_before.size() >= 10u);
+  BOOST_TEST(copies[2].position > copies[0].position);
+
+  // A backup into an existing folder is refused and writes nothing there.
+  Run again = Okr(dir, "backup --data " + s.data + " --out " + copies[0].dir);
+  BOOST_TEST(again.status == 2);
+  BOOST_TEST(again.err.find("exists") != std::string::npos);
+
+  BOOST_TEST_REQUIRE(s.process->Stop(SIGTERM) == 0);
+  Run full = Okr(dir, "export --data " + s.data);
+  BOOST_TEST_REQUIRE(full.status == 0, full.err);
+  std::vector<std::string> full_lines;
+  {
+    std::istringstream in(full.out);
+    for (std::string l; std::getline(in, l);) full_lines.push_back(l);
+  }
+  for (const Copy& c : copies) {
+    Run v = Okr(dir, "verify --data " + c.dir);
+    BOOST_TEST(v.status == 0, v.out + v.err);
+    Run e = Okr(dir, "export --data " + c.dir);
+    BOOST_TEST_REQUIRE(e.status == 0, e.err);
+    std::vector<std::string> lines;
+    std::istringstream in(e.out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    BOOST_TEST(lines.size() == c.position);
+    BOOST_TEST_REQUIRE(lines.size() <= full_lines.size());
+    BOOST_TEST((std::equal(lines.begin(), lines.end(), full_lines.begin())));
+    std::set<std::string> notes;
+    for (const auto& [position, note] : NotesIn(e.out)) notes.insert(note);
+    std::size_t missing = 0;
+    for (const std::string& note : c.acked_before)
+      missing += !notes.count(note);
+    BOOST_TEST(missing == 0u);
+  }
+
+  // Restore: serve the last copy; it answers and continues the chain.
+  Served restored(dir, copies[2].dir);
+  HttpResult kr = restored.Call("GET", "/v1/key-results/nps");
+  BOOST_TEST(kr.status == 200);
+  HttpResult next = restored.CheckIn("after-restore");
+  BOOST_TEST(next.status == 201);
+  BOOST_TEST(restored.Call("GET", "/healthz").json()["last_position"] ==
+             copies[2].position + 1);
+  BOOST_TEST_REQUIRE(restored.process->Stop(SIGTERM) == 0);
+  Run v = Okr(dir, "verify --data " + copies[2].dir);
+  BOOST_TEST(v.status == 0, v.out + v.err);
+}
+
+// A real filesystem that fills up: a 16 MiB tmpfs holding a 4 MiB filler
+// file and the store. Check-ins of 1 KiB until the disk is full: the failed
+// one is a 503 problem (store-unavailable, Retry-After), later ones too,
+// without touching the disk; reads and /healthz ("degraded") answer; after
+// the filler is removed writes resume without a restart. SIGKILL, restart:
+// every acknowledged check-in is there and the chain verifies.
+BOOST_AUTO_TEST_CASE(a_full_disk_refuses_writes_then_resumes) {
+  testing::TempDir dir;
+  const std::string mnt = dir.Sub("tmpfs");
+  std::filesystem::create_directories(mnt);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    BOOST_TEST_MESSAGE("skipped: cannot mount a tmpfs here ("
+                       << std::strerror(errno) << "); needs root");
+    BOOST_TEST(true);
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mnt};
+  {
+    std::ofstream filler(mnt + "/filler", std::ios::binary);
+    std::string mib(1 << 20, '\1');
+    for (int i = 0; i < 4; ++i) filler << mib;
+  }
+  std::set<std::string> acked;
+  std::uint64_t acked_last = 0;
+  {
+    Served s(dir, mnt + "/data");
+    s.Quarter();
+    const std::string pad(1000, 'x');
+    HttpResult refused;
+    for (int i = 0; i < 100'000; ++i) {
+      std::string note = "n" + std::to_string(i) + pad;
+      HttpResult r = s.CheckIn(note, i);
+      if (r.status != 201) {
+        refused = r;
+        break;
+      }
+      acked.insert(note);
+    }
+    BOOST_TEST_MESSAGE("disk full after " << acked.size() << " check-ins");
+    BOOST_TEST_REQUIRE(refused.status == 503, refused.body);
+    BOOST_TEST(acked.size() >= 100u);
+    json p = refused.json();
+    BOOST_TEST(p["type"] == "urn:okr-ledger:problem:store-unavailable");
+    BOOST_TEST(p["status"] == 503);
+    BOOST_TEST(p["detail"].get<std::string>().find("No space left") !=
+               std::string::npos);
+    BOOST_TEST(refused.header("content-type") == "application/problem+json");
+    BOOST_TEST(refused.header("retry-after") == "1");
+
+    // Refused at once while full; reads and health answer.
+    HttpResult again = s.CheckIn("while-full");
+    BOOST_TEST(again.status == 503);
+    HttpResult kr = s.Call("GET", "/v1/key-results/nps");
+    BOOST_TEST(kr.status == 200);
+    BOOST_TEST(kr.json()["check_ins"] == acked.size());
+    json health = s.Call("GET", "/healthz").json();
+    BOOST_TEST(health["status"] == "degraded");
+    BOOST_TEST(health["writes"] == "unavailable");
+    acked_last = health["last_position"].get<std::uint64_t>();
+    BOOST_TEST(
+        s.Call("GET", "/v1/events?after=" + std::to_string(acked_last - 3))
+            .status == 200);
+
+    std::filesystem::remove(mnt + "/filler");
+    bool resumed = false;
+    for (int i = 0; i < 200 && !resumed; ++i) {
+      std::this_thread::sleep_for(50ms);
+      resumed = s.Call("GET", "/healthz").json()["status"] == "ok";
+    }
+    BOOST_TEST_REQUIRE(resumed);
+    for (int i = 0; i < 20; ++i) {
+      std::string note = "after-" + std::to_string(i);
+      HttpResult r = s.CheckIn(note);
+      BOOST_TEST_REQUIRE(r.status == 201, r.body);
+      acked.insert(note);
+    }
+    s.process->Stop(SIGKILL);
+    Served back(dir, mnt + "/data");
+    HttpResult kr2 = back.Call("GET", "/v1/key-results/nps");
+    BOOST_TEST(kr2.json()["check_ins"].get<std::size_t>() >= acked.size());
+    back.process->Stop(SIGTERM);
+  }
+  Run e = Okr(dir, "export --data " + mnt + "/data");
+  BOOST_TEST_REQUIRE(e.status == 0, e.err);
+  std::set<std::string> notes;
+  for (const auto& [position, note] : NotesIn(e.out)) notes.insert(note);
+  std::size_t lost = 0;
+  for (const std::string& note : acked) lost += !notes.count(note);
+  BOOST_TEST(lost == 0u);
+  Run v = Okr(dir, "verify --data " + mnt + "/data");
+  BOOST_TEST(v.status == 0, v.out + v.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace okr
