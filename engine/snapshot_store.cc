@@ -15,10 +15,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <streambuf>
 #include <string_view>
 
 #include "engine/sha256.h"
+#include "events/bounded_input_archive.h"
 
 namespace okr {
 namespace {
@@ -75,24 +75,6 @@ Status ReadWhole(const std::string& path, std::string* out) {
   ::close(fd);
   return Status::OK();
 }
-
-// An input stream buffer over bytes held elsewhere (no copy).
-class MemoryBuf : public std::streambuf {
- public:
-  explicit MemoryBuf(std::string_view bytes) {
-    char* p = const_cast<char*>(bytes.data());
-    setg(p, p, p + bytes.size());
-  }
-
- protected:
-  std::streamsize xsgetn(char* s, std::streamsize n) override {
-    std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
-    if (k <= 0) return 0;  // (an empty read may come with a null target)
-    std::memcpy(s, gptr(), static_cast<std::size_t>(k));
-    gbump(static_cast<int>(k));
-    return k;
-  }
-};
 
 }  // namespace
 
@@ -166,6 +148,11 @@ Status SnapshotStore::ReadBody(std::uint64_t position,
   std::string path = PathOf(position);
   std::string bytes;
   if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
+  return CheckFile(std::move(bytes), position, path, body);
+}
+
+Status SnapshotStore::CheckFile(std::string bytes, std::uint64_t position,
+                                const std::string& path, std::string* body) {
   if (bytes.size() < kHeaderSize ||
       std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     return Status::Corruption(path + ": not a snapshot file");
@@ -193,9 +180,9 @@ Status SnapshotStore::ReadBody(std::uint64_t position,
 Status SnapshotStore::Parse(std::string_view body, std::uint64_t position,
                             OkrState* state) {
   try {
-    MemoryBuf buf(body);
-    std::istream body_stream(&buf);
-    cereal::PortableBinaryInputArchive ar(body_stream);
+    // Bounded: a size prefix over the bytes left is refused before any
+    // allocation (a corrupt body cannot make us allocate gigabytes).
+    BoundedInputArchive ar(body);
     ar(*state);
   } catch (const std::exception& e) {
     return Status::Corruption("snapshot at " + std::to_string(position) + ": " +

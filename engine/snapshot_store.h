@@ -56,6 +56,11 @@ class SnapshotStore {
   // The checked body of the snapshot at `position`: the file read once,
   // its header and digest verified. NotFound if there is none.
   Status ReadBody(std::uint64_t position, std::string* body) const;
+  // The checks of ReadBody() on the bytes of a whole file (`name` is used in
+  // messages): magic, format version, position, size and digest. On success
+  // *body holds the body; Corruption otherwise.
+  static Status CheckFile(std::string bytes, std::uint64_t position,
+                          const std::string& name, std::string* body);
   // Deserializes a body from ReadBody() into *state (whose History mode it
   // keeps). Safe to call from several threads on the same body.
   static Status Parse(std::string_view body, std::uint64_t position,

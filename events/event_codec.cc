@@ -10,6 +10,8 @@
 #include <sstream>
 #include <utility>
 
+#include "events/bounded_input_archive.h"
+
 namespace okr::events {
 namespace {
 
@@ -92,21 +94,44 @@ std::string EncodeStruct(T value) {
   return out.str();
 }
 
+bool InJsonRange(Date d) {
+  static const Date first = *Date::Parse("0000-01-01");
+  static const Date last = *Date::Parse("9999-12-31");
+  return first <= d && d <= last;
+}
+
+// Through BoundedInputArchive: a size prefix is checked against the bytes
+// left before anything is allocated for it.
 template <class T>
 bool DecodeStruct(const std::string& data, T* out, std::string* error) {
-  std::istringstream in(data);
   T value;
+  std::size_t left = 0;
   try {
-    cereal::PortableBinaryInputArchive ar(in);
+    BoundedInputArchive ar(data);
     value.Visit([&](const char*, auto& field) { ar(field); });
+    left = ar.remaining();
   } catch (const std::exception& e) {
     *error = std::string(T::kType) + " payload is malformed: " + e.what();
     return false;
   }
-  if (in.peek() != std::char_traits<char>::eof()) {
+  if (left != 0) {
     *error = std::string(T::kType) + " payload has trailing bytes";
     return false;
   }
+  // Dates are what the JSON form writes and reads: years 0000 to 9999.
+  // (Beyond them the calendar arithmetic overflows; found by
+  // tests/fuzz/fuzz_event_cereal.)
+  bool dates_ok = true;
+  value.Visit([&](const char* name, auto& field) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, Date>) {
+      if (dates_ok && !InJsonRange(field)) {
+        dates_ok = false;
+        *error = std::string(T::kType) + " payload has '" + name +
+                 "' outside the years 0000-9999";
+      }
+    }
+  });
+  if (!dates_ok) return false;
   *out = std::move(value);
   return true;
 }

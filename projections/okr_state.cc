@@ -1,10 +1,26 @@
 #include "projections/okr_state.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
 #include <type_traits>
 
 namespace okr {
 namespace {
+
+using OptConfidence = std::optional<std::int8_t>;
+
+// Where an optional<int8_t> keeps its "present" flag: the one byte that
+// differs between an empty and a present optional built on zeroed bytes.
+std::size_t PresentFlagOffset() {
+  alignas(OptConfidence) unsigned char empty[sizeof(OptConfidence)] = {};
+  alignas(OptConfidence) unsigned char full[sizeof(OptConfidence)] = {};
+  new (empty) OptConfidence();
+  new (full) OptConfidence(std::int8_t{0});
+  std::size_t at = 0;
+  while (at < sizeof empty && empty[at] == full[at]) ++at;
+  return at;
+}
 
 template <class... Fs>
 struct Overloaded : Fs... {
@@ -36,6 +52,14 @@ void KeepLatest(std::vector<CheckIn>& v) {
 }
 
 }  // namespace
+
+bool RawCheckInValid(const CheckIn& c) {
+  static const std::size_t at = PresentFlagOffset();
+  unsigned char flag = 0;
+  std::memcpy(&flag, reinterpret_cast<const unsigned char*>(&c.confidence) + at,
+              1);
+  return flag <= 1;
+}
 
 void OkrState::CountOpen(const Objective& o, int delta) {
   if (o.state != "draft" && o.state != "active") return;

@@ -20,6 +20,7 @@
 #ifndef OKR_PROJECTIONS_OKR_STATE_H_
 #define OKR_PROJECTIONS_OKR_STATE_H_
 
+#include <algorithm>
 #include <cereal/cereal.hpp>
 #include <cstdint>
 #include <map>
@@ -48,6 +49,10 @@ struct CheckIn {
 };
 // Snapshots copy check-ins as raw bytes (KeyResult::save below).
 static_assert(std::is_trivially_copyable_v<CheckIn>);
+// Whether a check-in copied in as raw bytes is one: the flag of its
+// optional confidence is a bool, whose byte must be 0 or 1 (reading any
+// other is undefined behaviour). Looks at the bytes only.
+bool RawCheckInValid(const CheckIn& c);
 
 struct Grade {
   double score = 0;
@@ -143,8 +148,23 @@ struct KeyResult {
     std::uint64_t n = 0;
     ar(n);
     if (n > (std::uint64_t{1} << 32)) throw std::length_error("check-ins");
-    check_ins.resize(n);
-    ar(cereal::binary_data(check_ins.data(), n * sizeof(CheckIn)));
+    // Block by block, so that a corrupt count makes us allocate no more
+    // than the bytes really there (and one block): the read of the first
+    // missing block throws.
+    check_ins.clear();
+    constexpr std::uint64_t kBlock = std::uint64_t{1} << 16;
+    for (std::uint64_t done = 0; done < n;) {
+      std::uint64_t k = std::min(kBlock, n - done);
+      check_ins.resize(done + k);
+      ar(cereal::binary_data(check_ins.data() + done, k * sizeof(CheckIn)));
+      for (std::uint64_t i = done; i < done + k; ++i) {
+        if (!RawCheckInValid(check_ins[i])) {
+          throw std::runtime_error("check-in " + std::to_string(i) + " of " +
+                                   id + " is corrupt");
+        }
+      }
+      done += k;
+    }
   }
 };
 

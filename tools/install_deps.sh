@@ -16,6 +16,10 @@ packages=(
   libsqlite3-dev          # baseline in the store benchmark only
   wrk curl                # the HTTP benchmark (tools/bench_http.sh)
   clang-format
+  # tools/fuzz.sh: libFuzzer needs clang (`clang` gives /usr/bin/clang++,
+  # Debian 12's is clang-14) and its runtime libclang_rt.fuzzer*.a, which is
+  # in libclang-rt-14-dev (not pulled in with --no-install-recommends)
+  clang clang-14 libclang-rt-14-dev
 )
 
 missing=()

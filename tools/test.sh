@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds and runs every test twice: a Release
 # build, then an AddressSanitizer + UndefinedBehaviorSanitizer build, both
-# through CTest. Exits non-zero on the first failure.
+# through CTest; then fuzzes each decoder of outside bytes for a minute
+# (tools/fuzz.sh). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +21,6 @@ cmake --build build/asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure
+
+echo "== libFuzzer: regressions, then a minute per target (docs/fuzzing.md)"
+bash tools/fuzz.sh 60

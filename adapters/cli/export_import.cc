@@ -40,6 +40,16 @@ int RunExport(const std::string& data_dir, const std::string& out_path) {
   return kExitOk;
 }
 
+bool DecodeExportLine(std::string_view line, RecordedEvent* e,
+                      std::string* why) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded()) {
+    *why = "not valid JSON";
+    return false;
+  }
+  return http::EventFromJson(j, e, why);
+}
+
 namespace {
 
 // Reads the export line by line; calls fn(line number, event).
@@ -57,12 +67,9 @@ bool ReadExport(
   while (std::getline(in, line)) {
     ++n;
     if (line.empty()) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     RecordedEvent e;
     std::string why;
-    if (j.is_discarded()) {
-      why = "not valid JSON";
-    } else if (!http::EventFromJson(j, &e, &why)) {
+    if (!DecodeExportLine(line, &e, &why)) {
       // why is set
     } else if (!fn(n, e)) {
       return false;  // fn set *error

@@ -6,6 +6,9 @@
 #define OKR_ADAPTERS_CLI_EXPORT_IMPORT_H_
 
 #include <string>
+#include <string_view>
+
+#include "events/envelope.h"
 
 namespace okr {
 
@@ -20,6 +23,13 @@ int RunExport(const std::string& data_dir, const std::string& out_path);
 // exits 1 naming the line, having written nothing. Idempotency records are
 // not part of an export. Exit status.
 int RunImport(const std::string& data_dir, const std::string& in_path);
+
+// Decodes one line of an export (an event as GET /v1/events shows it) into
+// *e, its data rebuilt to the exact stored bytes. False with *why set on
+// anything else (not JSON, a missing or unknown member, a wrong type, data
+// the codec refuses); *e is then unspecified.
+bool DecodeExportLine(std::string_view line, RecordedEvent* e,
+                      std::string* why);
 
 }  // namespace okr
 

@@ -104,7 +104,11 @@ HttpResponse ErrorResponse(const DomainError& e) {
   HttpResponse r;
   r.status = StatusOf(e.kind);
   r.content_type = "application/problem+json";
-  r.body = ProblemJson(e).dump();
+  // The detail may quote the request (a path, an id) whose bytes need not
+  // be UTF-8: those become U+FFFD instead of an exception that would end
+  // the server (found by tests/fuzz/fuzz_http_request).
+  r.body = ProblemJson(e).dump(-1, ' ', false,
+                               nlohmann::json::error_handler_t::replace);
   if (e.kind == ErrorKind::kUnauthorised) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
   }
