@@ -200,19 +200,13 @@ int RunOrgBench(const OrgBenchOptions& o) {
     StoreOptions so;
     auto store = EventStore::Open(dir, so);
     if (!store.ok()) return 1;
-    auto start = Clock::now();
-    std::uint64_t n = 0;
-    events::Event e;
-    std::string error;
-    Status s = store.value()->ForEach(1, [&](const RecordedEvent& r) {
-      n += events::Decode(r, &e, &error) ? 1 : 0;
-      return true;
-    });
-    double raw = n / Seconds(Clock::now() - start);
+    auto scan = RawScanAndDecode(*store.value());
+    if (!scan) return 1;
+    double raw = scan->events / scan->seconds;
     Figure("baseline raw scan + decode", raw, "events/s");
-    start = Clock::now();
+    auto start = Clock::now();
     OkrState state;
-    s = ReplayInto(*store.value(), &state);
+    Status s = ReplayInto(*store.value(), &state);
     double rebuild = state.last_position() / Seconds(Clock::now() - start);
     Figure("rebuild of the current state from the log", rebuild, "events/s");
     Ratio("ratio rebuild / raw scan + decode", rebuild, raw);

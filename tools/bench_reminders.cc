@@ -20,29 +20,14 @@ int RunRemindersBench(const RemindersBenchOptions& o) {
   std::printf("okr-bench reminders: %d people, %d days into a quarter\n",
               o.departments * o.teams_per_department * o.people_per_team,
               o.days);
-  ManualClock clock(0);
-  EngineOptions options;
-  options.store.clock = &clock;
-  auto opened = OkrEngine::Open(dir, options);
-  if (!opened.ok()) {
-    std::cerr << "okr-bench: " << opened.status().ToString() << "\n";
-    return 1;
-  }
-  OkrEngine& engine = *opened.value();
-  OrgShape shape;
-  shape.departments = o.departments;
-  shape.teams_per_department = o.teams_per_department;
-  shape.people_per_team = o.people_per_team;
-  shape.quarters = 1;
-  shape.first_quarter_start = *Date::Parse("2025-01-01");
-  shape.stop_at = shape.first_quarter_start.AddDays(o.days);
-  shape.close_last_quarter = false;
-  OrgStats stats = OrgGenerator(engine, clock, shape).Run();
+  const Date stop_at = Date::Parse("2025-01-01")->AddDays(o.days);
+  auto quarter = GenerateQuarter(dir, o.departments, o.teams_per_department,
+                                 o.people_per_team, stop_at, /*close=*/false);
+  if (!quarter) return 1;
+  OkrEngine& engine = *quarter->engine;
+  const OrgStats& stats = quarter->stats;
   const std::uint64_t last = engine.store().LastPosition();
-  Figure("generated events", static_cast<double>(last), "events");
-  Figure("refused commands (must be 0)", static_cast<double>(stats.refused),
-         "commands");
-  const Date at = shape.stop_at->AddDays(1);
+  const Date at = stop_at.AddDays(1);
 
   // 1. The full evaluation, five times; the median.
   std::vector<double> full;

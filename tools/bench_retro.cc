@@ -25,30 +25,13 @@ int RunRetroBench(const RetroBenchOptions& o) {
               o.departments * o.teams_per_department * o.people_per_team,
               dir.c_str());
   {
-    ManualClock clock(0);
-    EngineOptions options;
-    options.store.clock = &clock;
-    auto engine = OkrEngine::Open(dir, options);
-    if (!engine.ok()) {
-      std::cerr << "okr-bench: " << engine.status().ToString() << "\n";
-      return 1;
-    }
-    OrgShape shape;
-    shape.departments = o.departments;
-    shape.teams_per_department = o.teams_per_department;
-    shape.people_per_team = o.people_per_team;
-    shape.quarters = 1;
-    shape.first_quarter_start = *Date::Parse("2025-01-01");
-    shape.close_last_quarter = true;
     auto start = Clock::now();
-    OrgStats s = OrgGenerator(*engine.value(), clock, shape).Run();
-    Figure("generated events",
-           static_cast<double>(engine.value()->store().LastPosition()),
-           "events");
+    auto quarter = GenerateQuarter(dir, o.departments, o.teams_per_department,
+                                   o.people_per_team, std::nullopt,
+                                   /*close=*/true);
+    if (!quarter) return 1;
     Figure("generation time", Seconds(Clock::now() - start), "s", 1);
-    Figure("refused commands (must be 0)", static_cast<double>(s.refused),
-           "commands");
-    engine.value()->Close();
+    quarter->engine->Close();
   }
   // Measured in a fresh process, so its memory is the engine's own.
   std::string cmd = "/proc/" + std::to_string(::getpid()) +
@@ -61,21 +44,13 @@ int RunRetroBench(const RetroBenchOptions& o) {
 int RunRetroMeasure(const std::string& dir) {
   // Baseline: what any answer from the raw log costs at least.
   {
-    StoreOptions so;
-    auto store = EventStore::Open(dir, so);
+    auto store = EventStore::Open(dir, StoreOptions{});
     if (!store.ok()) return 1;
-    auto start = Clock::now();
-    std::uint64_t n = 0;
-    events::Event e;
-    std::string error;
-    Status s = store.value()->ForEach(1, [&](const RecordedEvent& r) {
-      n += events::Decode(r, &e, &error) ? 1 : 0;
-      return true;
-    });
-    if (!s.ok()) return 1;
-    Figure("baseline raw scan + decode of the log (" + std::to_string(n) +
-               " events)",
-           Seconds(Clock::now() - start) * 1000, "ms");
+    auto scan = RawScanAndDecode(*store.value());
+    if (!scan) return 1;
+    Figure("baseline raw scan + decode of the log (" +
+               std::to_string(scan->events) + " events)",
+           scan->seconds * 1000, "ms");
   }
   auto start = Clock::now();
   EngineOptions options;
