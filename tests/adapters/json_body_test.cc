@@ -32,6 +32,29 @@ BOOST_AUTO_TEST_CASE(instants_in_every_rfc_3339_form) {
   BOOST_TEST(!ParseInstant("2026-09-01T12:00:00Zjunk").has_value());
 }
 
+// Found by tests/fuzz/fuzz_json_body and fuzz_event_json: on these,
+// date::parse converted a NaN to an integer (undefined behaviour; UBSan
+// stops the sanitizer build here). Only text shaped like RFC 3339 reaches
+// it now.
+BOOST_AUTO_TEST_CASE(malformed_instants_are_refused_before_the_date_library) {
+  BOOST_TEST(!ParseInstant("2026-08-15T12:0;:00.000000Z").has_value());
+  BOOST_TEST(!ParseInstant("1999-12-31t23\x05{\"parent:59:59-05:30_id\":")
+                  .has_value());
+  // RFC 3339's ranges: offsets are 00:00-23:59, a fraction has digits.
+  BOOST_TEST(!ParseInstant("2026-09-01T12:00:00+24:00").has_value());
+  BOOST_TEST(!ParseInstant("2026-09-01T12:00:00+00:60").has_value());
+  BOOST_TEST(!ParseInstant("2026-09-01T12:00:00.Z").has_value());
+  BOOST_TEST(!ParseInstant("2026-09-01T12:00:00.1234567Z").has_value());
+  BOOST_TEST(!ParseInstant("2026-09-01T24:00:00Z").has_value());
+  BOOST_TEST(!ParseInstant("2026-02-30T12:00:00Z").has_value());
+  // The edges that remain valid.
+  BOOST_TEST(ParseInstant("2026-09-01T12:00:00+23:59").value_or(-1) ==
+             kSep1 + 12LL * 3'600'000'000 - 23LL * 3'600'000'000 -
+                 59LL * 60'000'000);
+  BOOST_TEST(ParseInstant("2026-09-01T23:59:59.999999-00:00").value_or(-1) ==
+             kSep1 + 86'400'000'000 - 1);
+}
+
 BOOST_AUTO_TEST_CASE(fields_are_typed_and_unknown_ones_refused) {
   JsonBody b = JsonBody::Parse(R"({"title": "x", "weight": 2, "extra": 1})");
   BOOST_TEST(b.RequireString("title") == "x");

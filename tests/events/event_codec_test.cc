@@ -128,6 +128,107 @@ BOOST_AUTO_TEST_CASE(malformed_payloads_and_json_are_refused) {
   BOOST_TEST(error.find("lacks 'date'") != std::string::npos);
 }
 
+// Little-endian fixed64, as cereal writes a size.
+std::string Fixed64(std::uint64_t v) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  return out;
+}
+
+// Found by tests/fuzz/fuzz_event_cereal (regressions/fuzz_event_cereal/):
+// cereal resized the string to the size its prefix claimed before reading
+// it, so ten bytes made the decoder allocate terabytes.
+BOOST_AUTO_TEST_CASE(a_size_prefix_over_the_bytes_left_allocates_nothing) {
+  Event e;
+  std::string error;
+  // "\x01" (little-endian writer), then cycle_id's size: 1 TiB, 3 GiB, 9.
+  for (std::uint64_t size :
+       {std::uint64_t{1} << 40, std::uint64_t{3} << 30, std::uint64_t{9}}) {
+    BOOST_TEST_CONTEXT(size) {
+      std::string payload = "\x01" + Fixed64(size) + "q1";
+      BOOST_TEST(!Decode("CycleStarted", 1, payload, &e, &error));
+      BOOST_TEST(error == "CycleStarted payload is malformed: size " +
+                              std::to_string(size) +
+                              " exceeds the 2 bytes left");
+    }
+  }
+  // The fuzzer's own input (its first byte picked the type): the size
+  // 0x2643c0c0c0c0c0c0, read big-endian because cereal took any flag but 1
+  // for "big-endian". A flag is now 0 or 1.
+  std::string fuzzed = "\x84\x26\x43\xc0\xc0\xc0\xc0\xc0\xc0";
+  BOOST_TEST(!Decode("KeyResultTargetChanged", 1, fuzzed, &e, &error));
+  BOOST_TEST(error ==
+             "KeyResultTargetChanged payload is malformed: the byte order "
+             "flag is 0 or 1, not 132");
+  BOOST_TEST(!Decode("KeyResultTargetChanged", 1,
+                     std::string("\x00\x26\x43\xc0\xc0\xc0\xc0\xc0\xc0", 9), &e,
+                     &error));
+  BOOST_TEST(error.find("size 2757259330980987072 exceeds the 0 bytes left") !=
+             std::string::npos);
+  // A size that fits still decodes.
+  BOOST_TEST(Decode("CycleStarted", 1, "\x01" + Fixed64(2) + "q1", &e, &error));
+  BOOST_TEST(std::get<CycleStarted>(e).cycle_id == "q1");
+}
+
+// A bool is stored as one byte, 0 or 1: any other byte used to be copied
+// into the bool (undefined behaviour when read, and a payload that
+// re-encodes to other bytes).
+BOOST_AUTO_TEST_CASE(a_bool_byte_other_than_zero_or_one_is_refused) {
+  KeyResultGraded graded{"kr-1", 0.5, std::nullopt, true};
+  std::string bytes = EncodeData(Event(graded));
+  BOOST_REQUIRE(bytes.back() == '\x01');
+  Event e;
+  std::string error;
+  BOOST_TEST(Decode("KeyResultGraded", 1, bytes, &e, &error));
+  bytes.back() = '\x02';
+  BOOST_TEST(!Decode("KeyResultGraded", 1, bytes, &e, &error));
+  BOOST_TEST(error ==
+             "KeyResultGraded payload is malformed: a bool is 0 or 1, not 2");
+}
+
+// A payload written big-endian (cereal's portable format says so in its
+// first byte) still reads.
+BOOST_AUTO_TEST_CASE(big_endian_payloads_decode_to_the_same_event) {
+  std::string be = std::string(8, '\0') + "\x02" + "q1";
+  Event e;
+  std::string error;
+  BOOST_REQUIRE(Decode("CycleStarted", 1, be, &e, &error));
+  BOOST_TEST(std::get<CycleStarted>(e).cycle_id == "q1");
+}
+
+// Found by tests/fuzz/fuzz_event_cereal (regressions/.../date-overflow): a
+// CycleCreated whose starts_on was 2147372295 days decoded, and rendering
+// it overflowed the calendar arithmetic (UBSan). A stored date is now one
+// the JSON form can write: years 0000 to 9999.
+BOOST_AUTO_TEST_CASE(dates_outside_the_years_json_writes_are_refused) {
+  const std::string fuzzed(
+      "\x01\x07\0\0\0\0\0\0\0"
+      "2 26,q3"
+      "\x07\0\0\0\0\0\0\0"
+      "2026\0Z\x11"
+      "\x07\x4d\xfe\x7f"
+      "\0\x00"
+      "3\x02",
+      39);
+  Event e;
+  std::string error;
+  BOOST_TEST(!Decode("CycleCreated", 1, fuzzed, &e, &error));
+  BOOST_TEST(
+      error ==
+      "CycleCreated payload has 'starts_on' outside the years 0000-9999");
+  nlohmann::json j;
+  BOOST_TEST(!StoredDataToJson("CycleCreated", 1, fuzzed, &j, &error));
+
+  CycleCreated edge{"c", "C", *Date::Parse("0000-01-01"),
+                    *Date::Parse("9999-12-31")};
+  BOOST_REQUIRE(Decode("CycleCreated", 1, EncodeData(Event(edge)), &e, &error));
+  BOOST_TEST(ToJson(e)["ends_on"] == "9999-12-31");
+  edge.ends_on = edge.ends_on.AddDays(1);
+  BOOST_TEST(!Decode("CycleCreated", 1, EncodeData(Event(edge)), &e, &error));
+  BOOST_TEST(error ==
+             "CycleCreated payload has 'ends_on' outside the years 0000-9999");
+}
+
 BOOST_AUTO_TEST_CASE(dates_parse_strictly_and_count_days) {
   BOOST_TEST(Date::Parse("2026-07-01")->days() == 20635);  // by hand
   BOOST_TEST(Date::Parse("1970-01-01")->days() == 0);
