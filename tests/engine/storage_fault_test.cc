@@ -205,6 +205,7 @@ BOOST_FIXTURE_TEST_CASE(random_faults_lose_nothing_acknowledged, FaultyStore) {
   std::mutex mu;
   std::map<std::uint64_t, std::string> acknowledged;  // position -> data
   std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::uint64_t> not_io_errors{0};  // refusals of another kind
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
@@ -218,7 +219,8 @@ BOOST_FIXTURE_TEST_CASE(random_faults_lose_nothing_acknowledged, FaultyStore) {
           std::lock_guard lock(mu);
           acknowledged[r->first_position] = data;
         } else {
-          BOOST_CHECK(r.status().IsIOError());
+          // No Boost.Test assertion here: they are not thread-safe.
+          if (!r.status().IsIOError()) ++not_io_errors;
           ++refused;
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
@@ -248,6 +250,7 @@ BOOST_FIXTURE_TEST_CASE(random_faults_lose_nothing_acknowledged, FaultyStore) {
   BOOST_TEST(injected >= 5u);
   BOOST_TEST(acknowledged.size() >= 50u);
   BOOST_TEST(refused.load() >= 1u);
+  BOOST_TEST(not_io_errors.load() == 0u);
 
   Open(nullptr);
   auto all = store->ReadAll(1, 10'000'000);
