@@ -353,10 +353,26 @@ BOOST_AUTO_TEST_CASE(idle_connections_fill_the_cap_then_leave_at_the_deadline) {
   BOOST_TEST(HttpRequest(s.port(), "GET", "/healthz").status == 200);
 }
 
+// Not in the sanitizer build: a process with no descriptor left cannot
+// host UBSan's vptr check, whose runtime opens a pipe to probe the memory it
+// checks; failing to, it reports a false "invalid vptr" and aborts the
+// server. The Release build runs the case.
+boost::test_tools::assertion_result NotSanitized(
+    boost::unit_test::test_unit_id) {
+#ifdef OKR_SANITIZED
+  boost::test_tools::assertion_result r(false);
+  r.message() << "the sanitizers' runtime needs a free descriptor";
+  return r;
+#else
+  return true;
+#endif
+}
+
 // With 64 descriptors and a cap of 1,000, accepting runs out (EMFILE): the
 // listener pauses instead of retrying in a busy loop, and accepts again
 // once connections close.
-BOOST_AUTO_TEST_CASE(out_of_descriptors_the_listener_pauses_not_spins) {
+BOOST_AUTO_TEST_CASE(out_of_descriptors_the_listener_pauses_not_spins,
+                     *boost::unit_test::precondition(NotSanitized)) {
   testing::ServerProcessOptions options;
   options.open_files = 64;
   options.capture_stderr = true;
