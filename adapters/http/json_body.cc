@@ -236,6 +236,11 @@ std::optional<std::int64_t> ParseInstant(std::string_view text) {
   if (in.fail() || in.peek() != std::char_traits<char>::eof()) {
     return std::nullopt;
   }
+  // In UTC too the year must be 0000-9999, the years an instant is printed
+  // back in: an offset can carry 9999-12-31T23:59:59-05:30 into 10000.
+  constexpr date::sys_days kFirst{date::year{0} / 1 / 1};
+  constexpr date::sys_days kEnd{date::year{10000} / 1 / 1};
+  if (t < kFirst || t >= kEnd) return std::nullopt;
   return t.time_since_epoch().count();
 }
 

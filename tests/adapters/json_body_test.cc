@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "events/envelope.h"
+
 namespace okr::http {
 namespace {
 
@@ -53,6 +55,25 @@ BOOST_AUTO_TEST_CASE(malformed_instants_are_refused_before_the_date_library) {
                  59LL * 60'000'000);
   BOOST_TEST(ParseInstant("2026-09-01T23:59:59.999999-00:00").value_or(-1) ==
              kSep1 + 86'400'000'000 - 1);
+}
+
+// Found by tests/fuzz/fuzz_json_body: 9999-12-31T23:59:59-05:30 is
+// 10000-01-01T05:29:59Z, which no RFC 3339 text can carry back. Instants
+// whose UTC year is outside 0000-9999 are refused; the edges round-trip.
+BOOST_AUTO_TEST_CASE(instants_stay_within_the_years_0000_to_9999_in_utc) {
+  BOOST_TEST(!ParseInstant("9999-12-31t23:59:59-05:30").has_value());
+  BOOST_TEST(!ParseInstant("0000-01-01T00:00:00+00:01").has_value());
+  // 0000-01-01 is 719,528 days before 1970-01-01 (proleptic Gregorian:
+  // 1970 years of 365 days and 478 leap days).
+  constexpr std::int64_t kYear0 = -719'528LL * 86'400'000'000;
+  BOOST_TEST(ParseInstant("0000-01-01T00:00:00Z").value_or(-1) == kYear0);
+  BOOST_TEST(ParseInstant("0000-01-01T05:30:00+05:30").value_or(-1) == kYear0);
+  BOOST_TEST(FormatInstant(kYear0) == "0000-01-01T00:00:00.000000Z");
+  std::optional<std::int64_t> last =
+      ParseInstant("9999-12-31T18:29:59.999999-05:30");
+  BOOST_TEST_REQUIRE(last.has_value());
+  BOOST_TEST(FormatInstant(*last) == "9999-12-31T23:59:59.999999Z");
+  BOOST_TEST(ParseInstant(FormatInstant(*last)).value_or(-1) == *last);
 }
 
 BOOST_AUTO_TEST_CASE(fields_are_typed_and_unknown_ones_refused) {
