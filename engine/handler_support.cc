@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "events/envelope.h"
+#include "events/utf8.h"
 
 namespace okr::handlers {
 
@@ -16,6 +17,10 @@ Check CheckId(const std::string& field, const std::string& id) {
 
 Check CheckText(const std::string& field, const std::string& text,
                 std::size_t min, std::size_t max) {
+  if (!IsValidUtf8(text)) {
+    return DomainError{ErrorKind::kInvalid, "invalid-utf8", field,
+                       field + " is not valid UTF-8"};
+  }
   std::size_t chars = 0;
   for (unsigned char c : text) {
     if ((c & 0xC0) != 0x80) ++chars;

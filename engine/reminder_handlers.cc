@@ -12,6 +12,16 @@ Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd) {
   if (!c.caller.admin()) {
     return DomainError::Forbidden("only admins issue reminders");
   }
+  // Keys of some kinds (grading_due, draft_pending, checkin_due) do not hold
+  // the date: a run for a later date would spend them before they are due.
+  // Previewing the future is GET /v1/reminders?at=.
+  if (c.today < cmd.at) {
+    return DomainError::Rule("reminder-run-in-future", "at",
+                             "reminders are issued for today or an earlier "
+                             "date, not " +
+                                 cmd.at.ToString() + " (today is " +
+                                 c.today.ToString() + ")");
+  }
   Decision d{{}, "", ""};
   std::set<std::pair<std::string, std::string>> seen;
   for (const DueReminder& r : cmd.due) {

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "events/utf8.h"
+
 namespace okr {
 
 void JsonWriter::Separate() {
@@ -50,6 +52,12 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 }
 
 JsonWriter& JsonWriter::String(std::string_view s) {
+  // Stored text need not be UTF-8 (written before the door checked it):
+  // such bytes are shown as U+FFFD, so the answer is always valid JSON.
+  if (!IsValidUtf8(s)) {
+    std::string valid = ToValidUtf8(s);
+    return String(std::string_view(valid));
+  }
   Separate();
   static constexpr char kHex[] = "0123456789abcdef";
   out_->push_back('"');

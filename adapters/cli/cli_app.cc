@@ -135,6 +135,21 @@ int RunCli(int argc, char** argv) {
                    "then closed")
       ->capture_default_str();
   serve
+      ->add_option("--read-threads", serve_options.read_threads,
+                   "Threads for expensive reads (as_of, changes, "
+                   "retrospective), apart from the I/O threads")
+      ->capture_default_str();
+  serve
+      ->add_option("--read-queue", serve_options.read_queue,
+                   "Expensive reads that may wait; more are answered 503 "
+                   "server-busy")
+      ->capture_default_str();
+  serve
+      ->add_option("--read-deadline", serve_options.read_deadline,
+                   "Seconds an expensive read may wait for a thread; then "
+                   "503 read-deadline-exceeded")
+      ->capture_default_str();
+  serve
       ->add_option("--reminder-interval", serve_options.reminder_interval,
                    "Seconds between reminder runs; 0 turns them off")
       ->capture_default_str();

@@ -63,9 +63,10 @@ int RunServe(const ServeOptions& o) {
   }
   so.threads = std::max(1, o.threads);
   if (o.max_connections < 1 || o.header_timeout < 1 || o.idle_timeout < 1 ||
-      o.body_timeout < 1) {
-    std::cerr << "okr serve: --max-connections and the timeouts must be 1 "
-                 "or more\n";
+      o.body_timeout < 1 || o.read_threads < 1 || o.read_queue < 1 ||
+      o.read_deadline < 1) {
+    std::cerr << "okr serve: --max-connections, the timeouts and the read "
+                 "pool's options must be 1 or more\n";
     return kExitUsage;
   }
   so.max_connections = static_cast<std::size_t>(o.max_connections);
@@ -113,7 +114,11 @@ int RunServe(const ServeOptions& o) {
                  "before fsync; a machine crash may lose the latest\n";
   }
 
-  http::Api api(*engine.value(), tokens.value());
+  http::ApiOptions ao;
+  ao.reads.threads = o.read_threads;
+  ao.reads.queue_limit = static_cast<std::size_t>(o.read_queue);
+  ao.reads.deadline = std::chrono::seconds(o.read_deadline);
+  http::Api api(*engine.value(), tokens.value(), ao);
   http::Server server(api, so);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "okr serve: " << s.ToString() << "\n";

@@ -22,6 +22,9 @@ struct ServeOptions {
   std::int64_t header_timeout = 10;     // seconds: the request head
   std::int64_t idle_timeout = 15;       // seconds: between requests
   std::int64_t body_timeout = 30;       // seconds: the body after the head
+  int read_threads = 2;                 // the read pool (as_of, ...)
+  std::int64_t read_queue = 16;         // reads waiting for it, at most
+  std::int64_t read_deadline = 30;      // seconds a read may wait
   std::int64_t reminder_interval = 60;  // seconds; 0: off
   std::vector<std::string> webhooks;    // http:// URLs
   std::string webhook_secret;

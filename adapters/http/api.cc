@@ -1,15 +1,21 @@
 #include "adapters/http/api.h"
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <iostream>
+#include <limits>
 
 #include "adapters/http/json_body.h"
+#include "adapters/http/json_text.h"
 #include "adapters/http/problem.h"
+#include "adapters/http/request_target.h"
 #include "adapters/http/views.h"
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
 #include "engine/sha256.h"
 #include "events/event_codec.h"
+#include "events/utf8.h"
 #include "projections/reminders.h"
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
@@ -21,27 +27,6 @@ extern const char kOpenApiYaml[];
 namespace {
 
 using nlohmann::json;
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (r.ec == std::errc() && r.ptr == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> Split(const std::string& path) {
   std::vector<std::string> out;
@@ -76,7 +61,7 @@ DomainError BadId(const std::string& field, const std::string& id) {
 std::string Stored(int status, const std::string& location,
                    std::uint64_t version, const json& body) {
   return std::to_string(status) + "\n" + std::to_string(version) + "\n" +
-         location + "\n" + body.dump();
+         location + "\n" + JsonText(body);
 }
 
 bool ParseStored(const std::string& stored, HttpResponse* r,
@@ -107,8 +92,7 @@ HttpResponse ErrorResponse(const DomainError& e) {
   // The detail may quote the request (a path, an id) whose bytes need not
   // be UTF-8: those become U+FFFD instead of an exception that would end
   // the server (found by tests/fuzz/fuzz_http_request).
-  r.body = ProblemJson(e).dump(-1, ' ', false,
-                               nlohmann::json::error_handler_t::replace);
+  r.body = JsonText(ProblemJson(e));
   if (e.kind == ErrorKind::kUnauthorised) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
   }
@@ -120,11 +104,13 @@ HttpResponse ErrorResponse(const DomainError& e) {
 }  // namespace
 
 struct Api::Call {
+  Call(const HttpRequest& r, Respond f) : req(r), respond(std::move(f)) {}
+
   const HttpRequest& req;
   Respond respond;
-  std::string path;
-  std::map<std::string, std::string> query;
-  std::vector<std::string> seg;
+  RequestTarget target;
+  const std::string& path = target.path;
+  const std::vector<std::string>& seg = target.segments;
   Caller caller;
 
   void Reply(HttpResponse r) { respond(std::move(r)); }
@@ -133,16 +119,65 @@ struct Api::Call {
             std::optional<std::uint64_t> etag = std::nullopt) {
     HttpResponse r;
     r.status = status;
-    r.body = body.dump();
+    r.body = JsonText(body);
     if (etag)
       r.headers.emplace_back("ETag", "\"" + std::to_string(*etag) + "\"");
     Reply(std::move(r));
   }
   const std::string* Query(const char* name) const {
-    auto it = query.find(name);
-    return it == query.end() ? nullptr : &it->second;
+    return target.Query(name);
   }
 };
+
+namespace {
+
+// The one answer to an exception that escaped a handler: logged with the
+// route, answered 500 without its text (it may quote stored bytes).
+HttpResponse InternalError(const HttpRequest& request, const char* what) {
+  std::string target = request.target.substr(0, request.target.find('?'));
+  std::cerr << "okr serve: internal error answering " << request.method << " "
+            << ToValidUtf8(target.substr(0, 200)) << ": " << ToValidUtf8(what)
+            << std::endl;
+  HttpResponse r;
+  r.status = 500;
+  r.content_type = "application/problem+json";
+  r.body = JsonText(HttpProblemJson(
+      500, "internal-error",
+      "the server could not answer this request; the failure was logged"));
+  return r;
+}
+
+// Runs fn; an exception out of it becomes the 500 answer (if none was
+// given yet: `respond` answers at most once).
+template <typename Fn>
+void Guarded(const HttpRequest& request, const Api::Respond& respond, Fn fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    respond(InternalError(request, e.what()));
+  } catch (...) {
+    respond(InternalError(request, "unknown exception"));
+  }
+}
+
+// Reads that may replay a long stretch of the log or walk a whole cycle:
+// they run on the read pool, never on an I/O thread.
+bool Expensive(const HttpRequest& r, const RequestTarget& t) {
+  if (r.method != "GET") return false;
+  if (t.Query("as_of") != nullptr) return true;
+  const auto& s = t.segments;
+  return s.size() == 4 && s[0] == "v1" && s[1] == "cycles" &&
+         (s[3] == "changes" || s[3] == "retrospective");
+}
+
+}  // namespace
+
+Api::Api(OkrEngine& engine, const Tokens& tokens, ApiOptions options)
+    : engine_(engine),
+      tokens_(tokens),
+      reads_(std::make_unique<ReadPool>(options.reads)) {}
+
+Api::~Api() = default;
 
 std::string Api::RouteOf(const std::string& method, const std::string& path) {
   std::vector<std::string> seg = Split(path.substr(0, path.find('?')));
@@ -157,51 +192,52 @@ std::string Api::RouteOf(const std::string& method, const std::string& path) {
 }
 
 void Api::Handle(const HttpRequest& request, Respond respond) {
-  // Every answer is counted by route and status, and timed.
+  // Every answer is counted by route and status, and timed; and given once.
   auto started = std::chrono::steady_clock::now();
   std::string route = RouteOf(request.method, request.target);
-  Respond timed = [this, started, route,
-                   respond = std::move(respond)](HttpResponse r) {
+  auto given = std::make_shared<std::atomic<bool>>(false);
+  Respond once = [this, started, route, given,
+                  respond = std::move(respond)](HttpResponse r) {
+    if (given->exchange(true)) return;
     metrics_.Record(route, r.status,
                     std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - started)
                         .count());
     respond(std::move(r));
   };
-  Call call{request, std::move(timed), {}, {}, {}, {}};
-  std::size_t q = request.target.find('?');
-  call.path = PercentDecode(request.target.substr(0, q));
-  if (q != std::string::npos) {
-    std::string qs = request.target.substr(q + 1);
-    std::size_t i = 0;
-    while (i <= qs.size()) {
-      std::size_t j = qs.find('&', i);
-      if (j == std::string::npos) j = qs.size();
-      std::string kv = qs.substr(i, j - i);
-      if (!kv.empty()) {
-        std::size_t eq = kv.find('=');
-        call.query[PercentDecode(kv.substr(0, eq))] =
-            eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1));
-      }
-      i = j + 1;
-    }
+  Guarded(request, once, [&] { Serve(request, once, /*in_pool=*/false); });
+}
+
+void Api::Serve(const HttpRequest& request, const Respond& respond,
+                bool in_pool) {
+  Call call(request, respond);
+  // Every byte of the target and of the headers that are kept is checked
+  // before anything else reads it.
+  DomainError bad;
+  if (!ParseRequestTarget(request.target, &call.target, &bad)) {
+    return call.Error(bad);
   }
-  call.seg = Split(call.path);
+  if (auto e = CheckUtf8("Idempotency-Key", request.idempotency_key)) {
+    return call.Error(*e);
+  }
+  const std::string& auth = request.authorization;
+  std::optional<Caller> who = Authenticate(auth);
   if (call.path == "/healthz") {
     // Liveness: the process answers. "degraded" while the store refuses
     // writes after a failed one (reads go on; it heals by itself).
+    // Positions and error texts only for a caller with a token.
     const EventStore& store = engine_.store();
-    json health{{"status", store.healthy() ? "ok" : "degraded"},
-                {"last_position", store.LastPosition()}};
-    if (!store.healthy()) {
-      health["writes"] = "unavailable";
-      health["error"] = store.HealthError();
+    json health{{"status", store.healthy() ? "ok" : "degraded"}};
+    if (who) {
+      health["last_position"] = store.LastPosition();
+      if (!store.healthy()) {
+        health["writes"] = "unavailable";
+        health["error"] = store.HealthError();
+      }
     }
     call.Json(200, health);
     return;
   }
-  const std::string& auth = request.authorization;
-  std::optional<Caller> who = Authenticate(auth);
   if (!who) {
     call.Error(DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
                            auth.empty() ? "an Authorization: Bearer token is "
@@ -217,15 +253,73 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
     call.Reply(std::move(r));
     return;
   }
+  if (!in_pool && Expensive(request, call.target)) {
+    auto copy = std::make_shared<HttpRequest>(request);
+    bool queued = reads_->Submit([this, copy, respond](bool expired) {
+      if (expired) {
+        return respond(ErrorResponse(DomainError{
+            ErrorKind::kUnavailable, "read-deadline-exceeded", "",
+            "the server had no time for this read before its deadline; "
+            "retry"}));
+      }
+      Guarded(*copy, respond, [&] { Serve(*copy, respond, true); });
+    });
+    if (!queued) {
+      call.Error(DomainError{ErrorKind::kUnavailable, "server-busy", "",
+                             "too many expensive reads (as_of, changes, "
+                             "retrospective) are waiting; retry"});
+    }
+    return;
+  }
   Route(call);
 }
 
-std::optional<Caller> Api::Authenticate(const std::string& auth) const {
-  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 ||
-                          auth.compare(0, 7, "bearer ") == 0)) {
-    return tokens_.Find(auth.substr(7));
+std::optional<HttpResponse> Api::OpenStream(const HttpRequest& request,
+                                            std::uint64_t* after) const {
+  RequestTarget target;
+  DomainError bad;
+  if (!ParseRequestTarget(request.target, &target, &bad)) {
+    return ErrorResponse(bad);
   }
+  if (!Authenticate(request.authorization)) {
+    return ErrorResponse(
+        DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
+                    request.authorization.empty()
+                        ? "an Authorization: Bearer token is required"
+                        : "unknown token"});
+  }
+  // Last-Event-ID (a reconnecting EventSource) wins over after=.
+  if (!request.last_event_id.empty()) {
+    std::optional<std::uint64_t> v = ParsePosition(request.last_event_id);
+    if (!v) {
+      return ErrorResponse(DomainError::Invalid(
+          "Last-Event-ID", "Last-Event-ID must be a position: digits only"));
+    }
+    *after = *v;
+    return std::nullopt;
+  }
+  LogPage page;
+  if (auto e = ParseLogPage(target.Query("after"), nullptr, &page)) {
+    return ErrorResponse(*e);
+  }
+  *after = page.after;
   return std::nullopt;
+}
+
+std::optional<Caller> Api::Authenticate(const std::string& auth) const {
+  // RFC 9110 §11.1: the scheme is case-insensitive, then one or more spaces.
+  constexpr std::string_view kScheme = "bearer";
+  if (auth.size() <= kScheme.size() || auth[kScheme.size()] != ' ') {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    char c = auth[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i]) return std::nullopt;
+  }
+  std::size_t token = auth.find_first_not_of(' ', kScheme.size());
+  if (token == std::string::npos) return std::nullopt;
+  return tokens_.Find(auth.substr(token));
 }
 
 bool Api::ReadAt(Call& call,
@@ -297,10 +391,23 @@ void Api::Mutate(
   OkrEngine* engine = &engine_;
   r.render = [body, status, location, engine](const OkrState& s,
                                               const Decision& d) {
-    Date today = engine->Today();
-    return Stored(d.events.empty() && status == 201 ? 200 : status,
-                  location ? location(d) : "", s.StreamVersion(d.stream),
-                  body(s, d, today));
+    // On an engine thread: nothing may escape. The events are decided by
+    // now; an answer that cannot be rendered says so (and is what a retry
+    // with the same key gets).
+    try {
+      Date today = engine->Today();
+      return Stored(d.events.empty() && status == 201 ? 200 : status,
+                    location ? location(d) : "", s.StreamVersion(d.stream),
+                    body(s, d, today));
+    } catch (const std::exception& e) {
+      std::cerr << "okr serve: internal error rendering an answer: "
+                << ToValidUtf8(e.what()) << std::endl;
+      return Stored(500, "", s.StreamVersion(d.stream),
+                    HttpProblemJson(500, "internal-error",
+                                    "the command was recorded but its answer "
+                                    "could not be rendered; read the "
+                                    "resource again"));
+    }
   };
   Respond respond = call.respond;
   engine_.Submit(std::move(r), [respond](Outcome<CommandResult> o) {
@@ -314,9 +421,8 @@ void Api::Mutate(
       h = HttpResponse{};
       h.status = 500;
       h.content_type = "application/problem+json";
-      h.body = ProblemJson(
-                   DomainError::Unavailable("the stored answer is unreadable"))
-                   .dump();
+      h.body = JsonText(ProblemJson(
+          DomainError::Unavailable("the stored answer is unreadable")));
       respond(std::move(h));
       return;
     }
@@ -450,7 +556,7 @@ void Api::Route(Call& c) {
             return c.Reply(std::move(r));
           }
         }
-        r.body = TreeJson(st, *cy, at).dump();
+        r.body = JsonText(TreeJson(st, *cy, at));
         if (live) {
           std::lock_guard lock(tree_mu_);
           if (trees_.size() >= 64) trees_.clear();
@@ -874,21 +980,13 @@ void Api::Route(Call& c) {
 
   // ---- the log ----
   if (kind == "events" && s.size() == 2 && m == "GET") {
-    std::uint64_t after = 0, limit = 100;
-    if (const std::string* a = c.Query("after")) {
-      std::optional<std::uint64_t> v = ParseUint(*a);
-      if (!v)
-        return c.Error(
-            DomainError::Invalid("after", "after must be a position"));
-      after = *v;
+    LogPage p;
+    if (auto e = ParseLogPage(c.Query("after"), c.Query("limit"), &p)) {
+      return c.Error(*e);
     }
-    if (const std::string* l = c.Query("limit")) {
-      std::optional<std::uint64_t> v = ParseUint(*l);
-      if (!v || *v == 0) {
-        return c.Error(
-            DomainError::Invalid("limit", "limit must be 1 to 1000"));
-      }
-      limit = std::min<std::uint64_t>(*v, 1000);
+    const std::uint64_t after = p.after, limit = p.limit;
+    if (after == std::numeric_limits<std::uint64_t>::max()) {
+      return c.Json(200, json{{"events", json::array()}, {"next", after}});
     }
     auto page = engine_.store().ReadAll(after + 1, limit);
     if (!page.ok())

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "adapters/http/metrics.h"
+#include "adapters/http/read_pool.h"
 #include "adapters/http/tokens.h"
 #include "engine/okr_engine.h"
 
@@ -30,6 +32,7 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query: "/v1/cycles?as_of=..."
   std::string authorization, if_match, idempotency_key;
+  std::string last_event_id;  // GET /v1/events/stream only
   std::string body;
 };
 
@@ -40,17 +43,35 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+struct ApiOptions {
+  // Where the expensive reads run (as_of, /changes, the retrospective).
+  ReadPoolOptions reads;
+};
+
 class Api {
  public:
   using Respond = std::function<void(HttpResponse)>;
 
-  // `engine` and `tokens` must outlive the Api.
-  Api(OkrEngine& engine, const Tokens& tokens)
-      : engine_(engine), tokens_(tokens) {}
+  // `engine` and `tokens` must outlive the Api. The destructor waits for
+  // the expensive reads under way (and answers the queued ones 503).
+  Api(OkrEngine& engine, const Tokens& tokens, ApiOptions options = {});
+  ~Api();
 
+  // Answers `request` through `respond`, exactly once: at once, from an
+  // engine thread once a command is durable, or from the read pool. An
+  // exception escaping any of them is answered 500 problem+json (slug
+  // internal-error) and logged to stderr; the server goes on.
   void Handle(const HttpRequest& request, Respond respond);
 
-  // The caller a bearer token ("Bearer <token>") belongs to, if any.
+  // GET /v1/events/stream: checks the request as any other (UTF-8 at the
+  // door, the token) and where the stream starts (after= or the
+  // Last-Event-ID, parsed as GET /v1/events parses after=). nullopt with
+  // *after set when the stream may start; otherwise the refusal to send.
+  std::optional<HttpResponse> OpenStream(const HttpRequest& request,
+                                         std::uint64_t* after) const;
+
+  // The caller a bearer token ("Bearer <token>", the scheme in any case)
+  // belongs to, if any.
   std::optional<Caller> Authenticate(const std::string& authorization) const;
   OkrEngine& engine() { return engine_; }
 
@@ -60,6 +81,8 @@ class Api {
 
  private:
   struct Call;
+  // Handle() without the catch; in_pool: already on the read pool.
+  void Serve(const HttpRequest& request, const Respond& respond, bool in_pool);
   void Route(Call& call);
   void Mutate(
       Call& call, Command command,
@@ -82,6 +105,9 @@ class Api {
   };
   std::mutex tree_mu_;
   std::map<std::string, CachedTree> trees_;
+
+  // Last: its jobs use everything above, so it is destroyed first.
+  std::unique_ptr<ReadPool> reads_;
 };
 
 }  // namespace okr::http

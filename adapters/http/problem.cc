@@ -70,6 +70,9 @@ nlohmann::json HttpProblemJson(int status, const std::string& slug,
     case 431:
       title = "Request header fields too large";
       break;
+    case 500:
+      title = "Internal server error";
+      break;
     case 503:
       title = "Service unavailable";
       break;

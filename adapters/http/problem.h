@@ -20,7 +20,8 @@ int StatusOf(ErrorKind kind);
 nlohmann::json ProblemJson(const DomainError& error);
 
 // A refusal of the HTTP layer itself, before any route: 400, 413, 431 or
-// 503, titled with its reason phrase, in the same shape as ProblemJson.
+// 503 (or 500: an answer that could not be made), titled with its reason
+// phrase, in the same shape as ProblemJson.
 nlohmann::json HttpProblemJson(int status, const std::string& slug,
                                const std::string& detail);
 

@@ -13,10 +13,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "adapters/http/json_text.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
@@ -28,11 +30,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
-
-std::string ProblemBody(ErrorKind kind, const std::string& slug,
-                        const std::string& detail) {
-  return ProblemJson(DomainError{kind, slug, "", detail}).dump();
-}
 
 // The security headers as raw header lines, for the answers written by hand
 // (the 503 of the connection cap, the event stream's head).
@@ -106,14 +103,29 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   void Pump() {
     woken_ = false;
     if (closed_) return;
-    auto page = store_.ReadAll(position_ + 1, 500);
-    if (!page.ok() || page->empty()) return;
-    out_.clear();
-    for (const RecordedEvent& e : *page) {
-      out_ += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
-              "\ndata: " + EventJson(e).dump() + "\n\n";
+    // Nothing comes after the last position there can be.
+    if (position_ == std::numeric_limits<std::uint64_t>::max()) return;
+    try {
+      auto page = store_.ReadAll(position_ + 1, 500);
+      if (!page.ok() || page->empty()) return;
+      out_.clear();
+      for (const RecordedEvent& e : *page) {
+        // Event types are the catalogue's names; stored text in the data
+        // that is not UTF-8 is written as U+FFFD (JsonText).
+        out_ += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
+                "\ndata: " + JsonText(EventJson(e)) + "\n\n";
+      }
+      position_ = page->back().position;
+    } catch (const std::exception& e) {
+      // One stream's failure ends that stream, never the server.
+      std::cerr << "okr serve: event stream closed after position " << position_
+                << ": " << e.what() << std::endl;
+      closed_ = true;
+      beast::error_code ec;
+      timer_.cancel();
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      return;
     }
-    position_ = page->back().position;
     woken_ = true;  // there may be more
     Write();
   }
@@ -309,7 +321,7 @@ struct Server::Impl {
                 const std::string& detail) {
       draining_ = true;
       Send(status, "application/problem+json",
-           HttpProblemJson(status, slug, detail).dump(), {},
+           JsonText(HttpProblemJson(status, slug, detail)), {},
            /*keep_alive=*/false);
     }
 
@@ -375,30 +387,19 @@ struct Server::Impl {
     // GET /v1/events/stream: authenticate, then hand the connection to an
     // SseStream starting after `after` or Last-Event-ID.
     void StartEvents(const bhttp::request<bhttp::string_body>& req) {
-      if (!server_.api->Authenticate(
-              std::string(req[bhttp::field::authorization]))) {
-        return Send(401, "application/problem+json",
-                    ProblemBody(ErrorKind::kUnauthorised, "unauthorised",
-                                "an Authorization: Bearer token is required"),
-                    {{"WWW-Authenticate", "Bearer"}}, false);
-      }
+      // The Api checks it as any other request: UTF-8 at the door, the
+      // token, and after= / Last-Event-ID with the parser of /v1/events.
+      HttpRequest r;
+      r.method = std::string(req.method_string());
+      r.target = std::string(req.target());
+      r.authorization = std::string(req[bhttp::field::authorization]);
+      r.last_event_id = std::string(req["Last-Event-ID"]);
       std::uint64_t after = 0;
-      std::string last = std::string(req["Last-Event-ID"]);
-      std::string target = std::string(req.target());
-      auto q = target.find("after=");
-      std::string from = !last.empty() ? last
-                         : q != std::string::npos
-                             ? target.substr(q + 6, target.find('&', q) - q - 6)
-                             : "0";
-      try {
-        std::size_t used = 0;
-        after = std::stoull(from, &used);
-        if (used != from.size()) throw std::invalid_argument("after");
-      } catch (const std::exception&) {
-        return Send(400, "application/problem+json",
-                    ProblemBody(ErrorKind::kInvalid, "invalid-after",
-                                "after / Last-Event-ID must be a position"),
-                    {}, false);
+      if (std::optional<HttpResponse> refused =
+              server_.api->OpenStream(r, &after)) {
+        return Send(refused->status, refused->content_type,
+                    std::move(refused->body), std::move(refused->headers),
+                    false);
       }
       ++server_.stats.requests;
       stream_.expires_never();

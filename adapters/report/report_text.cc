@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "events/utf8.h"
+
 namespace okr::report {
 
 std::string Number(double v, int decimals) {
@@ -26,7 +28,9 @@ std::string Score(const std::optional<double>& v) {
 
 std::string Percent(double v) { return Number(v * 100, 0) + "%"; }
 
-std::string Markdown(std::string_view text) {
+std::string Markdown(std::string_view raw) {
+  // Stored text that is not UTF-8 reads as U+FFFD.
+  const std::string text = ToValidUtf8(raw);
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -56,7 +60,9 @@ std::string Markdown(std::string_view text) {
   return out;
 }
 
-std::string Html(std::string_view text) {
+std::string Html(std::string_view raw) {
+  // Stored text that is not UTF-8 reads as U+FFFD.
+  const std::string text = ToValidUtf8(raw);
   std::string out;
   for (char c : text) {
     switch (c) {

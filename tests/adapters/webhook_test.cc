@@ -43,6 +43,7 @@ struct Delivery : EngineHarness {
   }
   // Issues what is due at `at`; returns the reminder ids.
   std::vector<std::string> Issue(const char* at) {
+    clock().Set(NoonOf(at));  // runs are for today (or earlier)
     IssueReminders cmd{D(at), {}};
     engine().Read([&](const OkrState& s) { cmd.due = DueReminders(s, D(at)); });
     CommandResult r = Must(Admin(cmd));

@@ -56,8 +56,10 @@ struct Served {
                                                 : "maria-token-001")}});
   }
   // A cycle started 30 days ago; maria's active love with two key results
-  // added today, and her draft idea.
-  void Quarter() {
+  // added today, and her draft idea. With `stale`, each key result has one
+  // check-in dated 21 days ago (runs for future dates are refused, so the
+  // reminders due are made due today).
+  void Quarter(bool stale = false) {
     Date start = Today().AddDays(-30);
     BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles",
                           {{"id", "q"},
@@ -82,6 +84,12 @@ struct Served {
                              {"start", 0},
                              {"target", 10}})
                              .status == 201);
+      if (!stale) continue;
+      BOOST_TEST_REQUIRE(
+          As("maria", "POST",
+             std::string("/v1/key-results/") + id + "/check-ins",
+             {{"value", 1}, {"date", Today().AddDays(-21).ToString()}})
+              .status == 201);
     }
   }
   // reminder id -> number of events of `type` about it in the log.
@@ -112,10 +120,18 @@ BOOST_AUTO_TEST_CASE(sigkill_between_issue_and_delivery_loses_nothing) {
   Served s({"--reminder-interval", "0", "--webhook", receiver.Url(),
             "--webhook-secret", "s3cret", "--webhook-backoff-ms", "50",
             "--webhook-timeout-ms", "10000"});
-  s.Quarter();
-  // 21 days after today: per key result the 7- and 14-day check-in
-  // reminders and the overdue one, and the draft: 7.
-  std::string at = Today().AddDays(21).ToString();
+  s.Quarter(/*stale=*/true);
+  // Today, 21 days after the last check-ins: per key result the 7- and
+  // 14-day check-in reminders and the overdue one, and the draft: 7.
+  std::string at = Today().ToString();
+  // Not for a later date: that would spend keys that do not hold the date.
+  HttpResult future = s.As(
+      "root", "POST", "/v1/reminders/run?at=" + Today().AddDays(1).ToString());
+  BOOST_TEST(future.status == 422, future.body);
+  BOOST_TEST(future.json()["field"] == "at");
+  BOOST_TEST(future.json()["type"] ==
+             "urn:okr-ledger:problem:reminder-run-in-future");
+  BOOST_TEST(s.EventsOf("ReminderIssued").empty());
   HttpResult run = s.As("root", "POST", "/v1/reminders/run?at=" + at);
   BOOST_TEST_REQUIRE(run.status == 200, run.body);
   std::set<std::string> ids;

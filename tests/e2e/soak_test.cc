@@ -277,7 +277,8 @@ BOOST_AUTO_TEST_CASE(kill_and_restart_under_load_loses_nothing) {
   std::this_thread::sleep_for(1500ms);  // the outcomes get recorded
   // The SSE reader catches up with the end of the log.
   const std::uint64_t end_position =
-      testing::HttpRequest(c.port, "GET", "/healthz")
+      testing::HttpRequest(c.port, "GET", "/healthz", "",
+                           {{"Authorization", std::string("Bearer ") + kToken}})
           .json()["last_position"]
           .get<std::uint64_t>();
   for (int i = 0; i < 200 && sse.last.load() < end_position; ++i) {

@@ -194,6 +194,7 @@ BOOST_AUTO_TEST_CASE(each_reminder_is_issued_once) {
     engine().Read([&](const OkrState& s) { cmd.due = DueReminders(s, D(at)); });
     return cmd;
   };
+  Today("2026-07-22");
   IssueReminders first = due("2026-07-22");
   BOOST_TEST_REQUIRE(first.due.size() == 5u);  // 3 nps, draft, kpi
   std::uint64_t before = LastPosition();
@@ -217,8 +218,33 @@ BOOST_AUTO_TEST_CASE(each_reminder_is_issued_once) {
     }
   });
   // After a restart the issued ones are still known.
+  Today("2026-07-23");
   Reopen();
   BOOST_TEST(Must(Admin(due("2026-07-23"))).decision.events.empty());
+}
+
+// A run for a date after today is refused (422 naming at) and issues
+// nothing: grading_due, draft_pending and checkin_due keys do not hold the
+// date, so a run for 2099 would spend them all before they are due.
+BOOST_AUTO_TEST_CASE(a_run_for_a_later_date_is_refused) {
+  Today("2026-07-22");
+  IssueReminders later{D("2026-07-23"), {}};
+  engine().Read(
+      [&](const OkrState& s) { later.due = DueReminders(s, D("2026-07-23")); });
+  BOOST_TEST_REQUIRE(!later.due.empty());
+  std::uint64_t before = LastPosition();
+  Outcome<CommandResult> r = Admin(later);
+  BOOST_TEST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().slug == "reminder-run-in-future");
+  BOOST_TEST(r.error().field == "at");
+  BOOST_TEST(static_cast<int>(r.error().kind) ==
+             static_cast<int>(ErrorKind::kRule));
+  BOOST_TEST(LastPosition() == before);
+  // Today itself is fine.
+  IssueReminders today{D("2026-07-22"), {}};
+  engine().Read(
+      [&](const OkrState& s) { today.due = DueReminders(s, D("2026-07-22")); });
+  BOOST_TEST(Must(Admin(today)).decision.events.size() == today.due.size());
 }
 
 // The incremental evaluation per stream finds exactly what the full one
