@@ -26,7 +26,15 @@ struct BackupReport {
 };
 
 // Copies the store open as `store` on `data_dir` into `out`, which must not
-// exist (InvalidArgument otherwise; nothing is written then).
+// exist, not even as a dangling symbolic link (InvalidArgument naming it
+// otherwise; nothing is written then), and whose parent folder must exist.
+//
+// `out` appears whole or not at all, mode 0700 (owner only: the copy holds
+// every event): the copy is taken in a fresh 0700 staging folder beside it
+// (`<parent>/.okr-backup-XXXXXX`, removed afterwards, also on failure) and
+// renamed into place without replacing anything, so an `out` created
+// meanwhile by someone else is refused too. A crash midway may leave a
+// staging folder behind, never a partial `out`.
 Result<BackupReport> BackupDataDir(EventStore& store,
                                    const std::string& data_dir,
                                    const std::string& out);

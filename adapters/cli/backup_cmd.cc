@@ -48,11 +48,14 @@ int Done(const std::string& data_dir, const std::string& out,
 
 int RunBackup(const std::string& data_dir, const std::string& out) {
   std::error_code ec;
-  if (fs::exists(out, ec)) {
-    std::cerr << "okr backup: " << out
-              << " exists; a backup goes into a new folder\n";
+  // A dangling symbolic link exists too.
+  if (fs::exists(fs::symlink_status(out, ec))) {
+    std::cerr << "okr backup: the backup folder " << out
+              << " exists; a backup goes into a new folder (nothing was "
+                 "written)\n";
     return kExitUsage;
   }
+  ec.clear();
   if (!fs::exists(data_dir + "/CURRENT", ec)) {
     std::cerr << "okr backup: " << data_dir << " holds no store\n";
     return kExitUsage;

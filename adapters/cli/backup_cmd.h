@@ -2,7 +2,8 @@
 // also while a server runs on it (then the server takes the copy, asked on
 // its control socket, adapters/cli/control_socket.h). The copy holds the
 // store, the newest snapshot it covers and the tokens file of DIR (mode
-// 0600) if there is one. Restore: `okr serve --data DIR2`.
+// 0600) if there is one. DIR2 must not exist; it is created mode 0700 and
+// appears whole (engine/backup.h). Restore: `okr serve --data DIR2`.
 //
 // Thread safety: called once, from main.
 #ifndef OKR_ADAPTERS_CLI_BACKUP_CMD_H_

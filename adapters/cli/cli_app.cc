@@ -159,6 +159,9 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--webhook-secret", serve_options.webhook_secret,
                     "HMAC-SHA256 key of the X-Okr-Signature header "
                     "(or the OKR_WEBHOOK_SECRET environment variable)");
+  serve->add_option("--webhook-secret-file", serve_options.webhook_secret_file,
+                    "File holding the webhook secret (trailing newline cut): "
+                    "a regular file of the server's user, mode 0600");
   serve
       ->add_option("--webhook-attempts", serve_options.webhook_attempts,
                    "Attempts per delivery before giving up")

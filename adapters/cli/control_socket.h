@@ -1,18 +1,30 @@
 // ControlSocket: the local control channel of a running `okr serve`, a Unix
-// domain socket at <data>/control.sock (mode 0600: only the server's user
-// may connect, the filesystem is the authentication). One request line per
-// connection, one answer line:
+// domain socket at <data>/control.sock. One request line per connection,
+// one answer line:
 //
-//   backup <absolute folder>   ->  ok <position> <snapshot>  |  error <why>
+//   request := "backup " absolute-folder "\n"          (4096 bytes at most)
+//   answer  := "ok " position " " snapshot "\n"  |  "error " why "\n"
 //
 // It lets `okr backup --data DIR` take a consistent copy of a store that a
 // server holds open (RocksDB admits one process per store).
 //
+// Who may connect: the socket file is mode 0600, and after accept() the
+// peer's credentials (SO_PEERCRED) are checked as well: only the server's
+// own user or root is served; any other is answered "error ..." and closed.
+//
+// Deadlines: a connection that has not sent its whole request line within
+// kRequestDeadline is answered "error ..." and closed. Connections are
+// served side by side (poll()), so a silent one delays no other; at most
+// kMaxClients wait at once, more are answered "error busy" and closed.
+// A backup itself runs on the socket's thread, one at a time.
+//
 // Thread safety: Start() once; the socket is served on its own thread until
-// Stop() (or the destructor), which also removes the socket file.
+// Stop() (or the destructor), which wakes it at once whatever its clients
+// do, and removes the socket file.
 #ifndef OKR_ADAPTERS_CLI_CONTROL_SOCKET_H_
 #define OKR_ADAPTERS_CLI_CONTROL_SOCKET_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -23,6 +35,9 @@ namespace okr {
 
 class ControlSocket {
  public:
+  static constexpr std::chrono::seconds kRequestDeadline{5};
+  static constexpr int kMaxClients = 16;
+
   ControlSocket(OkrEngine& engine, std::string data_dir);
   ~ControlSocket();
   ControlSocket(const ControlSocket&) = delete;
@@ -30,6 +45,8 @@ class ControlSocket {
 
   // Binds <data>/control.sock (replacing a stale one). IOError if it cannot.
   Status Start();
+  // Idempotent. Returns once the socket's thread has ended (a backup in
+  // progress is finished first).
   void Stop();
 
   static std::string PathFor(const std::string& data_dir) {

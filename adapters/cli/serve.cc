@@ -43,6 +43,35 @@ void RaiseOpenFileLimit(std::size_t max_connections) {
   }
 }
 
+// The secret that signs webhook deliveries: --webhook-secret-file,
+// --webhook-secret or OKR_WEBHOOK_SECRET, in that order (giving both
+// options is refused). Empty without any; an error message otherwise.
+Result<std::string> WebhookSecret(const ServeOptions& o) {
+  if (!o.webhook_secret_file.empty()) {
+    if (!o.webhook_secret.empty()) {
+      return Status::InvalidArgument(
+          "give --webhook-secret or --webhook-secret-file, not both");
+    }
+    Result<std::string> text =
+        http::ReadSecretFile("webhook secret file", o.webhook_secret_file);
+    if (!text.ok()) return text.status();
+    std::string secret = std::move(text.value());
+    if (!secret.empty() && secret.back() == '\n') secret.pop_back();
+    if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+    if (secret.empty()) {
+      return Status::InvalidArgument("webhook secret file " +
+                                     o.webhook_secret_file +
+                                     " is empty: it must hold the secret");
+    }
+    return secret;
+  }
+  if (!o.webhook_secret.empty()) return o.webhook_secret;
+  if (const char* env = std::getenv("OKR_WEBHOOK_SECRET")) {
+    return std::string(env);
+  }
+  return std::string();
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
@@ -96,6 +125,17 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "okr serve: " << tokens.status().ToString() << "\n";
     return kExitFailure;
   }
+  Result<std::string> secret = WebhookSecret(o);
+  if (!secret.ok()) {
+    std::cerr << "okr serve: " << secret.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  if (!o.webhooks.empty() && secret.value().empty()) {
+    std::cerr << "okr serve: --webhook needs --webhook-secret-file, "
+                 "--webhook-secret or OKR_WEBHOOK_SECRET to sign "
+                 "deliveries\n";
+    return kExitUsage;
+  }
 
   RaiseOpenFileLimit(so.max_connections);
 
@@ -128,15 +168,7 @@ int RunServe(const ServeOptions& o) {
   if (!o.webhooks.empty()) {
     webhook::DeliveryOptions d;
     d.urls = o.webhooks;
-    d.secret = o.webhook_secret;
-    if (d.secret.empty()) {
-      if (const char* env = std::getenv("OKR_WEBHOOK_SECRET")) d.secret = env;
-    }
-    if (d.secret.empty()) {
-      std::cerr << "okr serve: --webhook needs --webhook-secret (or "
-                   "OKR_WEBHOOK_SECRET) to sign deliveries\n";
-      return kExitUsage;
-    }
+    d.secret = secret.value();
     d.max_attempts = std::max(1, o.webhook_attempts);
     d.base_backoff = std::chrono::milliseconds(o.webhook_backoff_ms);
     d.timeout = std::chrono::milliseconds(o.webhook_timeout_ms);

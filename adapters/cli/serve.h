@@ -28,6 +28,7 @@ struct ServeOptions {
   std::int64_t reminder_interval = 60;  // seconds; 0: off
   std::vector<std::string> webhooks;    // http:// URLs
   std::string webhook_secret;
+  std::string webhook_secret_file;  // the secret's bytes, trailing newline cut
   int webhook_attempts = 6;
   std::int64_t webhook_backoff_ms = 500;
   std::int64_t webhook_timeout_ms = 10'000;
@@ -35,8 +36,12 @@ struct ServeOptions {
 
 // Serves until SIGINT or SIGTERM, then closes cleanly. Exit status.
 // Raises the soft limit of open files to the hard limit first (each
-// connection is a descriptor). A tokens file that group or others may
-// access is refused before the store is opened (nothing is written).
+// connection is a descriptor). A tokens file or webhook secret file that
+// breaks the rules of http::ReadSecretFile (a symbolic link, not a regular
+// file, owned by another user, group or others may access it), a tokens
+// file that does not parse and an empty secret are refused before the
+// store is opened (nothing is written), with a message naming the file
+// and the rule.
 int RunServe(const ServeOptions& options);
 
 }  // namespace okr

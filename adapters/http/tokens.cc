@@ -6,41 +6,86 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <string_view>
 
 #include "engine/sha256.h"
+#include "events/utf8.h"
 
 namespace okr::http {
 
-Result<Tokens> Tokens::Load(const std::string& path) {
+namespace {
+
+std::string Octal(mode_t mode) {
+  char out[8];
+  std::snprintf(out, sizeof out, "%04o", static_cast<unsigned>(mode & 07777));
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> ReadSecretFile(const std::string& what,
+                                   const std::string& path) {
+  // O_NOFOLLOW: a symbolic link is refused, not followed. O_NONBLOCK: a
+  // FIFO put there does not hang the open (it is refused below).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ELOOP) {
+      return Status::InvalidArgument(
+          what + " " + path +
+          " is a symbolic link: it must be a regular file, not a symlink");
+    }
+    if (err == ENOENT)
+      return Status::NotFound("cannot read " + what + " " + path);
+    return Status::IOError("cannot open " + what + " " + path + ": " +
+                           std::strerror(err));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   // Checked on the open descriptor, so the file read is the file checked.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::NotFound("cannot read tokens file " + path);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Status::IOError("cannot stat tokens file " + path);
+    return Status::IOError("cannot stat " + what + " " + path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(what + " " + path +
+                                   " is not a regular file: it must be one");
+  }
+  const uid_t self = ::geteuid();
+  if (st.st_uid != self && st.st_uid != 0) {
+    return Status::InvalidArgument(
+        what + " " + path + " is owned by uid " + std::to_string(st.st_uid) +
+        ": it must be owned by the server's user (uid " + std::to_string(self) +
+        ") or root");
   }
   if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o",
-                  static_cast<unsigned>(st.st_mode & 07777));
     return Status::InvalidArgument(
-        "tokens file " + path + " has mode " + mode +
-        ": group and others must have no access to the tokens; run chmod "
-        "600 " +
+        what + " " + path + " has mode " + Octal(st.st_mode) +
+        ": group and others must have no access to it (mode 0600); run "
+        "chmod 600 " +
         path);
   }
   std::string text;
   char buf[4096];
   ssize_t n = 0;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, n);
-  ::close(fd);
-  if (n < 0) return Status::IOError("cannot read tokens file " + path);
-  return Parse(path, text);
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) text.append(buf, static_cast<std::size_t>(n));
+  }
+  if (n < 0) return Status::IOError("cannot read " + what + " " + path);
+  return text;
+}
+
+Result<Tokens> Tokens::Load(const std::string& path) {
+  Result<std::string> text = ReadSecretFile("tokens file", path);
+  if (!text.ok()) return text.status();
+  return Parse(path, text.value());
 }
 
 Result<Tokens> Tokens::Parse(const std::string& path, const std::string& text) {
@@ -50,6 +95,11 @@ Result<Tokens> Tokens::Parse(const std::string& path, const std::string& text) {
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
+    if (!IsValidUtf8(line)) {
+      return Status::InvalidArgument(path + ":" + std::to_string(n) +
+                                     ": not valid UTF-8 (the tokens file "
+                                     "must be UTF-8 text)");
+    }
     std::istringstream fields(line);
     std::string token, actor, role, extra;
     if (!(fields >> token) || token[0] == '#') continue;
@@ -74,7 +124,10 @@ Result<Tokens> Tokens::LoadOrCreateDefault(const std::string& data_dir,
                                            std::string* path, bool* created) {
   *path = data_dir + "/tokens";
   *created = false;
-  if (!std::filesystem::exists(*path)) {
+  std::error_code ec;
+  // A symbolic link there (even a dangling one) is not replaced: Load()
+  // refuses it.
+  if (!std::filesystem::exists(std::filesystem::symlink_status(*path, ec))) {
     unsigned char raw[24];
     if (RAND_bytes(raw, sizeof raw) != 1) {
       return Status::IOError("no randomness for a token");
@@ -82,7 +135,15 @@ Result<Tokens> Tokens::LoadOrCreateDefault(const std::string& data_dir,
     Hash h{};
     std::copy(raw, raw + sizeof raw, h.begin());
     std::string token = HashToHex(h).substr(0, 2 * sizeof raw);
-    std::filesystem::create_directories(data_dir);
+    // The data folder, if this creates it, is the owner's only (0700).
+    const std::filesystem::path dir(data_dir);
+    if (dir.has_parent_path()) {
+      std::filesystem::create_directories(dir.parent_path(), ec);
+    }
+    if (::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status::IOError("cannot create " + data_dir + ": " +
+                             std::strerror(errno));
+    }
     int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) return Status::IOError("cannot create " + *path);
     std::string line =

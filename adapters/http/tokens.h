@@ -19,14 +19,24 @@
 
 namespace okr::http {
 
+// The bytes of a file holding secrets (the tokens file, the webhook
+// secret file), checked on the open descriptor as ssh checks private keys:
+// a regular file, not a symbolic link (opened with O_NOFOLLOW); owned by
+// the server's user (the effective uid) or root; no permission for group
+// or others (mode & 077 == 0). Each refusal is an InvalidArgument naming
+// `what`, the path and the rule; NotFound if there is no such file.
+Result<std::string> ReadSecretFile(const std::string& what,
+                                   const std::string& path);
+
 class Tokens {
  public:
-  // Parses a tokens file; InvalidArgument naming the line on a bad one, and
-  // naming the file and its mode when group or others have any permission
-  // on it (mode & 077), as ssh does for private keys: tokens are secrets.
+  // Reads the file with ReadSecretFile() (its refusals, "tokens file" in
+  // them) and parses it: InvalidArgument naming the line on a bad one,
+  // also on a line that is not valid UTF-8. NotFound if there is no file.
   static Result<Tokens> Load(const std::string& path);
   // Without a tokens file: `<data>/tokens` (created on first start with one
-  // admin token, mode 0600). *created says whether it was just written.
+  // admin token, mode 0600; the data folder too, mode 0700, if it does not
+  // exist). *created says whether it was just written.
   static Result<Tokens> LoadOrCreateDefault(const std::string& data_dir,
                                             std::string* path, bool* created);
 

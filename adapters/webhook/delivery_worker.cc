@@ -123,7 +123,9 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
                      {"at", r.at.ToString()},
                      {"position", recorded.position},
                      {"issued_at", FormatInstant(recorded.recorded_at_us)}}
-          .dump();
+          // Stored text need not be UTF-8 (a store of an older release may
+          // hold such bytes): U+FFFD in their place, never an exception.
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::mt19937 rng(options_.seed != 0 ? options_.seed + recorded.position
                                       : std::random_device{}());
   for (const std::string& url : options_.urls) {
@@ -144,8 +146,10 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
     while (attempt < options_.max_attempts) {
       ++attempt;
       ++attempts_;
+      // Each attempt is signed at its own time, by the engine's clock.
+      const std::int64_t now_seconds = engine_->NowMicros() / 1'000'000;
       last = PostSigned(target, body, options_.secret, r.reminder_id,
-                        options_.timeout);
+                        now_seconds, options_.timeout);
       if (last.ok || attempt == options_.max_attempts) break;
       auto backoff = std::min<std::int64_t>(options_.max_backoff.count(),
                                             options_.base_backoff.count()

@@ -18,6 +18,11 @@
 // Idempotency-Key (its reminder id), which receivers use to drop the
 // repeat. Reminders are issued once by the engine, whatever the worker does.
 //
+// Signing: each attempt carries X-Okr-Timestamp (Unix seconds by the
+// engine's clock, OkrEngine::NowMicros) and X-Okr-Signature over
+// "<timestamp>.<body>" (webhook_client.h). The body is JSON; stored text
+// that is not UTF-8 is sent with U+FFFD in its place.
+//
 // Retries: attempt n (from 1) failing waits min(max_backoff, base_backoff
 // x 2^(n-1)) scaled by a random factor in [0.5, 1) (jitter), up to
 // max_attempts attempts.

@@ -39,12 +39,12 @@ std::optional<Url> ParseUrl(const std::string& url) {
   return u;
 }
 
-std::string Signature(const std::string& secret, const std::string& body) {
+std::string Signature(const std::string& secret, const std::string& message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac,
-       &len);
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+       mac, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256=";
   for (unsigned int i = 0; i < len; ++i) {
@@ -54,9 +54,14 @@ std::string Signature(const std::string& secret, const std::string& body) {
   return out;
 }
 
+std::string SignedMessage(std::int64_t unix_seconds, const std::string& body) {
+  return std::to_string(unix_seconds) + "." + body;
+}
+
 PostResult PostSigned(const Url& url, const std::string& body,
                       const std::string& secret,
                       const std::string& idempotency_id,
+                      std::int64_t unix_seconds,
                       std::chrono::milliseconds timeout) {
   PostResult result;
   // Asynchronous steps on a private io_context: tcp_stream's deadline only
@@ -69,7 +74,9 @@ PostResult PostSigned(const Url& url, const std::string& body,
   req.set(http::field::host, url.host);
   req.set(http::field::user_agent, "okr-ledger-webhook");
   req.set(http::field::content_type, "application/json");
-  req.set("X-Okr-Signature", Signature(secret, body));
+  req.set("X-Okr-Timestamp", std::to_string(unix_seconds));
+  req.set("X-Okr-Signature",
+          Signature(secret, SignedMessage(unix_seconds, body)));
   req.set("Idempotency-Key", idempotency_id);
   req.body() = body;
   req.prepare_payload();

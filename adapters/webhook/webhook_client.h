@@ -1,5 +1,16 @@
 // Webhook client: POSTs one JSON body to an http:// URL, signed with
-// HMAC-SHA256, with a deadline on the whole exchange.
+// HMAC-SHA256 over a timestamp and the body, with a deadline on the whole
+// exchange.
+//
+// Signature (what receivers verify, README "Webhooks"):
+//
+//   X-Okr-Timestamp := decimal Unix seconds of the attempt
+//   X-Okr-Signature := "sha256=" lowercase-hex(HMAC-SHA256(secret,
+//                                  X-Okr-Timestamp "." body))
+//
+// The timestamp is inside the MAC, so a captured delivery cannot be
+// replayed later as new: receivers reject timestamps older than a few
+// minutes (and drop repeats within that window by Idempotency-Key).
 //
 // Thread safety: pure functions; PostSigned() blocks its caller (the
 // delivery worker's own thread) for at most `timeout`.
@@ -10,6 +21,7 @@
 #define OKR_ADAPTERS_WEBHOOK_WEBHOOK_CLIENT_H_
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,8 +35,11 @@ struct Url {
 // http://host[:port][/path]; nullopt for anything else.
 std::optional<Url> ParseUrl(const std::string& url);
 
-// "sha256=" and the lowercase hex HMAC-SHA256 of `body` under `secret`.
-std::string Signature(const std::string& secret, const std::string& body);
+// "sha256=" and the lowercase hex HMAC-SHA256 of `message` under `secret`.
+std::string Signature(const std::string& secret, const std::string& message);
+
+// What X-Okr-Signature signs: "<unix_seconds>.<body>".
+std::string SignedMessage(std::int64_t unix_seconds, const std::string& body);
 
 struct PostResult {
   bool ok = false;    // a 2xx answer arrived in time
@@ -32,11 +47,13 @@ struct PostResult {
   std::string error;  // what went wrong, when !ok
 };
 
-// POST `body` (application/json) with the headers X-Okr-Signature and
-// Idempotency-Key = `idempotency_id`.
+// POST `body` (application/json) with the headers X-Okr-Timestamp =
+// `unix_seconds`, X-Okr-Signature = Signature(secret, SignedMessage(
+// unix_seconds, body)) and Idempotency-Key = `idempotency_id`.
 PostResult PostSigned(const Url& url, const std::string& body,
                       const std::string& secret,
                       const std::string& idempotency_id,
+                      std::int64_t unix_seconds,
                       std::chrono::milliseconds timeout);
 
 }  // namespace okr::webhook

@@ -3,6 +3,7 @@
 // the outcome events; a worker stopped mid-retry resumes from its durable
 // checkpoint with the same idempotency id.
 #include <boost/test/unit_test.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "adapters/cli/reminder_driver.h"
@@ -41,11 +42,17 @@ struct Delivery : EngineHarness {
     k.target = 60;
     Must(Member("maria", k));
   }
-  // Issues what is due at `at`; returns the reminder ids.
-  std::vector<std::string> Issue(const char* at) {
-    clock().Set(NoonOf(at));  // runs are for today (or earlier)
+  // Issues what is due at `at` (each first passed to `edit`, if given);
+  // returns the reminder ids. Runs are for today (or earlier): the clock
+  // moves to `at` first.
+  std::vector<std::string> Issue(
+      const char* at, const std::function<void(DueReminder&)>& edit = nullptr) {
+    clock().Set(NoonOf(at));
     IssueReminders cmd{D(at), {}};
     engine().Read([&](const OkrState& s) { cmd.due = DueReminders(s, D(at)); });
+    if (edit) {
+      for (DueReminder& r : cmd.due) edit(r);
+    }
     CommandResult r = Must(Admin(cmd));
     std::vector<std::string> ids;
     for (const events::Event& e : r.decision.events) {
@@ -126,6 +133,7 @@ BOOST_FIXTURE_TEST_CASE(retries_until_delivered_with_one_idempotency_id,
   });
   webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
   BOOST_TEST_REQUIRE(worker.Start().ok());
+  WaitForCheckpoint();  // started: what is issued next is delivered
   std::vector<std::string> ids = Issue("2026-07-08");
   BOOST_TEST_REQUIRE(ids.size() == 1u);
   auto outcome = OutcomeOf(ids[0], receiver.Url());
@@ -135,9 +143,12 @@ BOOST_FIXTURE_TEST_CASE(retries_until_delivered_with_one_idempotency_id,
   BOOST_TEST(outcome->attempts == 4);
   std::vector<WebhookReceiver::Request> got = receiver.Requests();
   BOOST_TEST_REQUIRE(got.size() == 4u);
+  const std::string now = std::to_string(clock().NowMicros() / 1'000'000);
   for (const auto& r : got) {
     BOOST_TEST(r.idempotency_key == ids[0]);
-    BOOST_TEST(r.signature == webhook::Signature("s3cret", r.body));
+    BOOST_TEST(r.timestamp == now);
+    BOOST_TEST(r.signature ==
+               webhook::Signature("s3cret", r.timestamp + "." + r.body));
     BOOST_TEST(r.target == "/hook");
     nlohmann::json body = nlohmann::json::parse(r.body);
     BOOST_TEST(body["id"] == ids[0]);
@@ -145,10 +156,77 @@ BOOST_FIXTURE_TEST_CASE(retries_until_delivered_with_one_idempotency_id,
     BOOST_TEST(body["recipient"] == "maria");
     BOOST_TEST(body["key"] == "nps/2026-07-01/7");
   }
-  // A tampered body would not verify.
-  BOOST_TEST(webhook::Signature("s3cret", got[0].body + " ") !=
+  // A tampered body, or the same body at another time, would not verify.
+  BOOST_TEST(webhook::Signature("s3cret", got[0].timestamp + "." + got[0].body +
+                                              " ") != got[0].signature);
+  BOOST_TEST(webhook::Signature("s3cret", "1." + got[0].body) !=
              got[0].signature);
+  BOOST_TEST(webhook::Signature("s3cret", got[0].body) != got[0].signature);
   BOOST_TEST(Count("ReminderDelivered") == 1);
+}
+
+// Each attempt is signed at its own time by the engine's clock: the
+// receiver moves the clock on 90 s while refusing the first attempt; the
+// second carries the later timestamp, and each signature verifies over its
+// own "<timestamp>.<body>" only.
+BOOST_FIXTURE_TEST_CASE(each_attempt_signs_its_timestamp_from_the_clock,
+                        Delivery) {
+  clock().Set(NoonOf("2026-07-08"));  // the day of the run below
+  const std::int64_t t0 = clock().NowMicros() / 1'000'000;
+  WebhookReceiver receiver([this](int n, const WebhookReceiver::Request&) {
+    if (n == 1) {
+      clock().Advance(90'000'000);
+      return Action{500};
+    }
+    return Action{200};
+  });
+  webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
+  BOOST_TEST_REQUIRE(worker.Start().ok());
+  WaitForCheckpoint();  // started: what is issued next is delivered
+  std::vector<std::string> ids = Issue("2026-07-08");
+  BOOST_TEST_REQUIRE(ids.size() == 1u);
+  auto outcome = OutcomeOf(ids[0], receiver.Url());
+  worker.Stop();
+  BOOST_TEST_REQUIRE(outcome.has_value());
+  BOOST_TEST(outcome->delivered);
+  std::vector<WebhookReceiver::Request> got = receiver.Requests();
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  BOOST_TEST(got[0].timestamp == std::to_string(t0));
+  BOOST_TEST(got[1].timestamp == std::to_string(t0 + 90));
+  BOOST_TEST(got[0].body == got[1].body);
+  for (const auto& r : got) {
+    BOOST_TEST(r.signature ==
+               webhook::Signature("s3cret", r.timestamp + "." + r.body));
+  }
+  // The first attempt's signature does not pass for the second's time.
+  BOOST_TEST(got[0].signature != got[1].signature);
+}
+
+// A reminder whose stored text is not UTF-8 (as a store of an older
+// release may hold) is delivered, not lost to an exception: the body is
+// valid JSON with U+FFFD in place of the bad bytes, and it verifies.
+BOOST_FIXTURE_TEST_CASE(a_message_that_is_not_utf8_is_delivered_with_fffd,
+                        Delivery) {
+  WebhookReceiver receiver;
+  webhook::DeliveryWorker worker(&engine(), Options({receiver.Url()}));
+  BOOST_TEST_REQUIRE(worker.Start().ok());
+  WaitForCheckpoint();  // started: what is issued next is delivered
+  std::vector<std::string> ids = Issue(
+      "2026-07-08", [](DueReminder& r) { r.message = "bad \xFF\xFE bytes"; });
+  BOOST_TEST_REQUIRE(ids.size() == 1u);
+  auto outcome = OutcomeOf(ids[0], receiver.Url());
+  worker.Stop();
+  BOOST_TEST_REQUIRE(outcome.has_value());
+  BOOST_TEST(outcome->delivered);
+  std::vector<WebhookReceiver::Request> got = receiver.Requests();
+  BOOST_TEST_REQUIRE(got.size() == 1u);
+  nlohmann::json body = nlohmann::json::parse(got[0].body, nullptr, false);
+  BOOST_TEST_REQUIRE(!body.is_discarded(), got[0].body);
+  BOOST_TEST(body["message"] == "bad \uFFFD\uFFFD bytes");
+  BOOST_TEST(body["id"] == ids[0]);
+  BOOST_TEST(
+      got[0].signature ==
+      webhook::Signature("s3cret", got[0].timestamp + "." + got[0].body));
 }
 
 BOOST_FIXTURE_TEST_CASE(gives_up_after_the_last_attempt_and_says_why,
@@ -159,6 +237,7 @@ BOOST_FIXTURE_TEST_CASE(gives_up_after_the_last_attempt_and_says_why,
   webhook::DeliveryWorker worker(&engine(),
                                  Options({failing.Url(), fine.Url("/ok")}));
   BOOST_TEST_REQUIRE(worker.Start().ok());
+  WaitForCheckpoint();  // started: what is issued next is delivered
   std::vector<std::string> ids = Issue("2026-07-08");
   auto failed = OutcomeOf(ids[0], failing.Url());
   auto delivered = OutcomeOf(ids[0], fine.Url("/ok"));

@@ -4,12 +4,19 @@
 // fills up (a 16 MiB tmpfs): 503 problem answers while it is full, reads
 // going on, writes resuming once room is made, without a restart, and
 // nothing acknowledged lost across a SIGKILL.
+#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -44,12 +51,13 @@ std::string Slurp(const std::string& p) {
   return s.str();
 }
 
-Run Okr(const testing::TempDir& dir, const std::string& args) {
+Run Okr(const testing::TempDir& dir, const std::string& args,
+        const std::string& wrapper = "") {
   static std::atomic<int> n{0};
   std::string tag = std::to_string(n++);
   std::string out = dir.Sub("stdout" + tag), err = dir.Sub("stderr" + tag);
   std::string cmd =
-      std::string(OKR_BINARY) + " " + args + " > " + out + " 2> " + err;
+      wrapper + OKR_BINARY + " " + args + " > " + out + " 2> " + err;
   int raw = std::system(cmd.c_str());
   return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(out), Slurp(err)};
 }
@@ -125,6 +133,86 @@ std::map<std::uint64_t, std::string> NotesIn(const std::string& export_text) {
     }
   }
   return notes;
+}
+
+// A client of <data>/control.sock (the server's control channel); -1 if
+// it cannot connect.
+int ConnectControl(const std::string& data) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string path = data + "/control.sock";
+  if (path.size() >= sizeof addr.sun_path) return -1;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// What `fd` receives until its peer closes it (`closed`), or 60 s pass.
+std::string ReadUntilClosed(int fd, bool* closed) {
+  std::string got;
+  *closed = false;
+  const auto end = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char buf[512];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      *closed = true;
+      break;
+    }
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+// One request line on the control socket, its answer (up to the close).
+std::string AskControl(const std::string& data, const std::string& line) {
+  int fd = ConnectControl(data);
+  if (fd < 0) return "(cannot connect)";
+  std::string out = line + "\n";
+  (void)::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+  bool closed = false;
+  std::string answer = ReadUntilClosed(fd, &closed);
+  ::close(fd);
+  return answer;
+}
+
+// Sends SIGTERM and waits, 60 s at most, for the process to exit (seen
+// without reaping it, so p.Stop() still collects the status). False if it
+// was still running then (the destructor kills it).
+bool TermExitsWithin60s(testing::ServerProcess& p) {
+  ::kill(p.pid(), SIGTERM);
+  const auto end = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < end) {
+    siginfo_t info{};
+    if (::waitid(P_PID, p.pid(), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == p.pid()) {
+      return true;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+unsigned ModeOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
+}
+
+// Entries of `dir` whose name starts with `prefix`.
+std::size_t CountPrefixed(const std::string& dir, const std::string& prefix) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    n += e.path().filename().string().rfind(prefix, 0) == 0;
+  }
+  return n;
 }
 
 BOOST_AUTO_TEST_SUITE(durability)
@@ -328,6 +416,151 @@ BOOST_AUTO_TEST_CASE(a_full_disk_refuses_writes_then_resumes) {
   BOOST_TEST(lost == 0u);
   Run v = Okr(dir, "verify --data " + mnt + "/data");
   BOOST_TEST(v.status == 0, v.out + v.err);
+}
+
+// Clients of the control socket that connect and send nothing (or half a
+// line) neither stop a following `okr backup` from being served nor hold
+// up SIGTERM: they are dropped with an error once their deadline passes,
+// and closed unanswered when the server stops. The backup folder is mode
+// 0700.
+BOOST_AUTO_TEST_CASE(silent_control_clients_block_neither_backup_nor_shutdown) {
+  testing::TempDir dir;
+  Served s(dir, dir.Sub("data"));
+  s.Quarter();
+  int silent = ConnectControl(s.data);
+  int half = ConnectControl(s.data);
+  BOOST_TEST_REQUIRE(silent >= 0);
+  BOOST_TEST_REQUIRE(half >= 0);
+  (void)::send(half, "backup /tm", 10, MSG_NOSIGNAL);
+
+  // Bounded: `timeout` ends a backup that would wait for ever.
+  const std::string out = dir.Sub("copy");
+  Run r = Okr(dir, "backup --data " + s.data + " --out " + out, "timeout 60 ");
+  BOOST_TEST_REQUIRE(r.status == 0, r.err);
+  BOOST_TEST(r.out.find("taken by the running server") != std::string::npos,
+             r.out);
+  BOOST_TEST(ModeOf(out) == 0700u);
+  BOOST_TEST(ModeOf(out + "/snapshots") == 0700u);
+  BOOST_TEST(CountPrefixed(dir.path(), ".okr-backup-") == 0u);
+  Run v = Okr(dir, "verify --data " + out);
+  BOOST_TEST(v.status == 0, v.out + v.err);
+
+  // The silent clients are dropped, with a reason, once their time is up.
+  for (int fd : {silent, half}) {
+    bool closed = false;
+    std::string got = ReadUntilClosed(fd, &closed);
+    BOOST_TEST(closed);
+    BOOST_TEST(got.rfind("error no request line within", 0) == 0, got);
+    ::close(fd);
+  }
+
+  // SIGTERM with a silent client connected: the server stops cleanly and
+  // closes it without waiting for its deadline (no answer at all).
+  int waiting = ConnectControl(s.data);
+  BOOST_TEST_REQUIRE(waiting >= 0);
+  BOOST_TEST(s.Call("GET", "/healthz").status == 200);
+  BOOST_TEST_REQUIRE(TermExitsWithin60s(*s.process));
+  BOOST_TEST(s.process->Stop(SIGTERM) == 0);
+  BOOST_TEST(s.process->Output().find("stopped cleanly") != std::string::npos);
+  bool closed = false;
+  std::string got = ReadUntilClosed(waiting, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(got.empty(), got);
+  ::close(waiting);
+  BOOST_TEST(!std::filesystem::exists(s.data + "/control.sock"));
+}
+
+// A backup into a folder that exists (or a dangling symbolic link) is
+// refused naming it, by `okr backup` and by the server itself when asked
+// on the control socket; nothing there changes and no staging folder is
+// left behind.
+BOOST_AUTO_TEST_CASE(backup_into_an_existing_destination_is_refused) {
+  testing::TempDir dir;
+  Served s(dir, dir.Sub("data"));
+  s.Quarter();
+  const std::string taken = dir.Sub("taken");
+  std::filesystem::create_directories(taken);
+  { std::ofstream(taken + "/keep") << "mine"; }
+  const std::string dangling = dir.Sub("dangling");
+  std::filesystem::create_symlink(dir.Sub("nowhere"), dangling);
+
+  for (const std::string& dest : {taken, dangling}) {
+    Run r = Okr(dir, "backup --data " + s.data + " --out " + dest);
+    BOOST_TEST(r.status == 2, r.out + r.err);
+    BOOST_TEST(r.err.find(dest) != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("exists") != std::string::npos, r.err);
+    std::string answer = AskControl(s.data, "backup " + dest);
+    BOOST_TEST(answer.rfind("error ", 0) == 0, answer);
+    BOOST_TEST(answer.find(dest + " exists") != std::string::npos, answer);
+  }
+  std::size_t entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(taken)) {
+    BOOST_TEST(e.path().filename() == "keep");
+    ++entries;
+  }
+  BOOST_TEST(entries == 1u);
+  BOOST_TEST(Slurp(taken + "/keep") == "mine");
+  BOOST_TEST(std::filesystem::is_symlink(dangling));
+  BOOST_TEST(!std::filesystem::exists(dir.Sub("nowhere")));
+  BOOST_TEST(CountPrefixed(dir.path(), ".okr-backup-") == 0u);
+  // The server goes on serving backups.
+  std::string ok = AskControl(s.data, "backup " + dir.Sub("fresh"));
+  BOOST_TEST(ok.rfind("ok ", 0) == 0, ok);
+  BOOST_TEST(ModeOf(dir.Sub("fresh")) == 0700u);
+  BOOST_TEST(s.process->Stop(SIGTERM) == 0);
+}
+
+// Only the server's own user (or root) may use the control socket: a peer
+// of another uid is refused after accept() (SO_PEERCRED), even when the
+// socket file's mode would let it connect. Needs root, to be another uid.
+BOOST_AUTO_TEST_CASE(another_uid_is_refused_on_the_control_socket) {
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped: needs root to connect as another uid");
+    BOOST_TEST(true);
+    return;
+  }
+  testing::TempDir dir;
+  Served s(dir, dir.Sub("data"));
+  // Loosen what the filesystem would refuse, so the peer check is what
+  // stands: uid 65534 can reach and connect to the socket.
+  namespace fs = std::filesystem;
+  for (const std::string& p : {dir.path(), s.data}) {
+    fs::permissions(
+        p,
+        fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+        fs::perm_options::replace);
+  }
+  fs::permissions(s.data + "/control.sock", fs::perms::all,
+                  fs::perm_options::replace);
+  const std::string dest = dir.Sub("stolen");
+  int pipe_fds[2];
+  BOOST_TEST_REQUIRE(::pipe(pipe_fds) == 0);
+  pid_t child = ::fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+    std::string answer = AskControl(s.data, "backup " + dest);
+    (void)::write(pipe_fds[1], answer.data(), answer.size());
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string answer;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) {
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  BOOST_TEST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST_REQUIRE(WEXITSTATUS(status) == 0);
+  BOOST_TEST(answer.rfind("error refused: uid 65534", 0) == 0, answer);
+  BOOST_TEST(!fs::exists(dest));
+  // The server's own user is still served.
+  std::string ok = AskControl(s.data, "backup " + dir.Sub("mine"));
+  BOOST_TEST(ok.rfind("ok ", 0) == 0, ok);
+  BOOST_TEST(s.process->Stop(SIGTERM) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

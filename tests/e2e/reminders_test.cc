@@ -3,6 +3,8 @@
 // restart every reminder reaches the receiver (by idempotency id), none is
 // issued twice, each has one outcome. The driver issues what is due today
 // by itself.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
@@ -107,6 +109,28 @@ struct Served {
   std::unique_ptr<testing::ServerProcess> process;
 };
 
+std::int64_t UnixSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "sha256=" and the lowercase hex HMAC-SHA256, as a receiver computes it.
+std::string HmacSha256Hex(const std::string& key, const std::string& message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+       mac, &len);
+  std::string out = "sha256=";
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[mac[i] >> 4]);
+    out.push_back(kHex[mac[i] & 0xf]);
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(reminders_e2e)
@@ -203,6 +227,37 @@ BOOST_AUTO_TEST_CASE(the_driver_issues_what_is_due_today) {
   BOOST_TEST(issued);
   std::map<std::string, int> events = s.EventsOf("ReminderIssued");
   BOOST_TEST(events.size() == 1u);
+}
+
+// Deliveries signed with the secret of --webhook-secret-file (its trailing
+// newline not part of it): each carries X-Okr-Timestamp, Unix seconds by
+// the server's clock (between the start and the receipt here), and
+// X-Okr-Signature, HMAC-SHA256 over "<timestamp>.<body>", recomputed here
+// with OpenSSL.
+BOOST_AUTO_TEST_CASE(deliveries_sign_timestamp_and_body_with_the_secret_file) {
+  WebhookReceiver receiver;
+  testing::TempDir secrets;
+  testing::WriteTokensFile(secrets.Sub("secret"), "file-s3cret\n");
+  const std::int64_t before = UnixSeconds();
+  Served s({"--reminder-interval", "1", "--webhook", receiver.Url(),
+            "--webhook-secret-file", secrets.Sub("secret")});
+  s.Quarter();
+  BOOST_TEST_REQUIRE(
+      receiver.WaitFor([](const auto& r) { return !r.empty(); }, 30s));
+  const std::int64_t after = UnixSeconds();
+  for (const WebhookReceiver::Request& r : receiver.Requests()) {
+    BOOST_TEST_REQUIRE(!r.timestamp.empty());
+    BOOST_TEST(r.timestamp.find_first_not_of("0123456789") ==
+               std::string::npos);
+    const std::int64_t at = std::stoll(r.timestamp);
+    BOOST_TEST(at >= before);
+    BOOST_TEST(at <= after);
+    BOOST_TEST(r.signature ==
+               HmacSha256Hex("file-s3cret", r.timestamp + "." + r.body));
+    BOOST_TEST(r.signature !=
+               HmacSha256Hex("file-s3cret\n", r.timestamp + "." + r.body));
+    BOOST_TEST(!json::parse(r.body, nullptr, false).is_discarded());
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

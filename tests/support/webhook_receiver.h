@@ -26,7 +26,7 @@ namespace okr::testing {
 class WebhookReceiver {
  public:
   struct Request {
-    std::string body, signature, idempotency_key, target;
+    std::string body, signature, idempotency_key, target, timestamp;
   };
   struct Action {
     int status = 200;
@@ -104,7 +104,8 @@ class WebhookReceiver {
       http::read(socket, buffer, req, ec);
       if (ec) return;
       Request r{req.body(), std::string(req["X-Okr-Signature"]),
-                std::string(req["Idempotency-Key"]), std::string(req.target())};
+                std::string(req["Idempotency-Key"]), std::string(req.target()),
+                std::string(req["X-Okr-Timestamp"])};
       Action a;
       Policy policy;
       int n = 0;
