@@ -5,6 +5,7 @@
 
 #include "adapters/http/json_body.h"
 #include "adapters/http/problem.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/views.h"
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
@@ -144,25 +145,20 @@ struct Api::Call {
   }
 };
 
-std::string Api::RouteOf(const std::string& method, const std::string& path) {
-  std::vector<std::string> seg = Split(path.substr(0, path.find('?')));
-  std::string out;
-  for (std::size_t i = 0; i < seg.size(); ++i) {
-    bool id = i == 2 && seg[0] == "v1" &&
-              (seg[1] == "cycles" || seg[1] == "objectives" ||
-               seg[1] == "key-results" || seg[1] == "kpis");
-    out += "/" + (id ? std::string("{id}") : seg[i]);
-  }
-  return method + " " + (out.empty() ? "/" : out);
+std::string_view Api::RouteOf(const std::string& target) {
+  // Decoded as Route() decodes it, so the label is the route that answers.
+  return MatchRoute(PercentDecode(target.substr(0, target.find('?'))));
 }
 
 void Api::Handle(const HttpRequest& request, Respond respond) {
   // Every answer is counted by route and status, and timed.
   auto started = std::chrono::steady_clock::now();
-  std::string route = RouteOf(request.method, request.target);
-  Respond timed = [this, started, route,
+  // Labels from fixed sets (routes.h): no request adds a series.
+  std::string_view route = RouteOf(request.target);
+  std::string_view method = MethodLabel(request.method);
+  Respond timed = [this, started, route, method,
                    respond = std::move(respond)](HttpResponse r) {
-    metrics_.Record(route, r.status,
+    metrics_.Record(route, method, r.status,
                     std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - started)
                         .count());

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "adapters/http/problem.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 
@@ -375,8 +376,10 @@ struct Server::Impl {
     // GET /v1/events/stream: authenticate, then hand the connection to an
     // SseStream starting after `after` or Last-Event-ID.
     void StartEvents(const bhttp::request<bhttp::string_body>& req) {
+      const Clock::time_point started = Clock::now();
       if (!server_.api->Authenticate(
               std::string(req[bhttp::field::authorization]))) {
+        CountEvents(401, started);
         return Send(401, "application/problem+json",
                     ProblemBody(ErrorKind::kUnauthorised, "unauthorised",
                                 "an Authorization: Bearer token is required"),
@@ -395,18 +398,28 @@ struct Server::Impl {
         after = std::stoull(from, &used);
         if (used != from.size()) throw std::invalid_argument("after");
       } catch (const std::exception&) {
+        CountEvents(400, started);
         return Send(400, "application/problem+json",
                     ProblemBody(ErrorKind::kInvalid, "invalid-after",
                                 "after / Last-Event-ID must be a position"),
                     {}, false);
       }
       ++server_.stats.requests;
+      CountEvents(200, started);
       stream_.expires_never();
       auto sse = std::make_shared<SseStream>(
           std::move(stream_), server_.api->engine().store(), after,
           server_.options.write_timeout, server_.stats);
       server_.hub->Add(sse);
       sse->Start();
+    }
+
+    // The event stream's answers are counted in /metrics as the Api counts
+    // its own: under the route's pattern, timed to the stream's head.
+    void CountEvents(int status, Clock::time_point started) {
+      server_.api->metrics().Record(
+          MatchRoute("/v1/events/stream"), MethodLabel("GET"), status,
+          std::chrono::duration<double>(Clock::now() - started).count());
     }
 
     // A lingering close: after a refusal, read and drop what the client is
