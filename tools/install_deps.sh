@@ -20,6 +20,8 @@ packages=(
   # Debian 12's is clang-14) and its runtime libclang_rt.fuzzer*.a, which is
   # in libclang-rt-14-dev (not pulled in with --no-install-recommends)
   clang clang-14 libclang-rt-14-dev
+  prometheus              # /usr/bin/promtool, for `promtool check metrics`
+                          # in the metrics test (tests/e2e/metrics_test.cc)
 )
 
 missing=()

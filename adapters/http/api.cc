@@ -10,6 +10,7 @@
 #include "adapters/http/json_text.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/request_target.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/views.h"
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
@@ -27,18 +28,6 @@ extern const char kOpenApiYaml[];
 namespace {
 
 using nlohmann::json;
-
-std::vector<std::string> Split(const std::string& path) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    std::size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
 
 std::optional<std::uint64_t> ParseUint(const std::string& s) {
   std::uint64_t v = 0;
@@ -179,27 +168,26 @@ Api::Api(OkrEngine& engine, const Tokens& tokens, ApiOptions options)
 
 Api::~Api() = default;
 
-std::string Api::RouteOf(const std::string& method, const std::string& path) {
-  std::vector<std::string> seg = Split(path.substr(0, path.find('?')));
-  std::string out;
-  for (std::size_t i = 0; i < seg.size(); ++i) {
-    bool id = i == 2 && seg[0] == "v1" &&
-              (seg[1] == "cycles" || seg[1] == "objectives" ||
-               seg[1] == "key-results" || seg[1] == "kpis");
-    out += "/" + (id ? std::string("{id}") : seg[i]);
-  }
-  return method + " " + (out.empty() ? "/" : out);
+std::string_view Api::RouteOf(const std::string& target) {
+  // Decoded as Route() decodes it, so the label is the route that answers.
+  RequestTarget t;
+  DomainError not_utf8;  // the path is decoded all the same
+  ParseRequestTarget(std::string_view(target).substr(0, target.find('?')), &t,
+                     &not_utf8);
+  return MatchRoute(t.path);
 }
 
 void Api::Handle(const HttpRequest& request, Respond respond) {
   // Every answer is counted by route and status, and timed; and given once.
   auto started = std::chrono::steady_clock::now();
-  std::string route = RouteOf(request.method, request.target);
+  // Labels from fixed sets (routes.h): no request adds a series.
+  std::string_view route = RouteOf(request.target);
+  std::string_view method = MethodLabel(request.method);
   auto given = std::make_shared<std::atomic<bool>>(false);
-  Respond once = [this, started, route, given,
+  Respond once = [this, started, route, method, given,
                   respond = std::move(respond)](HttpResponse r) {
     if (given->exchange(true)) return;
-    metrics_.Record(route, r.status,
+    metrics_.Record(route, method, r.status,
                     std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - started)
                         .count());

@@ -74,10 +74,13 @@ class Api {
   // belongs to, if any.
   std::optional<Caller> Authenticate(const std::string& authorization) const;
   OkrEngine& engine() { return engine_; }
+  // Where answers are counted (the server counts the event stream's).
+  Metrics& metrics() { return metrics_; }
 
-  // The route pattern a request matched ("/v1/cycles/{id}"), for metrics.
-  static std::string RouteOf(const std::string& method,
-                             const std::string& path);
+  // The route label of a request target ("/v1/cycles/c1/tree?at=..." is
+  // "/v1/cycles/{id}/tree"): the pattern of routes.h its percent-decoded
+  // path matches, or "unmatched". Points into that table.
+  static std::string_view RouteOf(const std::string& target);
 
  private:
   struct Call;

@@ -20,6 +20,7 @@
 
 #include "adapters/http/json_text.h"
 #include "adapters/http/problem.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 
@@ -389,6 +390,7 @@ struct Server::Impl {
     void StartEvents(const bhttp::request<bhttp::string_body>& req) {
       // The Api checks it as any other request: UTF-8 at the door, the
       // token, and after= / Last-Event-ID with the parser of /v1/events.
+      const Clock::time_point started = Clock::now();
       HttpRequest r;
       r.method = std::string(req.method_string());
       r.target = std::string(req.target());
@@ -397,17 +399,27 @@ struct Server::Impl {
       std::uint64_t after = 0;
       if (std::optional<HttpResponse> refused =
               server_.api->OpenStream(r, &after)) {
+        CountEvents(refused->status, started);
         return Send(refused->status, refused->content_type,
                     std::move(refused->body), std::move(refused->headers),
                     false);
       }
       ++server_.stats.requests;
+      CountEvents(200, started);
       stream_.expires_never();
       auto sse = std::make_shared<SseStream>(
           std::move(stream_), server_.api->engine().store(), after,
           server_.options.write_timeout, server_.stats);
       server_.hub->Add(sse);
       sse->Start();
+    }
+
+    // The event stream's answers are counted in /metrics as the Api counts
+    // its own: under the route's pattern, timed to the stream's head.
+    void CountEvents(int status, Clock::time_point started) {
+      server_.api->metrics().Record(
+          MatchRoute("/v1/events/stream"), MethodLabel("GET"), status,
+          std::chrono::duration<double>(Clock::now() - started).count());
     }
 
     // A lingering close: after a refusal, read and drop what the client is
