@@ -19,7 +19,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_event_cereal fuzz_event_json fuzz_json_body fuzz_snapshot
-           fuzz_http_request)
+           fuzz_http_request fuzz_roundtrip)
 fi
 build=build/fuzz
 jobs=$(nproc)

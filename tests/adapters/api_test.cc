@@ -41,7 +41,7 @@ BOOST_FIXTURE_TEST_SUITE(api, ApiFixture)
 // problem threw out of Handle (std::terminate in the server). Such a path
 // is now refused at the door, before any route quotes it (issue 13).
 BOOST_AUTO_TEST_CASE(a_path_that_is_not_utf8_is_refused_at_the_door) {
-  for (const std::string target :
+  for (const std::string& target :
        {std::string("/v1/key-results/k\x9a-1?at=2026-07-31"),
         std::string("/v1/objectives/%FF%FE"), std::string("/v2/\xc3")}) {
     BOOST_TEST_CONTEXT(target) {
