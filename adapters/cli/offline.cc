@@ -48,7 +48,13 @@ Result<std::unique_ptr<OkrEngine>> OpenQuiet(const std::string& dir,
   eo.warn = [who](std::string_view w) {
     std::cerr << who << ": warning: " << w << "\n";
   };
-  return OkrEngine::Open(dir, eo);
+  auto engine = OkrEngine::Open(dir, eo);
+  // A report from a state that stops short of the log would mislead: an
+  // offline command refuses a degraded engine, naming the position.
+  if (engine.ok() && !engine.value()->healthy()) {
+    return Status::Corruption(engine.value()->HealthError());
+  }
+  return engine;
 }
 
 }  // namespace
