@@ -53,7 +53,7 @@ class SnapshotStore {
   // Writes `state` as the snapshot at state.last_position(), bound to the
   // log whose event there has hash `chain_hash`: to a temporary file,
   // fsynced, renamed into place, the folder fsynced.
-  Status Write(const OkrState& state, const Hash& chain_hash = {}) const;
+  Status Write(const OkrState& state, const Hash& chain_hash) const;
 
   // Positions of the snapshot files present, ascending (not yet checked).
   std::vector<std::uint64_t> List() const;

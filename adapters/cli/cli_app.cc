@@ -36,8 +36,13 @@ int RunVerify(const std::string& data_dir) {
     if (snap.usable) {
       std::cout << "snapshot " << snap.file << ": ok\n";
     } else {
-      std::cout << "snapshot " << snap.file
-                << ": would be ignored: " << snap.why_ignored << "\n";
+      // The reason names the file already when it starts with it.
+      std::string why = snap.why_ignored;
+      if (why.rfind(snap.file + ": ", 0) == 0) {
+        why.erase(0, snap.file.size() + 2);
+      }
+      std::cout << "snapshot " << snap.file << ": would be ignored: " << why
+                << "\n";
     }
   }
   return kExitOk;

@@ -148,7 +148,12 @@ int RunReplay(const std::string& data_dir) {
           .count();
   SnapshotStore snapshots(data_dir + "/snapshots");
   if (total > 0) {
-    if (Status w = snapshots.Write(state); !w.ok()) {
+    // Bound to this log: the hash of the event it was folded up to.
+    auto bound = ChainHashAt(*store.value(), state.last_position());
+    Status w = !bound.ok()      ? bound.status()
+               : !bound.value() ? Status::Corruption("the log ends before it")
+                                : snapshots.Write(state, **bound);
+    if (!w.ok()) {
       std::cerr << "okr replay: " << w.ToString() << "\n";
       return kExitFailure;
     }

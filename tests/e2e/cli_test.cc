@@ -385,6 +385,12 @@ BOOST_AUTO_TEST_CASE(tree_replay_and_history_read_the_store) {
   BOOST_TEST_REQUIRE(replay.status == 0, replay.err);
   BOOST_TEST(replay.out.find("216 objectives") != std::string::npos,
              replay.out);
+  // The snapshot replay wrote is bound to this log: verify would use it.
+  Run verified = Okr(dir, "verify --data " + dir.Sub("a"));
+  BOOST_TEST_REQUIRE(verified.status == 0, verified.err);
+  BOOST_TEST(verified.out.find(".snap: ok") != std::string::npos, verified.out);
+  BOOST_TEST(verified.out.find("would be ignored") == std::string::npos,
+             verified.out);
   Run history =
       Okr(dir, "history --data " + dir.Sub("a") + " 2026-q4-platform-1");
   BOOST_TEST_REQUIRE(history.status == 0, history.err);
