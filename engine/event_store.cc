@@ -9,6 +9,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cassert>
@@ -146,8 +147,13 @@ Status EventStore::OpenDb(bool read_only) {
   // One writer thread; the hash memtable of the index needs this off.
   db_options.allow_concurrent_memtable_write = false;
   if (!read_only) {
+    // Parents as the umask says; the data folder itself private (0700): it
+    // holds the whole ledger. An existing folder keeps its mode.
     std::error_code ec;
-    std::filesystem::create_directories(path_, ec);
+    std::filesystem::path p(path_);
+    if (p.has_parent_path())
+      std::filesystem::create_directories(p.parent_path(), ec);
+    ::mkdir(path_.c_str(), 0700);
   }
   db_options.info_log = std::make_shared<InfoLog>(path_ + "/LOG");
   if (options_.TEST_env != nullptr) db_options.env = options_.TEST_env;
@@ -722,6 +728,84 @@ Status EventStore::ImportBatch(const std::vector<RecordedEvent>& events) {
     durable_position_.store(head.position, std::memory_order_release);
   }
   durable_cv_.notify_all();
+  return Status::OK();
+}
+
+Status EventStore::ForEachIdempotency(
+    const std::function<bool(const IdempotencyEntry&)>& fn) const {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), idem_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::size_t nul = key.find('\0');
+    IdempotencyEntry entry;
+    if (nul == std::string_view::npos ||
+        !format::DecodeIdempotency(
+            std::string_view(it->value().data(), it->value().size()),
+            &entry.record)) {
+      return Status::Corruption("malformed idempotency record");
+    }
+    if (entry.record.last_position > LastPosition()) continue;
+    entry.actor = std::string(key.substr(0, nul));
+    entry.key = std::string(key.substr(nul + 1));
+    if (!fn(entry)) return Status::OK();
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan idempotency");
+  return Status::OK();
+}
+
+Status EventStore::ImportIdempotency(
+    const std::vector<IdempotencyEntry>& entries) {
+  std::shared_lock<std::shared_mutex> reading(db_mu_);
+  if (db_ == nullptr) return Status::Closed("the event store is closed");
+  std::lock_guard<std::mutex> queue(queue_mu_);  // no group starts meanwhile
+  rocksdb::WriteBatch batch;
+  std::unordered_map<std::string, bool> seen;
+  auto event_at = [&](std::uint64_t position, RecordedEvent* e) {
+    std::string value;
+    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), log_cf_,
+                                  format::PositionKey(position), &value);
+    return rs.ok() && format::DecodeLogValue(value, e);
+  };
+  for (const IdempotencyEntry& entry : entries) {
+    const format::IdempotencyRecord& rec = entry.record;
+    auto bad = [&](const std::string& why) {
+      return Status::InvalidArgument("idempotency key '" + entry.key + "' of " +
+                                     entry.actor + ": " + why);
+    };
+    if (entry.actor.empty() || HasNul(entry.actor) || HasNul(entry.key) ||
+        entry.key.empty() || entry.key.size() > kMaxNameBytes) {
+      return bad("malformed actor or key");
+    }
+    std::string pair = format::PairKey(entry.actor, entry.key);
+    if (!seen.emplace(pair, true).second) return bad("listed twice");
+    std::string existing;
+    rocksdb::Status rs =
+        db_->Get(rocksdb::ReadOptions(), idem_cf_, pair, &existing);
+    if (rs.ok()) return bad("already recorded");
+    if (!rs.IsNotFound()) return FromRocks(rs, "read idempotency key");
+    if (rec.first_position == 0 || rec.first_position > rec.last_position ||
+        rec.last_position > head_.position) {
+      return bad("points outside the log");
+    }
+    RecordedEvent first, last;
+    if (!event_at(rec.first_position, &first) ||
+        !event_at(rec.last_position, &last) || first.actor != entry.actor ||
+        first.command_id != rec.command_id ||
+        last.command_id != rec.command_id) {
+      return bad("positions " + std::to_string(rec.first_position) + ".." +
+                 std::to_string(rec.last_position) +
+                 " are not the command it names");
+    }
+    batch.Put(idem_cf_, pair, format::EncodeIdempotency(rec));
+  }
+  if (entries.empty()) return Status::OK();
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::kSync;
+  rocksdb::Status rs = db_->Write(wo, &batch);
+  if (!rs.ok()) return FromRocks(rs, "import idempotency records");
   return Status::OK();
 }
 

@@ -253,6 +253,26 @@ class EventStore {
   // REQUIRES: no Append runs concurrently (an offline store).
   Status ImportBatch(const std::vector<RecordedEvent>& events);
 
+  // One applied idempotency key, as okr export writes it beside the log.
+  struct IdempotencyEntry {
+    std::string actor;
+    std::string key;
+    format::IdempotencyRecord record;
+  };
+  // Calls fn for every idempotency record whose command is durable, in key
+  // order, until fn returns false. Corruption on a record that does not
+  // decode.
+  Status ForEachIdempotency(
+      const std::function<bool(const IdempotencyEntry&)>& fn) const;
+  // Restores idempotency records (okr import), after the events they name
+  // were imported: each must point inside the log at the first and last
+  // event of one command (first_position's actor is the entry's actor, and
+  // the events at first_position and last_position carry the record's
+  // command id), and its key must be new. InvalidArgument naming the key
+  // otherwise, and nothing written. One WriteBatch.
+  // REQUIRES: no Append runs concurrently (an offline store).
+  Status ImportIdempotency(const std::vector<IdempotencyEntry>& entries);
+
   // Consistent copy of the store into `dir` (which must not exist), taken
   // between two commit groups: a RocksDB checkpoint (tables hard-linked when
   // on the same filesystem, copied otherwise). Writes wait meanwhile. Returns

@@ -17,6 +17,11 @@ std::string KeyOf(const std::string& actor, const std::string& key) {
   return actor + '\n' + key;
 }
 
+Status Undecodable(std::uint64_t position, const std::string& error) {
+  return Status::Corruption("position " + std::to_string(position) +
+                            " does not decode: " + error);
+}
+
 DomainError FromStatus(const Status& s) {
   if (s.IsVersionConflict()) {
     return DomainError::Conflict("concurrent-change", s.message());
@@ -29,6 +34,26 @@ DomainError FromStatus(const Status& s) {
 }
 
 }  // namespace
+
+Result<std::optional<Hash>> ChainHashAt(const EventStore& store,
+                                        std::uint64_t position) {
+  if (position == 0) return std::optional<Hash>(Hash{});
+  auto got = store.ReadAll(position, 1);
+  if (!got.ok()) return got.status();
+  if (got->empty() || got->front().position != position) {
+    return std::optional<Hash>();
+  }
+  return std::optional<Hash>(got->front().hash);
+}
+
+Status OkrEngine::ReadBoundSnapshot(std::uint64_t at, std::string* body) const {
+  Hash bound{};
+  if (Status s = snapshots_.ReadBody(at, body, &bound); !s.ok()) return s;
+  auto log_hash = ChainHashAt(*store_, at);
+  if (!log_hash.ok()) return log_hash.status();
+  return SnapshotStore::CheckBinding(snapshots_.PathOf(at), at, bound,
+                                     log_hash.value());
+}
 
 Status ReplayInto(const EventStore& store, OkrState* state,
                   std::uint64_t to_position,
@@ -43,8 +68,7 @@ Status ReplayInto(const EventStore& store, OkrState* state,
       store.ForEach(state->last_position() + 1, [&](const RecordedEvent& e) {
         if (to_position != 0 && e.position > to_position) return false;
         if (!events::Decode(e, &event, &error)) {
-          failed = Status::Corruption("position " + std::to_string(e.position) +
-                                      ": " + error);
+          failed = Undecodable(e.position, error);
           return false;
         }
         state->Apply(e, event);
@@ -97,15 +121,9 @@ Status OkrEngine::Start() {
   // read state and the (compact) decision state load side by side.
   std::vector<std::uint64_t> snaps = snapshots_.List();
   for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
-    if (*it > end) {
-      Warn("snapshot at position " + std::to_string(*it) +
-           " is past the end of the log (" + std::to_string(end) +
-           "): ignored");
-      continue;
-    }
     const std::uint64_t at = *it;
     std::string body;
-    Status s = snapshots_.ReadBody(at, &body);
+    Status s = ReadBoundSnapshot(at, &body);
     if (!s.ok()) {
       Warn("snapshot ignored, replaying the log instead: " + s.ToString());
       continue;
@@ -138,8 +156,10 @@ Status OkrEngine::Start() {
   });
   Status replayed = ReplayInto(*store_, &read_state_);
   Status decision_replayed = tail.get();
-  if (!replayed.ok()) return replayed;
-  if (!decision_replayed.ok()) return decision_replayed;
+  // Not fatal: the engine opens degraded with the state before the event it
+  // could not read, and the projector retries from there.
+  if (!replayed.ok()) SetDegraded(replayed);
+  if (!decision_replayed.ok()) resync_needed_ = true;
   open_ms_[2] = ms_since(t0);
   replayed_at_open_ = read_state_.last_position() - opened_from_snapshot_;
   applied_ = read_state_.last_position();
@@ -155,8 +175,41 @@ OkrEngine::~OkrEngine() { Close(); }
 std::int64_t OkrEngine::NowMicros() const { return clock_->NowMicros(); }
 Date OkrEngine::Today() const { return Date::FromMicros(clock_->NowMicros()); }
 
+void OkrEngine::SetDegraded(const Status& error) {
+  ++stat_projector_errors_;
+  std::string why = error.ToString();
+  bool changed;
+  {
+    std::lock_guard lock(health_mu_);
+    changed = !degraded_.load() || health_error_ != why;
+    health_error_ = why;
+    degraded_.store(true);
+  }
+  if (changed) {
+    Warn("degraded: the state stops at position " +
+         std::to_string(read_state_.last_position()) + " (" + why +
+         "); commands are refused until the projector gets past it");
+  }
+}
+
+void OkrEngine::ClearDegraded() {
+  {
+    std::lock_guard lock(health_mu_);
+    health_error_.clear();
+    degraded_.store(false);
+  }
+  Warn("healthy again: the state follows the log");
+}
+
+std::string OkrEngine::HealthError() const {
+  std::lock_guard lock(health_mu_);
+  return health_error_;
+}
+
 EngineStats OkrEngine::Stats() const {
   EngineStats s;
+  s.degraded = degraded_.load();
+  s.projector_errors = stat_projector_errors_.load();
   s.decided = stat_decided_.load();
   s.refused = stat_refused_.load();
   s.replayed = stat_replayed_.load();
@@ -232,6 +285,15 @@ void OkrEngine::DecideOne(Queued q) {
   {
     std::lock_guard lock(queue_mu_);
     resync = resync_needed_;
+  }
+  // A degraded engine (the read state cannot follow the log): answer at
+  // once; the projector retries on its own thread.
+  if (degraded_.load()) {
+    ++stat_refused_;
+    q.done(DomainError::Unavailable(
+        "the engine is degraded (" + HealthError() +
+        "); nothing was written; retry once it is healthy"));
+    return;
   }
   // A store refusing writes after a failed one: answer at once (it heals
   // on its own thread); the state is rebuilt on the first command after.
@@ -419,55 +481,81 @@ void OkrEngine::ProjectorLoop() {
   std::unique_ptr<Subscription> sub = store_->Subscribe(applied_);
   events::Event event;
   std::string error;
+  std::chrono::milliseconds backoff = kProjectorRetryMin;
+  Hash last_hash{};  // of the last event applied in this loop
   for (;;) {
+    Status failed;
     auto batch = sub->Next(4096, std::chrono::milliseconds(100));
-    if (!batch.ok() || batch->empty()) {
+    if (!batch.ok()) {
+      failed = batch.status();
+    } else if (batch->empty()) {
       std::lock_guard lock(applied_mu_);
-      if (projector_stop_ || !batch.ok() ||
-          sub->state() == Subscription::State::kClosed) {
-        if (!batch.ok())
-          Warn("projector stopped: " + batch.status().ToString());
+      if (projector_stop_ || sub->state() == Subscription::State::kClosed) {
         break;
       }
       continue;
+    } else if (options_.TEST_projector_fault) {
+      failed = options_.TEST_projector_fault(batch->front().position);
     }
-    {
+    const std::uint64_t before = read_state_.last_position();
+    if (failed.ok()) {
+      // One policy for an event that does not decode: the fold stops just
+      // before it (never skipped) and the engine turns degraded.
       std::unique_lock lock(read_mu_);
       for (const RecordedEvent& e : *batch) {
-        if (events::Decode(e, &event, &error)) {
-          read_state_.Apply(e, event);
-        } else {
-          Warn("position " + std::to_string(e.position) +
-               " does not decode and is left out of the state: " + error);
+        if (!events::Decode(e, &event, &error)) {
+          failed = Undecodable(e.position, error);
+          break;
         }
+        read_state_.Apply(e, event);
+        last_hash = e.hash;
       }
     }
-    const std::uint64_t at = batch->back().position;
-    std::vector<std::function<void()>> ready;
+    const std::uint64_t at = read_state_.last_position();
+    if (at > before) {
+      std::vector<std::function<void()>> ready;
+      {
+        std::lock_guard lock(applied_mu_);
+        applied_ = at;
+        auto end = waiters_.upper_bound(at);
+        for (auto it = waiters_.begin(); it != end; ++it) {
+          ready.push_back(std::move(it->second));
+        }
+        waiters_.erase(waiters_.begin(), end);
+      }
+      applied_cv_.notify_all();
+      for (auto& fn : ready) fn();
+      // Snapshots: this thread is the read state's only writer, so reading
+      // it here needs no lock.
+      if (options_.snapshot_every != 0 &&
+          at - last_snapshot_ >= options_.snapshot_every) {
+        Status s = snapshots_.Write(read_state_, last_hash);
+        if (s.ok()) {
+          ++stat_snapshots_;
+          snapshots_.Prune(options_.snapshot_keep_every, 2);
+        } else {
+          Warn("snapshot not written: " + s.ToString());
+        }
+        last_snapshot_ = at;
+      }
+    }
+    if (failed.ok()) {
+      if (degraded_.load()) ClearDegraded();
+      backoff = kProjectorRetryMin;
+      continue;
+    }
+    // Degraded: wait (or stop), then read again from the first event not
+    // applied.
+    SetDegraded(failed);
     {
-      std::lock_guard lock(applied_mu_);
-      applied_ = at;
-      auto end = waiters_.upper_bound(at);
-      for (auto it = waiters_.begin(); it != end; ++it) {
-        ready.push_back(std::move(it->second));
+      std::unique_lock lock(applied_mu_);
+      if (applied_cv_.wait_for(lock, backoff,
+                               [&] { return projector_stop_; })) {
+        break;
       }
-      waiters_.erase(waiters_.begin(), end);
     }
-    applied_cv_.notify_all();
-    for (auto& fn : ready) fn();
-    // Snapshots: this thread is the read state's only writer, so reading
-    // it here needs no lock.
-    if (options_.snapshot_every != 0 &&
-        at - last_snapshot_ >= options_.snapshot_every) {
-      Status s = snapshots_.Write(read_state_);
-      if (s.ok()) {
-        ++stat_snapshots_;
-        snapshots_.Prune(options_.snapshot_keep_every, 2);
-      } else {
-        Warn("snapshot not written: " + s.ToString());
-      }
-      last_snapshot_ = at;
-    }
+    backoff = std::min(backoff * 2, kProjectorRetryMax);
+    sub = store_->Subscribe(read_state_.last_position());
   }
   // Whatever still waits is answered: the engine is closing.
   std::multimap<std::uint64_t, std::function<void()>> left;
@@ -502,7 +590,9 @@ Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
     if (*it > p) continue;
     if (*it <= base) break;  // the cached state is at least as close
     auto loaded = std::make_unique<OkrState>();
-    Status s = snapshots_.Load(*it, loaded.get());
+    std::string body;
+    Status s = ReadBoundSnapshot(*it, &body);
+    if (s.ok()) s = SnapshotStore::Parse(body, *it, loaded.get());
     if (s.ok()) {
       as_of_cache_ = std::move(loaded);
       base = *it;
@@ -563,8 +653,7 @@ Result<std::vector<HistoryEntry>> OkrEngine::History(HistoryOf kind,
   std::string error;
   for (const RecordedEvent& e : all) {
     if (!events::Decode(e, &event, &error)) {
-      return Status::Corruption("position " + std::to_string(e.position) +
-                                ": " + error);
+      return Undecodable(e.position, error);
     }
     history.Apply(e, event);
   }
@@ -599,17 +688,24 @@ void OkrEngine::Close() {
   for (Queued& q : refused) {
     q.done(DomainError::Unavailable("the engine is shutting down"));
   }
-  if (store_) WaitApplied(store_->LastPosition(), std::chrono::seconds(60));
+  // (Degraded, the state may never get there: do not wait for it.)
+  if (store_ && !degraded_.load()) {
+    WaitApplied(store_->LastPosition(), std::chrono::seconds(60));
+  }
   {
     std::lock_guard lock(applied_mu_);
     projector_stop_ = true;
   }
+  applied_cv_.notify_all();  // a degraded projector waits on it to retry
   if (projector_thread_.joinable()) projector_thread_.join();
   // A clean close leaves a snapshot at the end of the log, so the next
   // start-up replays nothing (when enough happened since the last one).
   if (store_ && options_.snapshot_every != 0 &&
       read_state_.last_position() >= last_snapshot_ + kCloseSnapshotMinEvents) {
-    Status s = snapshots_.Write(read_state_);
+    auto bound = ChainHashAt(*store_, read_state_.last_position());
+    Status s = !bound.ok()      ? bound.status()
+               : !bound.value() ? Status::Corruption("the log ends before it")
+                                : snapshots_.Write(read_state_, **bound);
     if (s.ok()) {
       ++stat_snapshots_;
       last_snapshot_ = read_state_.last_position();

@@ -32,9 +32,26 @@
 // Snapshots: every `snapshot_every` events the projector writes the read
 // state to the SnapshotStore (outside any lock: it is the only writer of
 // that state), then prunes old ones (snapshot_keep_every); a clean Close()
-// writes one at the end of the log, so the next start replays nothing. Open()
-// loads the newest snapshot that checks out and replays the tail; a corrupt or
-// old-format one is skipped with a warning.
+// writes one at the end of the log, so the next start replays nothing. Each
+// snapshot is bound to the log by the chain hash at its position. Open()
+// loads the newest snapshot that checks out and whose chain hash equals the
+// log's there, and replays the tail; a corrupt or old-format one, or one of
+// another log (past the end of a log a crash shortened, copied from another
+// store), is skipped with a warning naming the file. ReadAsOf does the same.
+//
+// Degraded: the read state cannot follow the log. A read error of the log or
+// an event that does not decode (the one policy at open, live and in
+// History: never skipped, never fatal, named by its position) stops the
+// fold just before it; the engine turns degraded (healthy() false,
+// HealthError() says why), refuses every command kUnavailable at once
+// (nothing is written while the state it would be decided against lags),
+// and keeps answering queries from the state it has. The projector retries
+// from the first event it could not apply, after kProjectorRetryMin, then
+// twice as long after each failure up to kProjectorRetryMax; once a batch
+// applies, the engine is healthy again without a restart. Open() does not
+// fail on such an error: it opens degraded. History() reads the events the
+// read state holds, so it stops before the same position (and answers
+// Corruption naming a position should one not decode all the same).
 //
 // Time travel (ReadAsOf): the state as of an instant is the fold of the
 // events recorded at or before it: the newest snapshot at or before that
@@ -43,6 +60,8 @@
 #ifndef OKR_ENGINE_OKR_ENGINE_H_
 #define OKR_ENGINE_OKR_ENGINE_H_
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -78,6 +97,10 @@ struct EngineOptions {
   std::uint64_t snapshot_keep_every = 1'000'000;
   // Where warnings go (a skipped snapshot, a resync); default: stderr.
   std::function<void(std::string_view)> warn;
+  // Test hook: called by the projector before it applies a batch starting
+  // at `first_position`; a non-OK status is handled as a read error of the
+  // log (the engine turns degraded and retries).
+  std::function<Status(std::uint64_t first_position)> TEST_projector_fault;
 };
 
 struct CommandRequest {
@@ -114,6 +137,8 @@ struct EngineStats {
   std::uint64_t replayed_at_open = 0;
   // Where Open() spent its time (milliseconds).
   double open_store_ms = 0, load_snapshot_ms = 0, replay_tail_ms = 0;
+  bool degraded = false;               // see OkrEngine::healthy()
+  std::uint64_t projector_errors = 0;  // read or decode errors met, monotonic
 };
 
 class OkrEngine {
@@ -166,6 +191,14 @@ class OkrEngine {
   const EngineOptions& options() const { return options_; }
   EngineStats Stats() const;
 
+  // False while degraded (see "Degraded" above). /healthz reports it.
+  bool healthy() const { return !degraded_.load(); }
+  // Why the engine is degraded (naming the position); empty when healthy.
+  std::string HealthError() const;
+
+  static constexpr std::chrono::milliseconds kProjectorRetryMin{100};
+  static constexpr std::chrono::milliseconds kProjectorRetryMax{5000};
+
   // Stops taking commands (later ones are refused kUnavailable), finishes
   // the ones in flight, stops the threads and closes the store. Idempotent.
   void Close();
@@ -187,6 +220,12 @@ class OkrEngine {
   void WhenApplied(std::uint64_t position, std::function<void()> fn);
   void Resync();
   void Warn(std::string_view message) const;
+  // The projector met `error`: degraded (warns when the reason changes).
+  void SetDegraded(const Status& error);
+  void ClearDegraded();
+  // The checked body of the snapshot at `at`, only if it is bound to this
+  // log (SnapshotStore::CheckBinding); Corruption saying why otherwise.
+  Status ReadBoundSnapshot(std::uint64_t at, std::string* body) const;
 
   // Constant after construction.
   const std::string path_;
@@ -225,6 +264,12 @@ class OkrEngine {
   std::mutex as_of_mu_;
   std::unique_ptr<OkrState> as_of_cache_;
 
+  // Health (see "Degraded" above). health_error_ guarded by health_mu_.
+  std::atomic<bool> degraded_{false};
+  mutable std::mutex health_mu_;
+  std::string health_error_;
+  std::atomic<std::uint64_t> stat_projector_errors_{0};
+
   // Counters.
   std::atomic<std::uint64_t> stat_decided_{0}, stat_refused_{0},
       stat_replayed_{0}, stat_snapshots_{0};
@@ -238,8 +283,13 @@ class OkrEngine {
   std::thread projector_thread_;
 };
 
+// The log's hash at `position`: 32 zero bytes at 0, nullopt past the end.
+Result<std::optional<Hash>> ChainHashAt(const EventStore& store,
+                                        std::uint64_t position);
+
 // Folds the events after state->last_position() up to `to_position` (0: the
-// end of the log) into *state. Corruption if an event does not decode.
+// end of the log) into *state. Corruption naming the position if an event
+// does not decode (*state then holds every event before it).
 // `progress`, if set, is called now and then with the position reached.
 Status ReplayInto(const EventStore& store, OkrState* state,
                   std::uint64_t to_position = 0,

@@ -26,7 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'O', 'K', 'R', 'S', 'N', 'A', 'P', '\n'};
-constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 8 + 32;
+constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 8 + 32 + 32;
+constexpr std::size_t kChainHashAt = 8 + 4 + 8 + 8 + 32;
 
 void PutFixed(std::string* out, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i)
@@ -79,8 +80,17 @@ Status ReadWhole(const std::string& path, std::string* out) {
 }  // namespace
 
 SnapshotStore::SnapshotStore(std::string dir) : dir_(std::move(dir)) {
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
+  // The data folder and its snapshots hold the whole ledger: private to the
+  // server's user (mkdir leaves an existing folder's mode alone).
+  fs::path p(dir_);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    if (p.parent_path().has_parent_path()) {
+      fs::create_directories(p.parent_path().parent_path(), ec);
+    }
+    ::mkdir(p.parent_path().c_str(), 0700);
+  }
+  ::mkdir(dir_.c_str(), 0700);
 }
 
 std::string SnapshotStore::PathOf(std::uint64_t position) const {
@@ -90,7 +100,8 @@ std::string SnapshotStore::PathOf(std::uint64_t position) const {
   return dir_ + "/" + name;
 }
 
-Status SnapshotStore::Write(const OkrState& state) const {
+Status SnapshotStore::Write(const OkrState& state,
+                            const Hash& chain_hash) const {
   std::ostringstream body_stream;
   {
     cereal::PortableBinaryOutputArchive ar(body_stream);
@@ -103,6 +114,8 @@ Status SnapshotStore::Write(const OkrState& state) const {
   PutFixed(&header, body.size(), 8);
   Hash digest = Sha256Of(body);
   header.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  header.append(reinterpret_cast<const char*>(chain_hash.data()),
+                chain_hash.size());
 
   std::string path = PathOf(state.last_position());
   std::string tmp = path + ".tmp";
@@ -143,16 +156,17 @@ Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
   return Parse(body, position, state);
 }
 
-Status SnapshotStore::ReadBody(std::uint64_t position,
-                               std::string* body) const {
+Status SnapshotStore::ReadBody(std::uint64_t position, std::string* body,
+                               Hash* chain_hash) const {
   std::string path = PathOf(position);
   std::string bytes;
   if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
-  return CheckFile(std::move(bytes), position, path, body);
+  return CheckFile(std::move(bytes), position, path, body, chain_hash);
 }
 
 Status SnapshotStore::CheckFile(std::string bytes, std::uint64_t position,
-                                const std::string& path, std::string* body) {
+                                const std::string& path, std::string* body,
+                                Hash* chain_hash) {
   if (bytes.size() < kHeaderSize ||
       std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     return Status::Corruption(path + ": not a snapshot file");
@@ -171,6 +185,9 @@ Status SnapshotStore::CheckFile(std::string bytes, std::uint64_t position,
   Hash digest = Sha256Of(std::string_view(bytes).substr(kHeaderSize));
   if (std::memcmp(digest.data(), &bytes[28], 32) != 0) {
     return Status::Corruption(path + ": digest mismatch");
+  }
+  if (chain_hash != nullptr) {
+    std::memcpy(chain_hash->data(), &bytes[kChainHashAt], chain_hash->size());
   }
   bytes.erase(0, kHeaderSize);
   *body = std::move(bytes);
@@ -210,6 +227,25 @@ std::size_t SnapshotStore::Prune(std::uint64_t keep_every,
     if (Remove(all[i]).ok()) ++removed;
   }
   return removed;
+}
+
+Status SnapshotStore::CheckBinding(const std::string& name,
+                                   std::uint64_t position,
+                                   const Hash& chain_hash,
+                                   const std::optional<Hash>& log_hash) {
+  if (!log_hash) {
+    return Status::Corruption(
+        name + ": past the end of the log (position " +
+        std::to_string(position) +
+        "; a crash in async mode lost the events it holds)");
+  }
+  if (*log_hash != chain_hash) {
+    return Status::Corruption(
+        name + ": taken from another log (its chain hash at position " +
+        std::to_string(position) + " is " + HashToHex(chain_hash) +
+        ", the log's is " + HashToHex(*log_hash) + ")");
+  }
+  return Status::OK();
 }
 
 Status SnapshotStore::Remove(std::uint64_t position) const {

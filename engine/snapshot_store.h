@@ -8,42 +8,52 @@
 // File format, one file per snapshot, named state-<position, 20 digits>.snap
 // in the snapshot folder:
 //
-//   snapshot := magic format_version position body_size body_sha256 body
+//   snapshot := magic format_version position body_size body_sha256
+//               chain_hash body
 //   magic          := "OKRSNAP\n"                      (8 bytes)
 //   format_version := fixed32 little-endian            (kFormatVersion)
 //   position       := fixed64 little-endian            (last event folded in)
 //   body_size      := fixed64 little-endian
 //   body_sha256    := 32 bytes, SHA-256 of body
+//   chain_hash     := 32 bytes, the log's hash of the event at `position`
+//                     (zeros at position 0)
 //   body           := cereal portable binary of OkrState (OkrState::save)
 //
 // A file whose magic, version, size, digest or body does not check out is
 // not used: Load() says why and the caller falls back to an older snapshot
-// or to the log. Bump kFormatVersion whenever OkrState's serialized fields
-// change; old files are then ignored (and replaced by the next snapshot),
-// never misread.
+// or to the log. The snapshot is bound to the log it was taken from: a
+// reader uses it only if the log's hash at `position` equals chain_hash (a
+// snapshot past the end of a log shortened by a crash in async mode, or
+// from another store, is ignored). Bump kFormatVersion whenever OkrState's
+// serialized fields change; old files are then ignored (and replaced by the
+// next snapshot), never misread.
 #ifndef OKR_ENGINE_SNAPSHOT_STORE_H_
 #define OKR_ENGINE_SNAPSHOT_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/status.h"
+#include "events/envelope.h"
 #include "projections/okr_state.h"
 
 namespace okr {
 
 class SnapshotStore {
  public:
-  static constexpr std::uint32_t kFormatVersion = 2;
+  // 3: the chain hash at the position (2 lacked it, 1 the change records).
+  static constexpr std::uint32_t kFormatVersion = 3;
 
-  // Creates `dir` if it does not exist.
+  // Creates `dir` (and its parent) mode 0700 if they do not exist.
   explicit SnapshotStore(std::string dir);
 
-  // Writes `state` as the snapshot at state.last_position(): to a temporary
-  // file, fsynced, renamed into place, the folder fsynced.
-  Status Write(const OkrState& state) const;
+  // Writes `state` as the snapshot at state.last_position(), bound to the
+  // log whose event there has hash `chain_hash`: to a temporary file,
+  // fsynced, renamed into place, the folder fsynced.
+  Status Write(const OkrState& state, const Hash& chain_hash) const;
 
   // Positions of the snapshot files present, ascending (not yet checked).
   std::vector<std::uint64_t> List() const;
@@ -54,17 +64,29 @@ class SnapshotStore {
   Status Load(std::uint64_t position, OkrState* state) const;
 
   // The checked body of the snapshot at `position`: the file read once,
-  // its header and digest verified. NotFound if there is none.
-  Status ReadBody(std::uint64_t position, std::string* body) const;
+  // its header and digest verified; *chain_hash (if not null) the hash it
+  // is bound to. NotFound if there is none.
+  Status ReadBody(std::uint64_t position, std::string* body,
+                  Hash* chain_hash = nullptr) const;
   // The checks of ReadBody() on the bytes of a whole file (`name` is used in
   // messages): magic, format version, position, size and digest. On success
-  // *body holds the body; Corruption otherwise.
+  // *body holds the body and *chain_hash (if not null) the chain hash;
+  // Corruption otherwise.
   static Status CheckFile(std::string bytes, std::uint64_t position,
-                          const std::string& name, std::string* body);
+                          const std::string& name, std::string* body,
+                          Hash* chain_hash = nullptr);
   // Deserializes a body from ReadBody() into *state (whose History mode it
   // keeps). Safe to call from several threads on the same body.
   static Status Parse(std::string_view body, std::uint64_t position,
                       OkrState* state);
+
+  // Whether a snapshot at `position` bound to `chain_hash` belongs to a log
+  // whose hash there is *log_hash (nullopt: the log ends before
+  // `position`). OK, or Corruption naming `name` and saying why it must be
+  // ignored.
+  static Status CheckBinding(const std::string& name, std::uint64_t position,
+                             const Hash& chain_hash,
+                             const std::optional<Hash>& log_hash);
 
   // Removes the snapshot at `position` (for tests and pruning).
   Status Remove(std::uint64_t position) const;

@@ -3,11 +3,14 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/sha256.h"
+#include "engine/snapshot_store.h"
 #include "engine/storage_format.h"
 
 namespace okr {
@@ -252,6 +255,46 @@ class StoreChecker {
   std::unordered_map<std::string, std::uint64_t> versions_;
 };
 
+// Reads every snapshot and says whether the engine would use it: it checks
+// out, parses, and is bound to this log (the log's hash at its position).
+void CheckSnapshots(const std::string& path, rocksdb::DB* db,
+                    ColumnFamilyHandle* log, VerifyReport* report) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path + "/snapshots", ec)) return;
+  SnapshotStore snapshots(path + "/snapshots");
+  for (std::uint64_t at : snapshots.List()) {
+    VerifyReport::Snapshot out;
+    out.position = at;
+    out.file = snapshots.PathOf(at);
+    std::string body;
+    Hash bound{};
+    Status s = snapshots.ReadBody(at, &body, &bound);
+    if (s.ok()) {
+      std::optional<Hash> log_hash;
+      if (at == 0) {
+        log_hash = Hash{};
+      } else if (at <= report->events) {
+        std::string value;
+        RecordedEvent e;
+        if (db->Get(rocksdb::ReadOptions(), log, format::PositionKey(at),
+                    &value)
+                .ok() &&
+            format::DecodeLogValue(value, &e)) {
+          log_hash = e.hash;
+        }
+      }
+      s = SnapshotStore::CheckBinding(out.file, at, bound, log_hash);
+    }
+    if (s.ok()) {
+      OkrState state;
+      s = SnapshotStore::Parse(body, at, &state);
+    }
+    out.usable = s.ok();
+    if (!s.ok()) out.why_ignored = s.message();
+    report->snapshots.push_back(std::move(out));
+  }
+}
+
 }  // namespace
 
 Result<VerifyReport> VerifyStore(const std::string& path) {
@@ -282,6 +325,7 @@ Result<VerifyReport> VerifyStore(const std::string& path) {
       report.problem = "missing or unsupported format version";
     } else {
       report = StoreChecker(db.get(), handles).Run();
+      if (report.ok) CheckSnapshots(path, db.get(), handles[1], &report);
     }
   }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);

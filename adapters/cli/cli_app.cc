@@ -30,6 +30,21 @@ int RunVerify(const std::string& data_dir) {
   }
   std::cout << "ok: " << report->events << " events in " << report->streams
             << " streams, chain head " << HashToHex(report->head_hash) << "\n";
+  // Snapshots are a cache: one the engine would ignore is reported, not a
+  // failure of the store.
+  for (const VerifyReport::Snapshot& snap : report->snapshots) {
+    if (snap.usable) {
+      std::cout << "snapshot " << snap.file << ": ok\n";
+    } else {
+      // The reason names the file already when it starts with it.
+      std::string why = snap.why_ignored;
+      if (why.rfind(snap.file + ": ", 0) == 0) {
+        why.erase(0, snap.file.size() + 2);
+      }
+      std::cout << "snapshot " << snap.file << ": would be ignored: " << why
+                << "\n";
+    }
+  }
   return kExitOk;
 }
 
@@ -188,17 +203,25 @@ int RunCli(int argc, char** argv) {
   demo->add_option("--seed", demo_options.seed, "Random seed")
       ->capture_default_str();
 
-  std::string out_path, in_path;
+  std::string out_path, in_path, idem_out_path, idem_in_path;
   CLI::App* export_cmd = app.add_subcommand(
       "export", "Write the log as JSON Lines, one event a line (stdout)");
   export_cmd->add_option("--data", data_dir, "Store folder")->required();
   export_cmd->add_option("--out", out_path, "File instead of stdout");
+  export_cmd->add_option("--idempotency-out", idem_out_path,
+                         "Also write the applied idempotency keys to this "
+                         "file (JSON Lines), for okr import --idempotency");
   CLI::App* import_cmd = app.add_subcommand(
       "import",
       "Restore an export into an empty store (positions, times, actors and "
       "hashes kept); refuses a file whose chain does not verify");
-  import_cmd->add_option("--data", data_dir, "Store folder (empty)")
+  import_cmd
+      ->add_option("--data", data_dir,
+                   "Store folder (must not exist, or be empty)")
       ->required();
+  import_cmd->add_option("--idempotency", idem_in_path,
+                         "Idempotency keys written by okr export "
+                         "--idempotency-out, restored with the log");
   import_cmd->add_option("file", in_path, "The export (JSON Lines)")
       ->required();
 
@@ -275,8 +298,10 @@ int RunCli(int argc, char** argv) {
   if (info->parsed()) return RunInfo(data_dir);
   if (serve->parsed()) return RunServe(serve_options);
   if (demo->parsed()) return RunDemo(demo_options);
-  if (export_cmd->parsed()) return RunExport(data_dir, out_path);
-  if (import_cmd->parsed()) return RunImport(data_dir, in_path);
+  if (export_cmd->parsed()) {
+    return RunExport(data_dir, out_path, idem_out_path);
+  }
+  if (import_cmd->parsed()) return RunImport(data_dir, in_path, idem_in_path);
   if (tree->parsed()) return RunTree(tree_options);
   if (replay->parsed()) return RunReplay(data_dir);
   if (history->parsed()) return RunHistory(data_dir, history_id, history_json);

@@ -1,34 +1,129 @@
 #include "adapters/cli/export_import.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <unordered_map>
 
 #include "adapters/cli/cli_app.h"
+#include "adapters/http/json_body.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
 
 namespace okr {
+namespace {
 
-int RunExport(const std::string& data_dir, const std::string& out_path) {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// What export writes: text that is not UTF-8 shows U+FFFD (the bytes travel
+// in base64 members beside it).
+std::string Dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Opens `path` for writing ("" or "-": stdout). False if it cannot.
+bool OpenOut(const std::string& path, std::ofstream* file, std::ostream** out) {
+  *out = &std::cout;
+  if (path.empty() || path == "-") return true;
+  file->open(path, std::ios::trunc);
+  if (!*file) return false;
+  *out = file;
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeIdempotencyLine(const EventStore::IdempotencyEntry& entry) {
+  const format::IdempotencyRecord& r = entry.record;
+  return Dump(json{{"actor", entry.actor},
+                   {"key_b64", http::Base64Encode(entry.key)},
+                   {"fingerprint_b64", http::Base64Encode(r.fingerprint)},
+                   {"first_position", r.first_position},
+                   {"last_position", r.last_position},
+                   {"recorded_at", FormatInstant(r.recorded_at_us)},
+                   {"command_id", r.command_id},
+                   {"response_b64", http::Base64Encode(r.response)}});
+}
+
+bool DecodeIdempotencyLine(std::string_view line,
+                           EventStore::IdempotencyEntry* entry,
+                           std::string* why) {
+  static const char* kMembers[] = {
+      "actor",         "key_b64",     "fingerprint_b64", "first_position",
+      "last_position", "recorded_at", "command_id",      "response_b64"};
+  json j = json::parse(line, nullptr, false);
+  if (j.is_discarded()) {
+    *why = "not valid JSON";
+    return false;
+  }
+  if (!j.is_object()) {
+    *why = "not a JSON object";
+    return false;
+  }
+  for (const char* m : kMembers) {
+    if (!j.contains(m)) {
+      *why = std::string("missing ") + m;
+      return false;
+    }
+  }
+  if (j.size() != std::size(kMembers)) {
+    *why = "unknown members";
+    return false;
+  }
+  for (const char* m : kMembers) {
+    bool number = std::string_view(m).ends_with("_position");
+    if (number ? !j[m].is_number_unsigned() : !j[m].is_string()) {
+      *why = std::string(m) +
+             (number ? " must be an integer" : " must be a string");
+      return false;
+    }
+  }
+  format::IdempotencyRecord& r = entry->record;
+  entry->actor = j["actor"].get<std::string>();
+  r.command_id = j["command_id"].get<std::string>();
+  r.first_position = j["first_position"].get<std::uint64_t>();
+  r.last_position = j["last_position"].get<std::uint64_t>();
+  std::optional<std::int64_t> at =
+      http::ParseInstant(j["recorded_at"].get<std::string>());
+  if (!at) {
+    *why = "recorded_at is not an RFC 3339 instant";
+    return false;
+  }
+  r.recorded_at_us = *at;
+  for (auto [name, out] : {std::pair{"key_b64", &entry->key},
+                           std::pair{"fingerprint_b64", &r.fingerprint},
+                           std::pair{"response_b64", &r.response}}) {
+    if (!http::Base64Decode(j[name].get<std::string>(), out)) {
+      *why = std::string(name) + " is not canonical base64";
+      return false;
+    }
+  }
+  return true;
+}
+
+int RunExport(const std::string& data_dir, const std::string& out_path,
+              const std::string& idempotency_out) {
   auto store = EventStore::Open(data_dir, StoreOptions{});
   if (!store.ok()) {
     std::cerr << "okr export: " << store.status().ToString() << "\n";
     return kExitFailure;
   }
   std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!out_path.empty() && out_path != "-") {
-    file.open(out_path, std::ios::trunc);
-    if (!file) {
-      std::cerr << "okr export: cannot write " << out_path << "\n";
-      return kExitFailure;
-    }
-    out = &file;
+  std::ostream* out = nullptr;
+  if (!OpenOut(out_path, &file, &out)) {
+    std::cerr << "okr export: cannot write " << out_path << "\n";
+    return kExitFailure;
   }
   Status s = store.value()->ForEach(1, [&](const RecordedEvent& e) {
-    *out << http::EventJson(e).dump() << '\n';
+    // Stored text that is not UTF-8 reads as U+FFFD in `data`; `data_b64`
+    // keeps its bytes, and import restores from those.
+    *out << Dump(http::EventJson(e)) << '\n';
     return static_cast<bool>(*out);
   });
   out->flush();
@@ -37,12 +132,30 @@ int RunExport(const std::string& data_dir, const std::string& out_path) {
               << "\n";
     return kExitFailure;
   }
+  if (idempotency_out.empty()) return kExitOk;
+  std::ofstream idem_file;
+  std::ostream* idem = nullptr;
+  if (!OpenOut(idempotency_out, &idem_file, &idem)) {
+    std::cerr << "okr export: cannot write " << idempotency_out << "\n";
+    return kExitFailure;
+  }
+  s = store.value()->ForEachIdempotency(
+      [&](const EventStore::IdempotencyEntry& entry) {
+        *idem << EncodeIdempotencyLine(entry) << '\n';
+        return static_cast<bool>(*idem);
+      });
+  idem->flush();
+  if (!s.ok() || !*idem) {
+    std::cerr << "okr export: " << idempotency_out << ": "
+              << (s.ok() ? "write failed" : s.ToString()) << "\n";
+    return kExitFailure;
+  }
   return kExitOk;
 }
 
 bool DecodeExportLine(std::string_view line, RecordedEvent* e,
                       std::string* why) {
-  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  json j = json::parse(line, nullptr, false);
   if (j.is_discarded()) {
     *why = "not valid JSON";
     return false;
@@ -52,11 +165,12 @@ bool DecodeExportLine(std::string_view line, RecordedEvent* e,
 
 namespace {
 
-// Reads the export line by line; calls fn(line number, event).
-bool ReadExport(
-    const std::string& path,
-    const std::function<bool(std::size_t, const RecordedEvent&)>& fn,
-    std::string* error) {
+// Reads a JSON Lines file line by line; calls fn(line number, line) for each
+// line that is not empty. On failure *error names the line.
+bool ReadLines(const std::string& path,
+               const std::function<bool(std::size_t, const std::string&,
+                                        std::string*)>& fn,
+               std::string* error) {
   std::ifstream in(path);
   if (!in) {
     *error = "cannot read " + path;
@@ -67,36 +181,45 @@ bool ReadExport(
   while (std::getline(in, line)) {
     ++n;
     if (line.empty()) continue;
-    RecordedEvent e;
     std::string why;
-    if (!DecodeExportLine(line, &e, &why)) {
-      // why is set
-    } else if (!fn(n, e)) {
-      return false;  // fn set *error
-    } else {
-      continue;
+    if (!fn(n, line, &why)) {
+      *error = path + ": line " + std::to_string(n) + ": " + why;
+      return false;
     }
-    *error = "line " + std::to_string(n) + ": " + why;
+  }
+  if (in.bad()) {
+    *error = "cannot read " + path;
     return false;
   }
   return true;
 }
 
-}  // namespace
+// Reads the export line by line; calls fn(line number, event).
+bool ReadExport(const std::string& path,
+                const std::function<bool(std::size_t, const RecordedEvent&,
+                                         std::string*)>& fn,
+                std::string* error) {
+  return ReadLines(
+      path,
+      [&](std::size_t n, const std::string& line, std::string* why) {
+        RecordedEvent e;
+        return DecodeExportLine(line, &e, why) && fn(n, e, why);
+      },
+      error);
+}
 
-int RunImport(const std::string& data_dir, const std::string& in_path) {
-  // Pass 1: check everything before writing anything.
-  std::string error;
+// Pass 1: the whole export checked, nothing written. The number of events.
+bool CheckExport(const std::string& path, std::uint64_t* events,
+                 std::string* error) {
   Hash prev{};
   std::uint64_t next = 1;
   std::int64_t last_time = 0;
   std::unordered_map<std::string, std::uint64_t> versions;
   bool ok = ReadExport(
-      in_path,
-      [&](std::size_t line, const RecordedEvent& e) {
-        auto fail = [&](const std::string& why) {
-          error = "line " + std::to_string(line) + " (position " +
-                  std::to_string(e.position) + "): " + why;
+      path,
+      [&](std::size_t, const RecordedEvent& e, std::string* why) {
+        auto fail = [&](const std::string& what) {
+          *why = "position " + std::to_string(e.position) + ": " + what;
           return false;
         };
         if (e.position != next) {
@@ -117,22 +240,30 @@ int RunImport(const std::string& data_dir, const std::string& in_path) {
         ++next;
         return true;
       },
-      &error);
-  if (!ok) {
-    std::cerr << "okr import: " << error << "; nothing written\n";
-    return kExitFailure;
-  }
-  auto store = EventStore::Open(data_dir, StoreOptions{});
+      error);
+  *events = next - 1;
+  return ok;
+}
+
+// Fsyncs a folder so that a rename in it is durable.
+bool SyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Writes the checked export (and idempotency records) into the new store at
+// `dir`. False with *error on any failure.
+bool WriteStore(const std::string& dir, const std::string& in_path,
+                const std::vector<EventStore::IdempotencyEntry>& idem,
+                std::string* error) {
+  auto store = EventStore::Open(dir, StoreOptions{});
   if (!store.ok()) {
-    std::cerr << "okr import: " << store.status().ToString() << "\n";
-    return kExitFailure;
+    *error = store.status().ToString();
+    return false;
   }
-  if (store.value()->LastPosition() != 0) {
-    std::cerr << "okr import: " << data_dir
-              << " is not empty; import restores into an empty store\n";
-    return kExitFailure;
-  }
-  // Pass 2: write, a batch at a time.
   std::vector<RecordedEvent> batch;
   Status written;
   auto flush = [&] {
@@ -140,22 +271,101 @@ int RunImport(const std::string& data_dir, const std::string& in_path) {
     written = store.value()->ImportBatch(batch);
     batch.clear();
   };
-  ok = ReadExport(
+  bool ok = ReadExport(
       in_path,
-      [&](std::size_t, const RecordedEvent& e) {
+      [&](std::size_t, const RecordedEvent& e, std::string* why) {
         batch.push_back(e);
         if (batch.size() >= 10'000) flush();
+        if (!written.ok()) *why = written.ToString();
         return written.ok();
       },
-      &error);
+      error);
   flush();
-  if (!ok || !written.ok()) {
-    std::cerr << "okr import: " << (written.ok() ? error : written.ToString())
-              << "\n";
-    return kExitFailure;
+  if (ok && !written.ok()) {
+    *error = written.ToString();
+    ok = false;
   }
-  std::cout << "okr import: " << next - 1 << " events restored into "
-            << data_dir << "\n";
+  if (ok) {
+    Status s = store.value()->ImportIdempotency(idem);
+    if (!s.ok()) {
+      *error = "idempotency: " + s.ToString();
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
+int RunImport(const std::string& data_dir, const std::string& in_path,
+              const std::string& idempotency_in) {
+  auto refuse = [](const std::string& why) {
+    std::cerr << "okr import: " << why << "; nothing written\n";
+    return kExitFailure;
+  };
+  // Pass 1: check everything before writing anything.
+  std::string error;
+  std::uint64_t events = 0;
+  if (!CheckExport(in_path, &events, &error)) return refuse(error);
+  std::vector<EventStore::IdempotencyEntry> idem;
+  if (!idempotency_in.empty() &&
+      !ReadLines(
+          idempotency_in,
+          [&](std::size_t, const std::string& line, std::string* why) {
+            EventStore::IdempotencyEntry entry;
+            if (!DecodeIdempotencyLine(line, &entry, why)) return false;
+            if (entry.record.last_position > events) {
+              *why = "points past the end of the export (position " +
+                     std::to_string(events) + ")";
+              return false;
+            }
+            idem.push_back(std::move(entry));
+            return true;
+          },
+          &error)) {
+    return refuse(error);
+  }
+
+  // The destination: absent, or an empty folder (so that no snapshot, token
+  // or store of an earlier life is mixed with the restored log).
+  fs::path dest = fs::path(data_dir).lexically_normal();
+  if (dest.filename().empty()) dest = dest.parent_path();
+  std::error_code ec;
+  if (fs::exists(dest / "snapshots", ec)) {
+    return refuse(data_dir +
+                  " is not empty: it holds snapshots (of another log: they "
+                  "must not be read against this one); import restores into "
+                  "a folder that does not exist or is empty");
+  }
+  if (fs::exists(dest, ec)) {
+    if (!fs::is_directory(dest, ec) || !fs::is_empty(dest, ec) || ec) {
+      return refuse(data_dir +
+                    " is not empty; import restores into a folder that does "
+                    "not exist or is empty");
+    }
+  }
+  fs::path parent = dest.has_parent_path() ? dest.parent_path() : ".";
+  fs::create_directories(parent, ec);
+  // Pass 2: write into a sibling temporary folder (mode 0700), then rename
+  // it into place: a failure at any point leaves `dest` as it was.
+  std::string tmp =
+      (parent / ("." + dest.filename().string() + ".import-XXXXXX")).string();
+  if (::mkdtemp(tmp.data()) == nullptr) {
+    return refuse("cannot create a temporary folder beside " + data_dir);
+  }
+  bool ok = WriteStore(tmp, in_path, idem, &error);
+  if (ok && ::rename(tmp.c_str(), dest.c_str()) != 0) {
+    error = "cannot rename the restored store into " + data_dir;
+    ok = false;
+  }
+  if (!ok) {
+    fs::remove_all(tmp, ec);
+    return refuse(error);
+  }
+  SyncDir(parent);
+  std::cout << "okr import: " << events << " events";
+  if (!idem.empty()) std::cout << " and " << idem.size() << " idempotency keys";
+  std::cout << " restored into " << data_dir << "\n";
   return kExitOk;
 }
 

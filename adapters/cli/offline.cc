@@ -48,7 +48,13 @@ Result<std::unique_ptr<OkrEngine>> OpenQuiet(const std::string& dir,
   eo.warn = [who](std::string_view w) {
     std::cerr << who << ": warning: " << w << "\n";
   };
-  return OkrEngine::Open(dir, eo);
+  auto engine = OkrEngine::Open(dir, eo);
+  // A report from a state that stops short of the log would mislead: an
+  // offline command refuses a degraded engine, naming the position.
+  if (engine.ok() && !engine.value()->healthy()) {
+    return Status::Corruption(engine.value()->HealthError());
+  }
+  return engine;
 }
 
 }  // namespace
@@ -142,7 +148,12 @@ int RunReplay(const std::string& data_dir) {
           .count();
   SnapshotStore snapshots(data_dir + "/snapshots");
   if (total > 0) {
-    if (Status w = snapshots.Write(state); !w.ok()) {
+    // Bound to this log: the hash of the event it was folded up to.
+    auto bound = ChainHashAt(*store.value(), state.last_position());
+    Status w = !bound.ok()      ? bound.status()
+               : !bound.value() ? Status::Corruption("the log ends before it")
+                                : snapshots.Write(state, **bound);
+    if (!w.ok()) {
       std::cerr << "okr replay: " << w.ToString() << "\n";
       return kExitFailure;
     }

@@ -199,6 +199,7 @@ int RunServe(const ServeOptions& o) {
   control.Stop();
   if (driver) driver->Stop();
   if (worker) worker->Stop();
+  api.StopReads();  // before the engine closes and the server goes
   engine.value()->Close();
   std::cout << "okr serve: stopped cleanly" << std::endl;
   return kExitOk;

@@ -168,6 +168,15 @@ Api::Api(OkrEngine& engine, const Tokens& tokens, ApiOptions options)
 
 Api::~Api() = default;
 
+void Api::StopReads() {
+  std::unique_ptr<ReadPool> pool;
+  {
+    std::lock_guard lock(reads_mu_);
+    pool = std::move(reads_);
+  }
+  pool.reset();  // joins; queued jobs are answered expired
+}
+
 std::string_view Api::RouteOf(const std::string& target) {
   // Decoded as Route() decodes it, so the label is the route that answers.
   RequestTarget t;
@@ -243,7 +252,7 @@ void Api::Serve(const HttpRequest& request, const Respond& respond,
   }
   if (!in_pool && Expensive(request, call.target)) {
     auto copy = std::make_shared<HttpRequest>(request);
-    bool queued = reads_->Submit([this, copy, respond](bool expired) {
+    ReadPool::Job job = [this, copy, respond](bool expired) {
       if (expired) {
         return respond(ErrorResponse(DomainError{
             ErrorKind::kUnavailable, "read-deadline-exceeded", "",
@@ -251,7 +260,12 @@ void Api::Serve(const HttpRequest& request, const Respond& respond,
             "retry"}));
       }
       Guarded(*copy, respond, [&] { Serve(*copy, respond, true); });
-    });
+    };
+    bool queued = false;
+    {
+      std::lock_guard lock(reads_mu_);
+      queued = reads_ != nullptr && reads_->Submit(std::move(job));
+    }
     if (!queued) {
       call.Error(DomainError{ErrorKind::kUnavailable, "server-busy", "",
                              "too many expensive reads (as_of, changes, "

@@ -63,6 +63,11 @@ class Api {
   // internal-error) and logged to stderr; the server goes on.
   void Handle(const HttpRequest& request, Respond respond);
 
+  // Stops taking expensive reads: waits for those under way and answers the
+  // queued ones 503; later ones are answered 503 at once. Call after the
+  // server stopped serving and before the engine closes.
+  void StopReads();
+
   // GET /v1/events/stream: checks the request as any other (UTF-8 at the
   // door, the token) and where the stream starts (after= or the
   // Last-Event-ID, parsed as GET /v1/events parses after=). nullopt with
@@ -109,7 +114,10 @@ class Api {
   std::mutex tree_mu_;
   std::map<std::string, CachedTree> trees_;
 
-  // Last: its jobs use everything above, so it is destroyed first.
+  // Last: its jobs use everything above, so it is destroyed first. Null
+  // once StopReads() ran. Guarded by reads_mu_ (Submit itself is
+  // thread-safe; the mutex guards the pointer).
+  std::mutex reads_mu_;
   std::unique_ptr<ReadPool> reads_;
 };
 

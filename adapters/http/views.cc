@@ -1,5 +1,8 @@
 #include "adapters/http/views.h"
 
+#include <openssl/evp.h>
+
+#include <climits>
 #include <functional>
 #include <map>
 
@@ -17,7 +20,58 @@ json OrNull(const std::optional<T>& v) {
   return v ? json(*v) : json();
 }
 
+// The stored payload as export shows it: its JSON form at its own schema
+// version, or {"undecodable": why} when the codec refuses the bytes.
+json StoredDataJson(const RecordedEvent& e) {
+  json data;
+  std::string error;
+  if (!events::StoredDataToJson(e.type, e.schema_version, e.data, &data,
+                                &error)) {
+    data = json{{"undecodable", error}};
+  }
+  return data;
+}
+
+// What people read: text that is not UTF-8 shows U+FFFD. Comparing two
+// renderings this way compares what a reader of the export sees.
+std::string Shown(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
+
+std::string Base64Encode(std::string_view bytes) {
+  // Payloads are bounded far below INT_MAX (the store caps an event's size).
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX / 4 * 3)) return {};
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+  return out;
+}
+
+bool Base64Decode(std::string_view text, std::string* out) {
+  if (text.size() % 4 != 0 || text.size() > static_cast<std::size_t>(INT_MAX)) {
+    return false;
+  }
+  std::string bytes(text.size() / 4 * 3 + 1, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return false;
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t pad = 0;
+  if (!text.empty() && text.back() == '=') ++pad;
+  if (text.size() >= 2 && text[text.size() - 2] == '=') ++pad;
+  if (static_cast<std::size_t>(n) < pad) return false;
+  bytes.resize(static_cast<std::size_t>(n) - pad);
+  // Canonical form only (EVP_DecodeBlock skips blanks and ignores the unused
+  // bits): the bytes must encode back to the same text.
+  if (Base64Encode(bytes) != text) return false;
+  *out = std::move(bytes);
+  return true;
+}
 
 json CycleView(const OkrState& s, const Cycle& c, Date today) {
   int objectives = 0;
@@ -162,12 +216,6 @@ json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
 }
 
 json EventJson(const RecordedEvent& e) {
-  json data;
-  std::string error;
-  if (!events::StoredDataToJson(e.type, e.schema_version, e.data, &data,
-                                &error)) {
-    data = json{{"undecodable", error}};
-  }
   return json{{"position", e.position},
               {"stream", e.stream},
               {"version", e.version},
@@ -176,7 +224,8 @@ json EventJson(const RecordedEvent& e) {
               {"recorded_at", FormatInstant(e.recorded_at_us)},
               {"actor", e.actor},
               {"command_id", e.command_id},
-              {"data", std::move(data)},
+              {"data", StoredDataJson(e)},
+              {"data_b64", Base64Encode(e.data)},
               {"prev_hash", HashToHex(e.prev_hash)},
               {"hash", HashToHex(e.hash)}};
 }
@@ -196,7 +245,8 @@ bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
       return false;
     }
   }
-  if (j.size() != std::size(kMembers)) {
+  const bool has_bytes = j.contains("data_b64");
+  if (j.size() != std::size(kMembers) + (has_bytes ? 1 : 0)) {
     *error = "unknown members";
     return false;
   }
@@ -227,8 +277,27 @@ bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
       return false;
     }
     std::string data_error;
-    if (!events::StoredDataFromJson(e->type, e->schema_version, j["data"],
-                                    &e->data, &data_error)) {
+    if (has_bytes) {
+      // The stored bytes themselves: they restore an event exactly, also one
+      // whose text is not UTF-8 (which `data` shows as U+FFFD). `data` must
+      // still say what the bytes hold, so that an edit of either is refused.
+      if (!Base64Decode(j["data_b64"].get<std::string>(), &e->data)) {
+        *error = "data_b64 is not canonical base64";
+        return false;
+      }
+      json shown;
+      if (!events::StoredDataToJson(e->type, e->schema_version, e->data, &shown,
+                                    &data_error)) {
+        *error = "data_b64: " + data_error;
+        return false;
+      }
+      if (Shown(shown) != Shown(j["data"])) {
+        *error = "data does not match the bytes of data_b64";
+        return false;
+      }
+    } else if (!events::StoredDataFromJson(e->type, e->schema_version,
+                                           j["data"], &e->data, &data_error)) {
+      // An export from before data_b64: the bytes rebuilt from the JSON form.
       *error = "data: " + data_error;
       return false;
     }

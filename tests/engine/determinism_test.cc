@@ -3,6 +3,8 @@
 // scratch, equals every snapshot plus its tail, survives a restart with or
 // without snapshots; the state as of an instant equals the state the engine
 // showed at that instant.
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <random>
 
 #include "engine/okr_engine.h"
+#include "engine/verifier.h"
 #include "tests/support/engine_harness.h"
 
 namespace okr {
@@ -416,6 +419,135 @@ BOOST_AUTO_TEST_CASE(an_old_format_snapshot_is_ignored_and_the_log_replayed) {
   BOOST_TEST(warnings.back().find("snapshot format 0") != std::string::npos);
   BOOST_TEST(engine().Stats().opened_from_snapshot == 0u);
   BOOST_TEST((Live() == live));
+}
+
+// Copies every snapshot file of `from` into `to`'s snapshot folder.
+void CopySnapshots(const std::string& from, const std::string& to) {
+  for (const auto& f :
+       std::filesystem::directory_iterator(from + "/snapshots")) {
+    std::filesystem::copy_file(
+        f.path(), to + "/snapshots/" + f.path().filename().string(),
+        std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+OkrState FoldOf(OkrEngine& engine) {
+  OkrState s;
+  BOOST_TEST_REQUIRE(ReplayInto(engine.store(), &s).ok());
+  return s;
+}
+
+// Snapshots bound to the log: snapshots of another store (another chain at
+// the same positions) are ignored at open, by time travel and reported by
+// verify; the state is the fold of this log.
+BOOST_AUTO_TEST_CASE(a_snapshot_of_another_log_is_ignored) {
+  options().snapshot_every = 150;
+  Reopen();
+  Run(21, 1, 600);
+  engine().Close();
+  BOOST_TEST_REQUIRE(!engine().snapshots().List().empty());
+
+  Scenario other;
+  other.options().snapshot_every = 0;
+  other.Reopen();
+  other.Run(22, 3, 300);  // another workload: another chain
+  BOOST_TEST_REQUIRE(other.LastPosition() > LastPosition());
+  other.engine().Close();
+  CopySnapshots(data_dir(), other.data_dir());
+  std::vector<std::uint64_t> copied = other.engine().snapshots().List();
+  BOOST_TEST_REQUIRE(!copied.empty());
+  other.warnings.clear();
+  other.Reopen();
+  BOOST_TEST(other.engine().Stats().opened_from_snapshot == 0u);
+  BOOST_TEST_REQUIRE(other.warnings.size() == copied.size());
+  for (const std::string& w : other.warnings) {
+    BOOST_TEST(w.find("taken from another log") != std::string::npos, w);
+    BOOST_TEST(w.find("state-0000") != std::string::npos, w);
+  }
+  BOOST_TEST((other.Live() == FoldOf(other.engine())));
+
+  // Time travel does not use them either: the state as of each capture is
+  // what the engine held then.
+  other.warnings.clear();
+  for (const Capture& c : other.captures) {
+    OkrState at;
+    BOOST_TEST_REQUIRE(
+        other.engine()
+            .ReadAsOf(c.at_us, [&](const OkrState& s) { at = s; })
+            .ok());
+    BOOST_TEST((at == c.state));
+  }
+  BOOST_TEST(!other.warnings.empty());
+
+  // okr verify: the log is fine, and it says which snapshots it would ignore.
+  other.engine().Close();
+  Result<VerifyReport> report = VerifyStore(other.data_dir());
+  BOOST_TEST_REQUIRE(report.ok());
+  BOOST_TEST(report->ok);
+  BOOST_TEST_REQUIRE(report->snapshots.size() == copied.size());
+  for (const VerifyReport::Snapshot& snap : report->snapshots) {
+    BOOST_TEST(!snap.usable);
+    BOOST_TEST(snap.why_ignored.find("another log") != std::string::npos);
+  }
+  // The store's own snapshots are usable.
+  report = VerifyStore(data_dir());
+  BOOST_TEST_REQUIRE(report.ok());
+  BOOST_TEST_REQUIRE(!report->snapshots.empty());
+  for (const VerifyReport::Snapshot& snap : report->snapshots) {
+    BOOST_TEST(snap.usable, snap.why_ignored);
+  }
+}
+
+// What an async-mode crash of the machine leaves: snapshots written after
+// events the log then lost. The same workload run shorter is a prefix of
+// the same chain; the snapshots past its end are ignored, any at or before
+// it still match the chain and may be used, and the state is the fold.
+BOOST_AUTO_TEST_CASE(a_snapshot_past_the_end_of_the_log_is_ignored) {
+  options().snapshot_every = 150;
+  Reopen();
+  Run(23, 1, 600);
+  engine().Close();
+  std::vector<std::uint64_t> snaps = engine().snapshots().List();
+  BOOST_TEST_REQUIRE(!snaps.empty());
+
+  Scenario shorter;
+  shorter.options().snapshot_every = 0;
+  shorter.Reopen();
+  shorter.Run(23, 1, 100);
+  shorter.engine().Close();
+  const std::uint64_t end = shorter.LastPosition();
+  BOOST_TEST_REQUIRE(end < snaps.back());
+  CopySnapshots(data_dir(), shorter.data_dir());
+  shorter.warnings.clear();
+  shorter.Reopen();
+  std::size_t past = 0;
+  for (std::uint64_t at : snaps) past += at > end ? 1 : 0;
+  std::size_t said_past = 0;
+  for (const std::string& w : shorter.warnings) {
+    said_past += w.find("past the end of the log") != std::string::npos;
+  }
+  BOOST_TEST(said_past == past);
+  BOOST_TEST(shorter.engine().Stats().opened_from_snapshot <= end);
+  BOOST_TEST((shorter.Live() == FoldOf(shorter.engine())));
+  // It goes on: new commands land after the end and a reopen still agrees.
+  shorter.Run(24, 1, 50);
+  BOOST_TEST(shorter.LastPosition() > end);
+  shorter.Reopen();
+  BOOST_TEST((shorter.Live() == FoldOf(shorter.engine())));
+}
+
+// The data folder and its snapshots hold the whole ledger: mode 0700.
+BOOST_AUTO_TEST_CASE(the_data_and_snapshot_folders_are_private) {
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::stat(data_dir().c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0700u);
+  BOOST_TEST_REQUIRE(::stat((data_dir() + "/snapshots").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0700u);
+  testing::TempDir dir;
+  auto store = EventStore::Open(dir.Sub("store"), StoreOptions{});
+  BOOST_TEST_REQUIRE(store.ok());
+  BOOST_TEST_REQUIRE(::stat(dir.Sub("store").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0700u);
 }
 
 BOOST_AUTO_TEST_CASE(a_truncated_snapshot_is_skipped) {

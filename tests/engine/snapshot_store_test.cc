@@ -60,7 +60,7 @@ OkrState SmallState() {
 std::string FileOf(const OkrState& state, std::string* body) {
   testing::TempDir dir;
   SnapshotStore store(dir.path());
-  BOOST_REQUIRE(store.Write(state).ok());
+  BOOST_REQUIRE(store.Write(state, Hash{}).ok());
   std::ifstream in(store.PathOf(state.last_position()), std::ios::binary);
   std::string file((std::istreambuf_iterator<char>(in)),
                    std::istreambuf_iterator<char>());

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <future>
 #include <map>
 #include <random>
 #include <thread>
@@ -328,6 +329,102 @@ BOOST_AUTO_TEST_CASE(engine_refuses_while_unhealthy_then_resumes) {
   auto report = VerifyStore(h.data_dir());
   BOOST_REQUIRE(report.ok());
   BOOST_TEST(report->ok, report->problem);
+}
+
+// The projector never stops in silence: a read error of the log turns the
+// engine degraded (commands refused kUnavailable, nothing written), and once
+// the fault clears the projector's retry brings it back without a restart.
+BOOST_AUTO_TEST_CASE(a_projector_read_error_degrades_then_recovers) {
+  std::atomic<bool> fault{false};
+  EngineHarness h;
+  h.options().TEST_projector_fault = [&](std::uint64_t) {
+    return fault ? Status::IOError("injected read fault") : Status::OK();
+  };
+  h.Reopen();
+  h.Must(h.Admin(
+      CreateCycle{"q1", std::nullopt, D("2026-07-01"), D("2026-09-30")}));
+  BOOST_TEST(h.engine().healthy());
+  fault = true;
+  // A command whose events become durable while the projector cannot read
+  // them: it is answered once they are in the state.
+  auto promise = std::make_shared<std::promise<Outcome<CommandResult>>>();
+  auto answered = promise->get_future();
+  CommandRequest r;
+  r.caller = Caller{"root", Role::kAdmin};
+  r.command = CreateCycle{"q2", std::nullopt, D("2026-10-01"), D("2026-12-31")};
+  h.engine().Submit(std::move(r), [promise](Outcome<CommandResult> o) {
+    promise->set_value(std::move(o));
+  });
+  BOOST_TEST_REQUIRE(Eventually([&] { return !h.engine().healthy(); }));
+  BOOST_TEST(h.engine().HealthError().find("injected read fault") !=
+             std::string::npos);
+  BOOST_TEST(h.engine().Stats().degraded);
+  BOOST_TEST(h.engine().Stats().projector_errors >= 1u);
+  const std::uint64_t before = h.LastPosition();
+  auto refused = h.Admin(
+      CreateCycle{"q3", std::nullopt, D("2027-01-01"), D("2027-03-31")});
+  BOOST_TEST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.error().kind == ErrorKind::kUnavailable));
+  BOOST_TEST(refused.error().detail.find("degraded") != std::string::npos);
+  BOOST_TEST(h.LastPosition() == before);
+
+  fault = false;
+  BOOST_TEST_REQUIRE(Eventually([&] { return h.engine().healthy(); }));
+  BOOST_TEST(h.engine().HealthError().empty());
+  BOOST_TEST_REQUIRE((answered.wait_for(std::chrono::seconds(30)) ==
+                      std::future_status::ready));
+  BOOST_TEST(answered.get().ok());
+  auto later = h.Admin(
+      CreateCycle{"q3", std::nullopt, D("2027-01-01"), D("2027-03-31")});
+  BOOST_TEST(later.ok());
+  bool all = h.engine().Read([](const OkrState& s) {
+    return s.FindCycle("q2") != nullptr && s.FindCycle("q3") != nullptr;
+  });
+  BOOST_TEST(all);
+}
+
+// One policy for an event that does not decode, live, in History and at
+// open: the fold stops before it, the engine is degraded naming its
+// position, commands are refused; never skipped, never a crash.
+BOOST_AUTO_TEST_CASE(an_undecodable_event_degrades_the_engine_everywhere) {
+  EngineHarness h;
+  h.Must(h.Admin(
+      CreateCycle{"q3", std::nullopt, D("2026-07-01"), D("2026-09-30")}));
+  CreateObjective o;
+  o.id = "love";
+  o.cycle_id = "q3";
+  o.title = "Customers love us";
+  o.level = "team";
+  h.Must(h.Member("maria", o));
+  CommandMeta meta;
+  meta.actor = "maria";
+  auto bad = h.engine().store().Append(
+      "objective/love", std::nullopt,
+      {NewEvent{"objective/love", "ObjectiveAligned", 1, "\x07"}}, meta);
+  BOOST_TEST_REQUIRE(bad.ok());
+  const std::string where =
+      "position " + std::to_string(bad->first_position) + " does not decode";
+  BOOST_TEST_REQUIRE(Eventually([&] { return !h.engine().healthy(); }));
+  BOOST_TEST(h.engine().HealthError().find(where) != std::string::npos,
+             h.engine().HealthError());
+  auto refused = h.Admin(
+      CreateCycle{"q4", std::nullopt, D("2026-10-01"), D("2026-12-31")});
+  BOOST_TEST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.error().kind == ErrorKind::kUnavailable));
+  // History reads what the state holds: up to the event before it.
+  auto history = h.engine().History(OkrEngine::HistoryOf::kObjective, "love");
+  BOOST_TEST_REQUIRE(history.ok());
+  BOOST_TEST_REQUIRE(!history->empty());
+  BOOST_TEST(history->back().position < bad->first_position);
+
+  h.Reopen();  // opens, degraded, at the same position
+  BOOST_TEST(!h.engine().healthy());
+  BOOST_TEST(h.engine().HealthError().find(where) != std::string::npos);
+  BOOST_TEST(h.engine().Stats().applied_position == bad->first_position - 1);
+  bool has = h.engine().Read(
+      [](const OkrState& s) { return s.FindObjective("love") != nullptr; });
+  BOOST_TEST(has);
+  BOOST_TEST(h.LastPosition() == bad->first_position);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,8 +5,9 @@
 //   - its data are bytes the codec decodes (events::Decode), since import
 //     rebuilt them from the JSON form;
 //   - export then import is the identity: EventJson() of the event, dumped
-//     and decoded again, gives the same RecordedEvent (every envelope field
-//     and the data bytes);
+//     as export dumps it (U+FFFD for text that is not UTF-8, which data_b64
+//     may carry) and decoded again, gives the same RecordedEvent (every
+//     envelope field and the data bytes);
 //   - the integer members are what the event holds (nothing silently
 //     truncated).
 // A line that does not decode must be refused with a reason.
@@ -45,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   Check(original["version"].get<std::uint64_t>() == e.version);
   Check(original["schema_version"].get<std::uint64_t>() == e.schema_version);
 
-  std::string exported = okr::http::EventJson(e).dump();
+  std::string exported = okr::http::EventJson(e).dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   okr::RecordedEvent again;
   Check(okr::DecodeExportLine(exported, &again, &why));
   Check(again == e);

@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
   okr::fuzz::ApiHarness* h = &harness;
   okr::SnapshotStore snapshots(h->dir() + "/seed-snapshots");
   harness.engine().Read([&](const okr::OkrState& st) {
-    okr::Status s = snapshots.Write(st);
+    okr::Status s = snapshots.Write(st, okr::Hash{});
     if (!s.ok()) throw std::runtime_error(s.ToString());
     std::ifstream in(snapshots.PathOf(st.last_position()), std::ios::binary);
     std::string file((std::istreambuf_iterator<char>(in)),
