@@ -11,6 +11,7 @@
 
 #include "adapters/cli/cli_app.h"
 #include "adapters/http/json_body.h"
+#include "adapters/http/json_text.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
@@ -23,9 +24,7 @@ using nlohmann::json;
 
 // What export writes: text that is not UTF-8 shows U+FFFD (the bytes travel
 // in base64 members beside it).
-std::string Dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string Dump(const json& j) { return http::JsonText(j); }
 
 // Opens `path` for writing ("" or "-": stdout). False if it cannot.
 bool OpenOut(const std::string& path, std::ofstream* file, std::ostream** out) {

@@ -9,6 +9,7 @@
 
 #include "adapters/cli/cli_app.h"
 #include "adapters/http/json_body.h"
+#include "adapters/http/json_text.h"
 #include "adapters/http/views.h"
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
@@ -102,7 +103,7 @@ int RunTree(const TreeOptions& o) {
     return kExitFailure;
   }
   if (o.json) {
-    std::cout << tree.dump(2) << "\n";
+    std::cout << http::JsonText(tree, 2) << "\n";
     return kExitOk;
   }
   const json& c = tree["cycle"];
@@ -189,7 +190,7 @@ int RunHistory(const std::string& data_dir, const std::string& id,
     return kExitFailure;
   }
   if (as_json) {
-    std::cout << HistoryJson(entries.value()).dump(2) << "\n";
+    std::cout << http::JsonText(HistoryJson(entries.value()), 2) << "\n";
     return kExitOk;
   }
   for (const HistoryEntry& h : entries.value()) {
@@ -197,8 +198,9 @@ int RunHistory(const std::string& data_dir, const std::string& id,
               << h.actor << "  " << h.type << "  " << h.stream << "\n";
     for (const FieldChange& c : h.changes) {
       std::cout << "      " << c.field << ": "
-                << (c.before.is_null() ? "-" : c.before.dump()) << " -> "
-                << (c.after.is_null() ? "-" : c.after.dump()) << "\n";
+                << (c.before.is_null() ? "-" : http::JsonText(c.before))
+                << " -> " << (c.after.is_null() ? "-" : http::JsonText(c.after))
+                << "\n";
     }
     if (h.reason) std::cout << "      reason: " << *h.reason << "\n";
   }
@@ -237,14 +239,16 @@ int RunChanges(const std::string& data_dir, const std::string& cycle,
   }
   json diff = DiffSummaries(before, after);
   if (as_json) {
-    std::cout << diff.dump(2) << "\n";
+    std::cout << http::JsonText(diff, 2) << "\n";
     return kExitOk;
   }
   auto print_fields = [](const json& fields, const char* indent) {
     for (const json& c : fields) {
       std::cout << indent << c["field"].get<std::string>() << ": "
-                << (c["before"].is_null() ? "-" : c["before"].dump()) << " -> "
-                << (c["after"].is_null() ? "-" : c["after"].dump()) << "\n";
+                << (c["before"].is_null() ? "-" : http::JsonText(c["before"]))
+                << " -> "
+                << (c["after"].is_null() ? "-" : http::JsonText(c["after"]))
+                << "\n";
     }
   };
   std::cout << "changes in " << cycle << " after " << from << " up to " << to

@@ -221,15 +221,20 @@ void Api::Serve(const HttpRequest& request, const Respond& respond,
   std::optional<Caller> who = Authenticate(auth);
   if (call.path == "/healthz") {
     // Liveness: the process answers. "degraded" while the store refuses
-    // writes after a failed one (reads go on; it heals by itself).
+    // writes after a failed one, or the engine after a read or decode
+    // error (reads go on; both heal by themselves).
     // Positions and error texts only for a caller with a token.
+    // The engine is degraded too while its state cannot follow the log (a
+    // read or decode error at a named position; it retries).
     const EventStore& store = engine_.store();
-    json health{{"status", store.healthy() ? "ok" : "degraded"}};
+    const bool healthy = store.healthy() && engine_.healthy();
+    json health{{"status", healthy ? "ok" : "degraded"}};
     if (who) {
       health["last_position"] = store.LastPosition();
-      if (!store.healthy()) {
+      if (!healthy) {
         health["writes"] = "unavailable";
-        health["error"] = store.HealthError();
+        health["error"] =
+            !store.healthy() ? store.HealthError() : engine_.HealthError();
       }
     }
     call.Json(200, health);

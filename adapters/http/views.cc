@@ -7,7 +7,9 @@
 #include <map>
 
 #include "adapters/http/json_body.h"
+#include "adapters/http/json_text.h"
 #include "events/event_codec.h"
+#include "events/utf8.h"
 #include "projections/formulas.h"
 
 namespace okr::http {
@@ -34,9 +36,7 @@ json StoredDataJson(const RecordedEvent& e) {
 
 // What people read: text that is not UTF-8 shows U+FFFD. Comparing two
 // renderings this way compares what a reader of the export sees.
-std::string Shown(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string Shown(const json& j) { return JsonText(j); }
 
 }  // namespace
 
@@ -215,7 +215,22 @@ json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
               {"key_result", KeyResultJson(s, k, at)}};
 }
 
-json EventJson(const RecordedEvent& e) {
+namespace {
+
+// The envelope's text members. One that is not UTF-8 (an actor from a tokens
+// file of an older release) also travels as "<name>_b64", its exact bytes,
+// so that an export still restores what the hash covers.
+struct EnvelopeText {
+  const char* name;
+  std::string RecordedEvent::*field;
+};
+constexpr EnvelopeText kEnvelopeTexts[] = {
+    {"stream", &RecordedEvent::stream},
+    {"type", &RecordedEvent::type},
+    {"actor", &RecordedEvent::actor},
+    {"command_id", &RecordedEvent::command_id}};
+
+json EnvelopeJson(const RecordedEvent& e) {
   return json{{"position", e.position},
               {"stream", e.stream},
               {"version", e.version},
@@ -228,6 +243,17 @@ json EventJson(const RecordedEvent& e) {
               {"data_b64", Base64Encode(e.data)},
               {"prev_hash", HashToHex(e.prev_hash)},
               {"hash", HashToHex(e.hash)}};
+}
+
+}  // namespace
+
+json EventJson(const RecordedEvent& e) {
+  json j = EnvelopeJson(e);
+  for (const EnvelopeText& t : kEnvelopeTexts) {
+    const std::string& v = e.*t.field;
+    if (!IsValidUtf8(v)) j[std::string(t.name) + "_b64"] = Base64Encode(v);
+  }
+  return j;
 }
 
 bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
@@ -246,7 +272,11 @@ bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
     }
   }
   const bool has_bytes = j.contains("data_b64");
-  if (j.size() != std::size(kMembers) + (has_bytes ? 1 : 0)) {
+  std::size_t optional = has_bytes ? 1 : 0;
+  for (const EnvelopeText& t : kEnvelopeTexts) {
+    optional += j.contains(std::string(t.name) + "_b64") ? 1 : 0;
+  }
+  if (j.size() != std::size(kMembers) + optional) {
     *error = "unknown members";
     return false;
   }
@@ -271,6 +301,19 @@ bool EventFromJson(const json& j, RecordedEvent* e, std::string* error) {
     e->recorded_at_us = *at;
     e->actor = j["actor"].get<std::string>();
     e->command_id = j["command_id"].get<std::string>();
+    for (const EnvelopeText& t : kEnvelopeTexts) {
+      auto bytes = j.find(std::string(t.name) + "_b64");
+      if (bytes == j.end()) continue;
+      // The exact bytes; the text member must show them (U+FFFD for what
+      // is not UTF-8), so that an edit of either is refused.
+      std::string& field = e->*t.field;
+      if (!Base64Decode(bytes->get<std::string>(), &field) ||
+          ToValidUtf8(field) != ToValidUtf8(j[t.name].get<std::string>())) {
+        *error =
+            std::string(t.name) + "_b64 does not hold the bytes of " + t.name;
+        return false;
+      }
+    }
     if (!HashFromHex(j["prev_hash"].get<std::string>(), &e->prev_hash) ||
         !HashFromHex(j["hash"].get<std::string>(), &e->hash)) {
       *error = "prev_hash and hash must be 64 hex digits";

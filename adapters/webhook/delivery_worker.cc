@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "adapters/http/json_text.h"
 #include "adapters/webhook/webhook_client.h"
 #include "engine/subscription.h"
 #include "events/event_codec.h"
@@ -113,7 +114,9 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
     return true;
   }
   const auto& r = std::get<events::ReminderIssued>(decoded);
-  const std::string body =
+  // Stored text need not be UTF-8 (a store of an older release may hold
+  // such bytes): JsonText writes U+FFFD in their place, never throws.
+  const std::string body = http::JsonText(
       nlohmann::json{{"id", r.reminder_id},
                      {"kind", r.kind},
                      {"subject", r.subject},
@@ -122,10 +125,7 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
                      {"message", r.message},
                      {"at", r.at.ToString()},
                      {"position", recorded.position},
-                     {"issued_at", FormatInstant(recorded.recorded_at_us)}}
-          // Stored text need not be UTF-8 (a store of an older release may
-          // hold such bytes): U+FFFD in their place, never an exception.
-          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                     {"issued_at", FormatInstant(recorded.recorded_at_us)}});
   std::mt19937 rng(options_.seed != 0 ? options_.seed + recorded.position
                                       : std::random_device{}());
   for (const std::string& url : options_.urls) {

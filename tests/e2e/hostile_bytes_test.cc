@@ -275,7 +275,14 @@ BOOST_AUTO_TEST_CASE(
     std::string cmd = std::string(OKR_BINARY) + " " + args + " > " +
                       store.dir() + "/out 2>&1";
     int raw = std::system(cmd.c_str());
-    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    int status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    if (status != 0) {
+      std::ifstream out(store.dir() + "/out");
+      std::stringstream text;
+      text << out.rdbuf();
+      BOOST_TEST_MESSAGE("okr " << args << ": " << text.str());
+    }
+    return status;
   };
   const std::string log = store.dir() + "/log.jsonl";
   BOOST_TEST_REQUIRE(
