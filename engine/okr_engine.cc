@@ -259,14 +259,20 @@ void OkrEngine::DecisionLoop() {
   }
 }
 
-void OkrEngine::Resync() {
+bool OkrEngine::Resync() {
   {
     std::unique_lock lock(queue_mu_);
     queue_cv_.wait(lock, [&] { return in_flight_ == 0; });
-    resync_needed_ = false;
   }
   std::uint64_t end = store_->LastPosition();
-  WaitApplied(end, std::chrono::seconds(60));
+  // The read state must hold the whole durable log before it is copied: if
+  // the projector cannot get there (degraded), decide nothing on a state
+  // that lags; the resync is tried again with the next command.
+  if (!WaitApplied(end, std::chrono::seconds(60))) return false;
+  {
+    std::lock_guard lock(queue_mu_);
+    resync_needed_ = false;
+  }
   {
     std::shared_lock lock(read_mu_);
     decision_state_ = read_state_;
@@ -277,6 +283,7 @@ void OkrEngine::Resync() {
       "an append failed: decision state rebuilt from the durable log at "
       "position " +
       std::to_string(end));
+  return true;
 }
 
 void OkrEngine::DecideOne(Queued q) {
@@ -305,7 +312,15 @@ void OkrEngine::DecideOne(Queued q) {
         "); nothing was written; retry once it is healthy"));
     return;
   }
-  if (resync) Resync();
+  if (resync && !Resync()) {
+    ++stat_refused_;
+    q.done(DomainError::Unavailable(
+        "the engine's state has not caught up with the log after a failed "
+        "write (" +
+        (degraded_.load() ? HealthError() : std::string("still replaying")) +
+        "); nothing was written; retry"));
+    return;
+  }
 
   // An idempotency key: wait for an identical command in flight, answer a
   // replay from the durable record, refuse a key reused for another request.
@@ -544,9 +559,20 @@ void OkrEngine::ProjectorLoop() {
       backoff = kProjectorRetryMin;
       continue;
     }
-    // Degraded: wait (or stop), then read again from the first event not
+    // Degraded: answer the commands already durable that waited for the
+    // state to show them (their answers were rendered when they were
+    // decided; the state shows them once the projector gets past the
+    // error), then wait (or stop) and read again from the first event not
     // applied.
     SetDegraded(failed);
+    {
+      std::multimap<std::uint64_t, std::function<void()>> durable;
+      {
+        std::lock_guard lock(applied_mu_);
+        durable.swap(waiters_);
+      }
+      for (auto& [pos, fn] : durable) fn();
+    }
     {
       std::unique_lock lock(applied_mu_);
       if (applied_cv_.wait_for(lock, backoff,

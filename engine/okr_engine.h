@@ -218,7 +218,8 @@ class OkrEngine {
                    std::uint64_t version, Result<AppendResult> appended,
                    Done done);
   void WhenApplied(std::uint64_t position, std::function<void()> fn);
-  void Resync();
+  // False (and still needed) when the read state cannot reach the log.
+  bool Resync();
   void Warn(std::string_view message) const;
   // The projector met `error`: degraded (warns when the reason changes).
   void SetDegraded(const Status& error);

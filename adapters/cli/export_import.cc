@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -209,7 +210,7 @@ bool ReadExport(const std::string& path,
 
 // Pass 1: the whole export checked, nothing written. The number of events.
 bool CheckExport(const std::string& path, std::uint64_t* events,
-                 std::string* error) {
+                 Hash* last_hash, std::string* error) {
   Hash prev{};
   std::uint64_t next = 1;
   std::int64_t last_time = 0;
@@ -241,6 +242,7 @@ bool CheckExport(const std::string& path, std::uint64_t* events,
       },
       error);
   *events = next - 1;
+  *last_hash = prev;
   return ok;
 }
 
@@ -256,8 +258,11 @@ bool SyncDir(const fs::path& dir) {
 // Writes the checked export (and idempotency records) into the new store at
 // `dir`. False with *error on any failure.
 bool WriteStore(const std::string& dir, const std::string& in_path,
+                std::uint64_t events, const Hash& last_hash,
                 const std::vector<EventStore::IdempotencyEntry>& idem,
                 std::string* error) {
+  std::uint64_t seen = 0;
+  Hash last{};
   auto store = EventStore::Open(dir, StoreOptions{});
   if (!store.ok()) {
     *error = store.status().ToString();
@@ -273,6 +278,8 @@ bool WriteStore(const std::string& dir, const std::string& in_path,
   bool ok = ReadExport(
       in_path,
       [&](std::size_t, const RecordedEvent& e, std::string* why) {
+        ++seen;
+        last = e.hash;
         batch.push_back(e);
         if (batch.size() >= 10'000) flush();
         if (!written.ok()) *why = written.ToString();
@@ -282,6 +289,12 @@ bool WriteStore(const std::string& dir, const std::string& in_path,
   flush();
   if (ok && !written.ok()) {
     *error = written.ToString();
+    ok = false;
+  }
+  // The file is read twice: what was written must be what was checked (a
+  // file that changed in between is refused).
+  if (ok && (seen != events || last != last_hash)) {
+    *error = in_path + " changed while it was imported";
     ok = false;
   }
   if (ok) {
@@ -303,9 +316,20 @@ int RunImport(const std::string& data_dir, const std::string& in_path,
     return kExitFailure;
   };
   // Pass 1: check everything before writing anything.
+  // It is read twice (checked, then written): a pipe would be empty the
+  // second time.
+  struct stat st;
+  if (::stat(in_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return refuse(in_path +
+                  " is not a regular file (import reads it twice: "
+                  "save a stream to a file first)");
+  }
   std::string error;
   std::uint64_t events = 0;
-  if (!CheckExport(in_path, &events, &error)) return refuse(error);
+  Hash last_hash{};
+  if (!CheckExport(in_path, &events, &last_hash, &error)) {
+    return refuse(error);
+  }
   std::vector<EventStore::IdempotencyEntry> idem;
   if (!idempotency_in.empty() &&
       !ReadLines(
@@ -352,7 +376,7 @@ int RunImport(const std::string& data_dir, const std::string& in_path,
   if (::mkdtemp(tmp.data()) == nullptr) {
     return refuse("cannot create a temporary folder beside " + data_dir);
   }
-  bool ok = WriteStore(tmp, in_path, idem, &error);
+  bool ok = WriteStore(tmp, in_path, events, last_hash, idem, &error);
   if (ok && ::rename(tmp.c_str(), dest.c_str()) != 0) {
     error = "cannot rename the restored store into " + data_dir;
     ok = false;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "adapters/cli/cli_app.h"
 #include "adapters/http/json_body.h"
@@ -14,6 +15,7 @@
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
 #include "engine/okr_engine.h"
+#include "events/utf8.h"
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
 
@@ -106,17 +108,19 @@ int RunTree(const TreeOptions& o) {
     std::cout << http::JsonText(tree, 2) << "\n";
     return kExitOk;
   }
+  // Text for people: stored bytes that are not UTF-8 as U+FFFD.
+  std::ostringstream text;
   const json& c = tree["cycle"];
-  std::cout << c["name"].get<std::string>() << " ("
-            << c["id"].get<std::string>() << ") "
-            << c["state"].get<std::string>() << ", "
-            << c["starts_on"].get<std::string>() << " .. "
-            << c["ends_on"].get<std::string>() << "; at " << at.ToString()
-            << " expected " << Percent(tree["expected"].get<double>()) << "\n";
+  text << c["name"].get<std::string>() << " (" << c["id"].get<std::string>()
+       << ") " << c["state"].get<std::string>() << ", "
+       << c["starts_on"].get<std::string>() << " .. "
+       << c["ends_on"].get<std::string>() << "; at " << at.ToString()
+       << " expected " << Percent(tree["expected"].get<double>()) << "\n";
   const json& roots = tree["objectives"];
   for (std::size_t i = 0; i < roots.size(); ++i) {
-    PrintNode(roots[i], "", i + 1 == roots.size(), std::cout);
+    PrintNode(roots[i], "", i + 1 == roots.size(), text);
   }
+  std::cout << ToValidUtf8(text.str());
   return kExitOk;
 }
 
@@ -193,17 +197,18 @@ int RunHistory(const std::string& data_dir, const std::string& id,
     std::cout << http::JsonText(HistoryJson(entries.value()), 2) << "\n";
     return kExitOk;
   }
+  std::ostringstream text;  // stored bytes that are not UTF-8: U+FFFD
   for (const HistoryEntry& h : entries.value()) {
-    std::cout << h.position << "  " << FormatInstant(h.recorded_at_us) << "  "
-              << h.actor << "  " << h.type << "  " << h.stream << "\n";
+    text << h.position << "  " << FormatInstant(h.recorded_at_us) << "  "
+         << h.actor << "  " << h.type << "  " << h.stream << "\n";
     for (const FieldChange& c : h.changes) {
-      std::cout << "      " << c.field << ": "
-                << (c.before.is_null() ? "-" : http::JsonText(c.before))
-                << " -> " << (c.after.is_null() ? "-" : http::JsonText(c.after))
-                << "\n";
+      text << "      " << c.field << ": "
+           << (c.before.is_null() ? "-" : http::JsonText(c.before)) << " -> "
+           << (c.after.is_null() ? "-" : http::JsonText(c.after)) << "\n";
     }
-    if (h.reason) std::cout << "      reason: " << *h.reason << "\n";
+    if (h.reason) text << "      reason: " << *h.reason << "\n";
   }
+  std::cout << ToValidUtf8(text.str());
   return kExitOk;
 }
 
@@ -242,27 +247,28 @@ int RunChanges(const std::string& data_dir, const std::string& cycle,
     std::cout << http::JsonText(diff, 2) << "\n";
     return kExitOk;
   }
-  auto print_fields = [](const json& fields, const char* indent) {
+  std::ostringstream text;  // stored bytes that are not UTF-8: U+FFFD
+  auto print_fields = [&text](const json& fields, const char* indent) {
     for (const json& c : fields) {
-      std::cout << indent << c["field"].get<std::string>() << ": "
-                << (c["before"].is_null() ? "-" : http::JsonText(c["before"]))
-                << " -> "
-                << (c["after"].is_null() ? "-" : http::JsonText(c["after"]))
-                << "\n";
+      text << indent << c["field"].get<std::string>() << ": "
+           << (c["before"].is_null() ? "-" : http::JsonText(c["before"]))
+           << " -> "
+           << (c["after"].is_null() ? "-" : http::JsonText(c["after"])) << "\n";
     }
   };
-  std::cout << "changes in " << cycle << " after " << from << " up to " << to
-            << ": " << diff["objectives"].size() << " objectives\n";
+  text << "changes in " << cycle << " after " << from << " up to " << to << ": "
+       << diff["objectives"].size() << " objectives\n";
   for (const json& o : diff["objectives"]) {
-    std::cout << o["change"].get<std::string>() << "  objective "
-              << o["id"].get<std::string>() << "\n";
+    text << o["change"].get<std::string>() << "  objective "
+         << o["id"].get<std::string>() << "\n";
     print_fields(o["fields"], "      ");
     for (const json& k : o["key_results"]) {
-      std::cout << "    " << k["change"].get<std::string>() << "  key result "
-                << k["id"].get<std::string>() << "\n";
+      text << "    " << k["change"].get<std::string>() << "  key result "
+           << k["id"].get<std::string>() << "\n";
       print_fields(k["fields"], "          ");
     }
   }
+  std::cout << ToValidUtf8(text.str());
   return kExitOk;
 }
 

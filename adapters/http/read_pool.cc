@@ -1,5 +1,6 @@
 #include "adapters/http/read_pool.h"
 
+#include <iostream>
 #include <utility>
 
 namespace okr::http {
@@ -43,8 +44,18 @@ void ReadPool::Work() {
     if (expired) ++expired_;
     ++running_;
     lock.unlock();
-    q.job(expired);
-    q.job = nullptr;  // what it holds goes before the lock is taken again
+    // Jobs answer their own failures; this is the last guard of the thread.
+    try {
+      q.job(expired);
+      q.job = nullptr;  // what it holds goes before the lock is taken again
+    } catch (const std::exception& e) {
+      std::cerr << "okr serve: a read pool job failed: " << e.what()
+                << std::endl;
+      q.job = nullptr;
+    } catch (...) {
+      std::cerr << "okr serve: a read pool job failed" << std::endl;
+      q.job = nullptr;
+    }
     lock.lock();
     --running_;
   }

@@ -8,21 +8,25 @@
 namespace okr::http {
 namespace {
 
+// 0-15, or -1 for a character that is not a hex digit ("%-1" stays as it
+// is: from_chars would read the sign).
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+' && plus_is_space) {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (r.ec == std::errc() && r.ptr == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-      } else {
-        out += s[i];
-      }
+    } else if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
+               HexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
+      i += 2;
     } else {
       out += s[i];
     }

@@ -578,11 +578,24 @@ void Server::OnSignal(std::function<void(int)> fn) {
 }
 
 void Server::Run() {
+  // A handler that throws ends that handler, not the I/O thread: logged,
+  // then the thread goes back to serving.
+  auto serve = [this] {
+    for (;;) {
+      try {
+        impl_->ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        std::cerr << "okr serve: an I/O handler failed: " << e.what()
+                  << std::endl;
+      } catch (...) {
+        std::cerr << "okr serve: an I/O handler failed" << std::endl;
+      }
+    }
+  };
   std::vector<std::thread> pool;
-  for (int i = 1; i < impl_->options.threads; ++i) {
-    pool.emplace_back([this] { impl_->ioc.run(); });
-  }
-  impl_->ioc.run();
+  for (int i = 1; i < impl_->options.threads; ++i) pool.emplace_back(serve);
+  serve();
   for (auto& t : pool) t.join();
 }
 

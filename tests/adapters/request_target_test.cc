@@ -19,9 +19,13 @@ BOOST_AUTO_TEST_CASE(targets_decode_into_path_segments_and_query) {
   BOOST_TEST(*t.Query("reason") == "\xC3\xA9");  // the last one wins
   BOOST_TEST(*t.Query("x") == "");
   BOOST_TEST(t.Query("y") == nullptr);
-  BOOST_TEST_REQUIRE(ParseRequestTarget("/a%2/b?q=%zz", &t, &e));
+  BOOST_TEST_REQUIRE(
+      ParseRequestTarget("/a%2/b?q=%zz&r=%-1&s=%+f&u=%4a%4A", &t, &e));
   BOOST_TEST(t.path == "/a%2/b");  // not an escape: kept as it is
   BOOST_TEST(*t.Query("q") == "%zz");
+  BOOST_TEST(*t.Query("r") == "%-1");  // no sign in an escape
+  BOOST_TEST(*t.Query("s") == "% f");
+  BOOST_TEST(*t.Query("u") == "JJ");
 }
 
 BOOST_AUTO_TEST_CASE(bytes_that_are_not_utf8_are_refused_naming_where) {

@@ -25,6 +25,7 @@
 #include "adapters/http/tokens.h"
 #include "engine/clock.h"
 #include "engine/okr_engine.h"
+#include "events/event_codec.h"
 
 namespace okr::fuzz {
 
@@ -85,7 +86,8 @@ inline bool ParseRequest(std::string_view bytes, http::HttpRequest* out) {
 // a reminder run. Ids: cycles 2026-q3 (active) and 2026-q2 (closed),
 // objectives o-1 (active), o-2 (draft, child of o-1), key results kr-1,
 // kr-2, KPI kpi-1. The engine's today is 2026-08-15; the setup is recorded
-// at 11:00:01, 11:00:02, ... (UTC) and everything after it at noon.
+// at 11:00:01, 11:00:02, ... (UTC) and everything after it at noon. Two
+// events holding bytes that are not UTF-8 follow (ApiHarness::Poison).
 inline std::vector<std::string> SetupRequests() {
   return {
       RawRequest("POST", "/v1/cycles",
@@ -181,6 +183,17 @@ class ApiHarness {
                                  std::to_string(res.status) + " " + res.body);
       }
     }
+    // Then what an older release let through the door: text that is not
+    // UTF-8 in a check-in's note, a target change's reason and an actor,
+    // appended straight to the log, so that every read a target makes
+    // renders such bytes too.
+    clock_.Advance(1'000'000);
+    Poison(events::CheckInRecorded{"kr-1", 30, 6, std::string("ok \xFF\xFE"),
+                                   *Date::Parse("2026-08-01")},
+           "ann");
+    Poison(events::KeyResultTargetChanged{"kr-1", 120, 130,
+                                          std::string("why \xC0\xAF")},
+           "ro\xFFot");
     clock_.Set(kToday);
   }
   ~ApiHarness() {
@@ -214,6 +227,15 @@ class ApiHarness {
 
   OkrEngine& engine() { return *engine_; }
   const std::string& dir() const { return dir_; }
+
+  // Appends `e` by `actor` to the log as it is, past every check.
+  void Poison(const events::Event& e, const std::string& actor) {
+    CommandMeta meta;
+    meta.actor = actor;
+    auto r = engine_->store().Append(events::StreamOf(e), std::nullopt,
+                                     {events::ToNewEvent(e)}, meta);
+    if (!r.ok()) throw std::runtime_error("poison: " + r.status().ToString());
+  }
 
  private:
   // 2026-08-15T12:00:00Z
