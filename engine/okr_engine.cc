@@ -286,8 +286,7 @@ bool OkrEngine::Resync() {
   return true;
 }
 
-void OkrEngine::DecideOne(Queued q) {
-  CommandRequest& req = q.request;
+std::optional<DomainError> OkrEngine::RefusalBeforeDeciding() {
   bool resync;
   {
     std::lock_guard lock(queue_mu_);
@@ -296,29 +295,33 @@ void OkrEngine::DecideOne(Queued q) {
   // A degraded engine (the read state cannot follow the log): answer at
   // once; the projector retries on its own thread.
   if (degraded_.load()) {
-    ++stat_refused_;
-    q.done(DomainError::Unavailable(
+    return DomainError::Unavailable(
         "the engine is degraded (" + HealthError() +
-        "); nothing was written; retry once it is healthy"));
-    return;
+        "); nothing was written; retry once it is healthy");
   }
   // A store refusing writes after a failed one: answer at once (it heals
   // on its own thread); the state is rebuilt on the first command after.
   if (!store_->healthy()) {
-    ++stat_refused_;
-    q.done(DomainError::Unavailable(
+    return DomainError::Unavailable(
         "the store is refusing writes after a failed write (" +
         store_->HealthError() +
-        "); nothing was written; retry once it is healthy"));
-    return;
+        "); nothing was written; retry once it is healthy");
   }
   if (resync && !Resync()) {
-    ++stat_refused_;
-    q.done(DomainError::Unavailable(
+    return DomainError::Unavailable(
         "the engine's state has not caught up with the log after a failed "
         "write (" +
         (degraded_.load() ? HealthError() : std::string("still replaying")) +
-        "); nothing was written; retry"));
+        "); nothing was written; retry");
+  }
+  return std::nullopt;
+}
+
+void OkrEngine::DecideOne(Queued q) {
+  CommandRequest& req = q.request;
+  if (std::optional<DomainError> refused = RefusalBeforeDeciding()) {
+    ++stat_refused_;
+    q.done(*refused);
     return;
   }
 

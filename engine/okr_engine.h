@@ -213,6 +213,9 @@ class OkrEngine {
   Status Start();
   void DecisionLoop();
   void DecideOne(Queued q);
+  // Why no command can be decided now (degraded, the store unhealthy, a
+  // resync that cannot reach the log), if so. Decision thread only.
+  std::optional<DomainError> RefusalBeforeDeciding();
   void ProjectorLoop();
   void AfterAppend(const CommandRequest& request, const Decision& decision,
                    std::uint64_t version, Result<AppendResult> appended,

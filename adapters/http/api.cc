@@ -93,7 +93,8 @@ HttpResponse ErrorResponse(const DomainError& e) {
 }  // namespace
 
 struct Api::Call {
-  Call(const HttpRequest& r, Respond f) : req(r), respond(std::move(f)) {}
+  Call(const HttpRequest& r, Respond f, RequestTarget t)
+      : req(r), respond(std::move(f)), target(std::move(t)) {}
 
   const HttpRequest& req;
   Respond respond;
@@ -149,6 +150,14 @@ void Guarded(const HttpRequest& request, const Api::Respond& respond, Fn fn) {
   }
 }
 
+// The refusal of a request without a known bearer token.
+DomainError Unauthorised(const std::string& authorization) {
+  return DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
+                     authorization.empty()
+                         ? "an Authorization: Bearer token is required"
+                         : "unknown token"};
+}
+
 // Reads that may replay a long stretch of the log or walk a whole cycle:
 // they run on the read pool, never on an I/O thread.
 bool Expensive(const HttpRequest& r, const RequestTarget& t) {
@@ -189,8 +198,12 @@ std::string_view Api::RouteOf(const std::string& target) {
 void Api::Handle(const HttpRequest& request, Respond respond) {
   // Every answer is counted by route and status, and timed; and given once.
   auto started = std::chrono::steady_clock::now();
-  // Labels from fixed sets (routes.h): no request adds a series.
-  std::string_view route = RouteOf(request.target);
+  // The target is decoded once: for the label and for the routes. Labels
+  // come from fixed sets (routes.h): no request adds a series.
+  RequestTarget target;
+  DomainError bad;
+  const bool target_ok = ParseRequestTarget(request.target, &target, &bad);
+  std::string_view route = MatchRoute(target.path);
   std::string_view method = MethodLabel(request.method);
   auto given = std::make_shared<std::atomic<bool>>(false);
   Respond once = [this, started, route, method, given,
@@ -202,18 +215,16 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
                         .count());
     respond(std::move(r));
   };
-  Guarded(request, once, [&] { Serve(request, once, /*in_pool=*/false); });
+  Guarded(request, once, [&] {
+    // Every byte of the target is checked before anything else reads it.
+    if (!target_ok) return once(ErrorResponse(bad));
+    Serve(request, std::move(target), once);
+  });
 }
 
-void Api::Serve(const HttpRequest& request, const Respond& respond,
-                bool in_pool) {
-  Call call(request, respond);
-  // Every byte of the target and of the headers that are kept is checked
-  // before anything else reads it.
-  DomainError bad;
-  if (!ParseRequestTarget(request.target, &call.target, &bad)) {
-    return call.Error(bad);
-  }
+void Api::Serve(const HttpRequest& request, RequestTarget target,
+                const Respond& respond) {
+  Call call(request, respond, std::move(target));
   if (auto e = CheckUtf8("Idempotency-Key", request.idempotency_key)) {
     return call.Error(*e);
   }
@@ -240,13 +251,7 @@ void Api::Serve(const HttpRequest& request, const Respond& respond,
     call.Json(200, health);
     return;
   }
-  if (!who) {
-    call.Error(DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
-                           auth.empty() ? "an Authorization: Bearer token is "
-                                          "required"
-                                        : "unknown token"});
-    return;
-  }
+  if (!who) return call.Error(Unauthorised(auth));
   call.caller = *who;
   if (call.path == "/metrics" && request.method == "GET") {
     HttpResponse r;
@@ -255,16 +260,22 @@ void Api::Serve(const HttpRequest& request, const Respond& respond,
     call.Reply(std::move(r));
     return;
   }
-  if (!in_pool && Expensive(request, call.target)) {
+  if (Expensive(request, call.target)) {
+    // Checked and authenticated already: on the pool it is only routed.
     auto copy = std::make_shared<HttpRequest>(request);
-    ReadPool::Job job = [this, copy, respond](bool expired) {
+    ReadPool::Job job = [this, copy, target = call.target, caller = call.caller,
+                         respond](bool expired) {
       if (expired) {
         return respond(ErrorResponse(DomainError{
             ErrorKind::kUnavailable, "read-deadline-exceeded", "",
             "the server had no time for this read before its deadline; "
             "retry"}));
       }
-      Guarded(*copy, respond, [&] { Serve(*copy, respond, true); });
+      Guarded(*copy, respond, [&] {
+        Call pooled(*copy, respond, target);
+        pooled.caller = caller;
+        Route(pooled);
+      });
     };
     bool queued = false;
     {
@@ -289,11 +300,7 @@ std::optional<HttpResponse> Api::OpenStream(const HttpRequest& request,
     return ErrorResponse(bad);
   }
   if (!Authenticate(request.authorization)) {
-    return ErrorResponse(
-        DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
-                    request.authorization.empty()
-                        ? "an Authorization: Bearer token is required"
-                        : "unknown token"});
+    return ErrorResponse(Unauthorised(request.authorization));
   }
   // Last-Event-ID (a reconnecting EventSource) wins over after=.
   if (!request.last_event_id.empty()) {

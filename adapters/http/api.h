@@ -23,6 +23,7 @@
 
 #include "adapters/http/metrics.h"
 #include "adapters/http/read_pool.h"
+#include "adapters/http/request_target.h"
 #include "adapters/http/tokens.h"
 #include "engine/okr_engine.h"
 
@@ -89,8 +90,9 @@ class Api {
 
  private:
   struct Call;
-  // Handle() without the catch; in_pool: already on the read pool.
-  void Serve(const HttpRequest& request, const Respond& respond, bool in_pool);
+  // Handle() once the target is decoded and checked, without the catch.
+  void Serve(const HttpRequest& request, RequestTarget target,
+             const Respond& respond);
   void Route(Call& call);
   void Mutate(
       Call& call, Command command,

@@ -24,8 +24,6 @@
 
 namespace {
 
-okr::fuzz::ApiHarness* harness = nullptr;
-
 void Check(bool ok) {
   if (!ok) __builtin_trap();
 }
@@ -45,23 +43,17 @@ void CheckProblem(const okr::http::HttpResponse& res) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  harness = new okr::fuzz::ApiHarness();
-  std::atexit([] {
-    delete harness;
-    harness = nullptr;
-  });
+  okr::fuzz::OpenSharedHarness();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   okr::http::HttpRequest request;
-  if (!okr::fuzz::ParseRequest(
-          std::string_view(reinterpret_cast<const char*>(data), size),
-          &request)) {
+  if (!okr::fuzz::ParseRequest(data, size, &request)) {
     return 0;
   }
-  okr::http::HttpResponse res = harness->Call(request);
+  okr::http::HttpResponse res = okr::fuzz::SharedHarness()->Call(request);
   Check(res.status >= 100 && res.status <= 599);
   if (res.status >= 400) CheckProblem(res);
   if (res.status == 401) {

@@ -29,8 +29,6 @@
 
 namespace {
 
-okr::fuzz::ApiHarness* harness = nullptr;
-
 void Check(bool ok) {
   if (!ok) __builtin_trap();
 }
@@ -40,7 +38,7 @@ okr::http::HttpResponse Get(const std::string& target) {
   r.method = "GET";
   r.target = target;
   r.authorization = std::string("Bearer ") + okr::fuzz::kAdminToken;
-  okr::http::HttpResponse res = harness->Call(r);
+  okr::http::HttpResponse res = okr::fuzz::SharedHarness()->Call(r);
   Check(res.status < 500);
   Check(okr::IsValidUtf8(res.body));
   if (res.content_type == "application/json" ||
@@ -53,25 +51,19 @@ okr::http::HttpResponse Get(const std::string& target) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  harness = new okr::fuzz::ApiHarness();
-  std::atexit([] {
-    delete harness;
-    harness = nullptr;
-  });
+  okr::fuzz::OpenSharedHarness();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   okr::http::HttpRequest request;
-  if (!okr::fuzz::ParseRequest(
-          std::string_view(reinterpret_cast<const char*>(data), size),
-          &request)) {
+  if (!okr::fuzz::ParseRequest(data, size, &request)) {
     return 0;
   }
-  okr::EventStore& store = harness->engine().store();
+  okr::EventStore& store = okr::fuzz::SharedHarness()->engine().store();
   const std::uint64_t before = store.LastPosition();
-  okr::http::HttpResponse res = harness->Call(request);
+  okr::http::HttpResponse res = okr::fuzz::SharedHarness()->Call(request);
   Check(res.status >= 100 && res.status <= 599);
   if (store.LastPosition() == before) {
     // Refused: with nothing written. The issue-13 reproducer (a reason of

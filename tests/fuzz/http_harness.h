@@ -11,6 +11,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -247,6 +248,27 @@ class ApiHarness {
   std::unique_ptr<OkrEngine> engine_;
   std::unique_ptr<http::Api> api_;
 };
+
+// The one harness of a fuzz target: OpenSharedHarness() from
+// LLVMFuzzerInitialize opens it, and it is closed at exit.
+inline ApiHarness*& SharedHarness() {
+  static ApiHarness* harness = nullptr;
+  return harness;
+}
+inline void OpenSharedHarness() {
+  SharedHarness() = new ApiHarness();
+  std::atexit([] {
+    delete SharedHarness();
+    SharedHarness() = nullptr;
+  });
+}
+
+// ParseRequest over the fuzzer's bytes.
+inline bool ParseRequest(const std::uint8_t* data, std::size_t size,
+                         http::HttpRequest* out) {
+  return ParseRequest(
+      std::string_view(reinterpret_cast<const char*>(data), size), out);
+}
 
 }  // namespace okr::fuzz
 
