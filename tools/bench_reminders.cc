@@ -9,7 +9,7 @@
 #include "events/event_codec.h"
 #include "projections/reminders.h"
 #include "tools/bench_util.h"
-#include "tools/org_generator.h"
+#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 

@@ -13,7 +13,7 @@
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
 #include "tools/bench_util.h"
-#include "tools/org_generator.h"
+#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 

@@ -16,7 +16,7 @@
 #include "engine/event_store.h"
 #include "engine/okr_engine.h"
 #include "events/event_codec.h"
-#include "tools/org_generator.h"
+#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 

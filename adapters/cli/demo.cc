@@ -4,7 +4,7 @@
 
 #include "adapters/cli/cli_app.h"
 #include "engine/okr_engine.h"
-#include "tools/org_generator.h"
+#include "adapters/demo/org_generator.h"
 
 namespace okr {
 

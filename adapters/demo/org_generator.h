@@ -10,8 +10,8 @@
 //
 // Determinism: the same shape and seed give the same commands in the same
 // order, at the same clock times.
-#ifndef OKR_TOOLS_ORG_GENERATOR_H_
-#define OKR_TOOLS_ORG_GENERATOR_H_
+#ifndef OKR_ADAPTERS_DEMO_ORG_GENERATOR_H_
+#define OKR_ADAPTERS_DEMO_ORG_GENERATOR_H_
 
 #include <cstdint>
 #include <functional>
@@ -75,4 +75,4 @@ class OrgGenerator {
 
 }  // namespace okr
 
-#endif  // OKR_TOOLS_ORG_GENERATOR_H_
+#endif  // OKR_ADAPTERS_DEMO_ORG_GENERATOR_H_

@@ -1,4 +1,4 @@
-#include "tools/org_generator.h"
+#include "adapters/demo/org_generator.h"
 
 #include <algorithm>
 #include <condition_variable>
