@@ -1,8 +1,11 @@
 #include "projections/log_summary.h"
 
+#include <cassert>
+
 namespace okr {
 
 void LogSummary::Apply(const RecordedEvent& e) {
+  assert(e.position > last_position_);  // REQUIRES: log order
   if (events_ == 0) first_recorded_at_ = e.recorded_at_us;
   ++events_;
   last_position_ = e.position;

@@ -1,6 +1,7 @@
 #include "projections/retrospective.h"
 
 #include <algorithm>
+#include <cassert>
 #include <map>
 
 #include "projections/json_writer.h"
@@ -65,6 +66,7 @@ RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
 
 Retrospective BuildRetrospective(const OkrState& state,
                                  const std::string& cycle_id, Date at) {
+  assert(state.FindCycle(cycle_id) != nullptr);  // REQUIRES
   const Cycle& c = *state.FindCycle(cycle_id);
   Retrospective r;
   r.cycle_id = c.id;

@@ -21,12 +21,18 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_event_cereal fuzz_event_json fuzz_json_body fuzz_snapshot
            fuzz_http_request fuzz_roundtrip)
 fi
-build=build/fuzz
+# OKR_FUZZ_BUILD: a build folder configured with -DOKR_FUZZ=ON already (the
+# test command's checked build); its targets are brought up to date, its
+# configuration kept. Otherwise build/fuzz is configured here.
+build=${OKR_FUZZ_BUILD:-build/fuzz}
 jobs=$(nproc)
 
 echo "== libFuzzer build ($build)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOKR_FUZZ=ON >/dev/null
+if [ -z "${OKR_FUZZ_BUILD:-}" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOKR_FUZZ=ON -DOKR_BENCHMARKS=OFF \
+    >/dev/null
+fi
 cmake --build "$build" -j"$jobs" --target okr_fuzz
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/okr-fuzz-XXXXXX")

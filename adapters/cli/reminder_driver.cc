@@ -1,6 +1,7 @@
 #include "adapters/cli/reminder_driver.h"
 
 #include <algorithm>
+#include <cassert>
 #include <iostream>
 #include <set>
 
@@ -9,7 +10,9 @@
 namespace okr {
 
 ReminderDriver::ReminderDriver(OkrEngine* engine, std::chrono::seconds interval)
-    : engine_(engine), interval_(interval), timer_(ioc_) {}
+    : engine_(engine), interval_(interval), timer_(ioc_) {
+  assert(interval.count() > 0);  // REQUIRES
+}
 
 ReminderDriver::~ReminderDriver() { Stop(); }
 
