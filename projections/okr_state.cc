@@ -1,6 +1,7 @@
 #include "projections/okr_state.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -21,13 +22,6 @@ std::size_t PresentFlagOffset() {
   while (at < sizeof empty && empty[at] == full[at]) ++at;
   return at;
 }
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 template <class Map>
 auto* FindIn(Map& map, const std::string& id) {
@@ -140,238 +134,245 @@ std::uint64_t OkrState::StreamVersion(const std::string& stream) const {
   return 0;
 }
 
+// The fold of one event into the state: one handler per event type, as
+// RocksDB's WriteBatch::Handler has one per record type. An event about an
+// entity the state does not hold (possible only in a log written by hand)
+// changes nothing but the position.
+class OkrState::Folder {
+ public:
+  Folder(OkrState& s, const RecordedEvent& r) : s_(s), r_(r) {}
+
+  void operator()(const events::CycleCreated& v) {
+    Cycle& c = s_.cycles_[v.cycle_id];
+    c.id = v.cycle_id;
+    c.name = v.name;
+    c.starts_on = v.starts_on;
+    c.ends_on = v.ends_on;
+    c.version = r_.version;
+  }
+  void operator()(const events::CycleStarted& v) {
+    if (Cycle* c = CycleOf(v.cycle_id)) c->state = "active";
+  }
+  void operator()(const events::CycleClosed& v) {
+    if (Cycle* c = CycleOf(v.cycle_id)) c->state = "closed";
+  }
+  void operator()(const events::RetrospectiveNoteAdded& v) {
+    if (Cycle* c = CycleOf(v.cycle_id)) {
+      c->notes.push_back({Record(std::nullopt), v.objective_id, v.text});
+    }
+  }
+
+  void operator()(const events::ObjectiveCreated& v) {
+    Objective& o = s_.objectives_[v.objective_id];
+    if (!o.id.empty()) s_.CountOpen(o, -1);
+    o.id = v.objective_id;
+    o.cycle_id = v.cycle_id;
+    o.title = v.title;
+    o.description = v.description;
+    o.level = v.level;
+    o.owner = v.owner;
+    o.team = v.team;
+    o.parent_id = v.parent_id;
+    o.version = r_.version;
+    s_.CountOpen(o, +1);
+    if (Cycle* c = FindIn(s_.cycles_, v.cycle_id)) {
+      c->objectives.push_back(v.objective_id);
+    }
+  }
+  void operator()(const events::ObjectiveRetitled& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) o->title = v.after;
+  }
+  void operator()(const events::ObjectiveDescribed& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) o->description = v.after;
+  }
+  void operator()(const events::ObjectiveOwnerChanged& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      s_.CountOpen(*o, -1);
+      o->owner = v.after;
+      s_.CountOpen(*o, +1);
+    }
+  }
+  void operator()(const events::ObjectiveTeamChanged& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) o->team = v.after;
+  }
+  void operator()(const events::ObjectiveAligned& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      o->alignment_changes.push_back(
+          {Record(std::nullopt), v.previous_parent_id, v.parent_id});
+      o->parent_id = v.parent_id;
+    }
+  }
+  void operator()(const events::ObjectiveUnaligned& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      o->alignment_changes.push_back(
+          {Record(std::nullopt), v.previous_parent_id, std::nullopt});
+      o->parent_id.reset();
+    }
+  }
+  void operator()(const events::ObjectiveActivated& v) {
+    SetState(v.objective_id, "active");
+  }
+  void operator()(const events::ObjectiveAchieved& v) {
+    SetState(v.objective_id, "achieved");
+  }
+  void operator()(const events::ObjectiveAbandoned& v) {
+    SetState(v.objective_id, "abandoned");
+  }
+  void operator()(const events::ObjectiveGraded& v) {
+    if (Objective* o = ObjectiveOf(v.objective_id)) o->score = v.score;
+  }
+
+  void operator()(const events::KeyResultAdded& v) {
+    KeyResult& k = s_.key_results_[v.kr_id];
+    k.id = v.kr_id;
+    k.objective_id = v.objective_id;
+    k.title = v.title;
+    k.kind = v.kind;
+    k.unit = v.unit;
+    k.start = v.start;
+    k.target = k.original_target = v.target;
+    k.weight = v.weight;
+    k.added_on = Date::FromMicros(r_.recorded_at_us);
+    k.version = r_.version;
+    if (Objective* o = FindIn(s_.objectives_, v.objective_id)) {
+      o->key_results.push_back(v.kr_id);
+    }
+  }
+  void operator()(const events::KeyResultRetitled& v) {
+    if (KeyResult* k = KeyResultOf(v.kr_id)) k->title = v.after;
+  }
+  void operator()(const events::KeyResultTargetChanged& v) {
+    if (KeyResult* k = KeyResultOf(v.kr_id)) {
+      k->target_changes.push_back({Record(v.reason), v.before, v.after});
+      k->target = v.after;
+    }
+  }
+  void operator()(const events::KeyResultWeightChanged& v) {
+    if (KeyResult* k = KeyResultOf(v.kr_id)) k->weight = v.after;
+  }
+  void operator()(const events::KeyResultRemoved& v) {
+    if (KeyResult* k = KeyResultOf(v.kr_id)) k->removed = true;
+  }
+  void operator()(const events::KeyResultGraded& v) {
+    KeyResult* k = KeyResultOf(v.kr_id);
+    // A grade at close never overrides a grade by hand.
+    if (k != nullptr && (v.manual || !k->grade || !k->grade->manual)) {
+      k->grade = Grade{v.score, v.note, v.manual};
+    }
+  }
+  void operator()(const events::CheckInRecorded& v) {
+    KeyResult* k = KeyResultOf(v.kr_id);
+    if (k == nullptr) return;
+    CheckIn c{v.value, r_.position, v.date, std::nullopt};
+    if (v.confidence) c.confidence = static_cast<std::int8_t>(*v.confidence);
+    // Positions only grow, so (date, position) order needs only the date to
+    // find the insertion point.
+    auto at =
+        std::upper_bound(k->check_ins.begin(), k->check_ins.end(), v.date,
+                         [](Date d, const CheckIn& x) { return d < x.date; });
+    k->check_ins.insert(at, std::move(c));
+    if (LatestOnly()) KeepLatest(k->check_ins);
+  }
+
+  void operator()(const events::KpiDefined& v) {
+    Kpi& k = s_.kpis_[v.kpi_id];
+    k.id = v.kpi_id;
+    k.name = v.name;
+    k.unit = v.unit;
+    k.owner = v.owner;
+    k.healthy_min = v.healthy_min;
+    k.healthy_max = v.healthy_max;
+    k.cadence_days = v.cadence_days;
+    k.defined_on = Date::FromMicros(r_.recorded_at_us);
+    k.version = r_.version;
+  }
+  void operator()(const events::KpiThresholdsChanged& v) {
+    Kpi* k = KpiOf(v.kpi_id);
+    if (k == nullptr) return;
+    k->healthy_min = v.healthy_min;
+    k->healthy_max = v.healthy_max;
+    k->cadence_days = v.cadence_days;
+  }
+  void operator()(const events::KpiMeasured& v) {
+    Kpi* k = KpiOf(v.kpi_id);
+    if (k == nullptr) return;
+    Measurement m{v.value, r_.position, v.date};
+    auto at = std::upper_bound(
+        k->measurements.begin(), k->measurements.end(), v.date,
+        [](Date d, const Measurement& x) { return d < x.date; });
+    k->measurements.insert(at, m);
+    if (LatestOnly() && k->measurements.size() > 1) {
+      k->measurements.erase(k->measurements.begin(), k->measurements.end() - 1);
+    }
+  }
+
+  void operator()(const events::ReminderIssued& v) {
+    IssuedReminder& m = s_.reminders_[v.reminder_id];
+    m.id = v.reminder_id;
+    m.kind = v.kind;
+    m.subject = v.subject;
+    m.recipient = v.recipient;
+    m.key = v.key;
+    m.message = v.message;
+    m.at = v.at;
+    m.position = r_.position;
+    m.recorded_at_us = r_.recorded_at_us;
+    m.version = r_.version;
+    s_.reminder_keys_[{v.kind, v.key}] = v.reminder_id;
+  }
+  void operator()(const events::ReminderDelivered& v) {
+    if (IssuedReminder* m = ReminderOf(v.reminder_id)) {
+      m->outcomes[v.webhook] = {true, v.attempts, ""};
+    }
+  }
+  void operator()(const events::ReminderDeliveryFailed& v) {
+    if (IssuedReminder* m = ReminderOf(v.reminder_id)) {
+      m->outcomes[v.webhook] = {false, v.attempts, v.error};
+    }
+  }
+
+ private:
+  // The entity an event changes, its version moved to the event's; null if
+  // the state does not hold it.
+  template <typename Map>
+  auto* Versioned(Map& map, const std::string& id) {
+    auto* x = FindIn(map, id);
+    if (x != nullptr) x->version = r_.version;
+    return x;
+  }
+  Cycle* CycleOf(const std::string& id) { return Versioned(s_.cycles_, id); }
+  Objective* ObjectiveOf(const std::string& id) {
+    return Versioned(s_.objectives_, id);
+  }
+  KeyResult* KeyResultOf(const std::string& id) {
+    return Versioned(s_.key_results_, id);
+  }
+  Kpi* KpiOf(const std::string& id) { return Versioned(s_.kpis_, id); }
+  IssuedReminder* ReminderOf(const std::string& id) {
+    return Versioned(s_.reminders_, id);
+  }
+
+  void SetState(const std::string& objective_id, const char* state) {
+    Objective* o = ObjectiveOf(objective_id);
+    if (o == nullptr) return;
+    s_.CountOpen(*o, -1);
+    o->state = state;
+    s_.CountOpen(*o, +1);
+  }
+  ChangeRecord Record(const std::optional<std::string>& reason) const {
+    return ChangeRecord{r_.position, r_.recorded_at_us, r_.actor, reason};
+  }
+  bool LatestOnly() const { return s_.history_ == History::kLatestOnly; }
+
+  OkrState& s_;
+  const RecordedEvent& r_;
+};
+
 void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
-  using namespace events;
+  assert(r.position > last_position_);  // REQUIRES: log order
   last_position_ = r.position;
   last_recorded_at_us_ = r.recorded_at_us;
-  const bool latest_only = history_ == History::kLatestOnly;
-  auto objective = [&](const std::string& id) -> Objective* {
-    Objective* o = FindIn(objectives_, id);
-    if (o != nullptr) o->version = r.version;
-    return o;
-  };
-  auto key_result = [&](const std::string& id) -> KeyResult* {
-    KeyResult* k = FindIn(key_results_, id);
-    if (k != nullptr) k->version = r.version;
-    return k;
-  };
-  auto SetState = [&](Objective& o, const char* state) {
-    CountOpen(o, -1);
-    o.state = state;
-    CountOpen(o, +1);
-  };
-  auto record = [&](const std::optional<std::string>& reason) {
-    return ChangeRecord{r.position, r.recorded_at_us, r.actor, reason};
-  };
-  auto cycle = [&](const std::string& id) -> Cycle* {
-    Cycle* c = FindIn(cycles_, id);
-    if (c != nullptr) c->version = r.version;
-    return c;
-  };
-  std::visit(
-      Overloaded{
-          [&](const CycleCreated& v) {
-            Cycle& c = cycles_[v.cycle_id];
-            c.id = v.cycle_id;
-            c.name = v.name;
-            c.starts_on = v.starts_on;
-            c.ends_on = v.ends_on;
-            c.version = r.version;
-          },
-          [&](const CycleStarted& v) {
-            if (Cycle* c = cycle(v.cycle_id)) c->state = "active";
-          },
-          [&](const CycleClosed& v) {
-            if (Cycle* c = cycle(v.cycle_id)) c->state = "closed";
-          },
-          [&](const RetrospectiveNoteAdded& v) {
-            if (Cycle* c = cycle(v.cycle_id)) {
-              c->notes.push_back(
-                  {record(std::nullopt), v.objective_id, v.text});
-            }
-          },
-          [&](const ObjectiveCreated& v) {
-            Objective& o = objectives_[v.objective_id];
-            if (!o.id.empty()) CountOpen(o, -1);
-            o.id = v.objective_id;
-            o.cycle_id = v.cycle_id;
-            o.title = v.title;
-            o.description = v.description;
-            o.level = v.level;
-            o.owner = v.owner;
-            o.team = v.team;
-            o.parent_id = v.parent_id;
-            o.version = r.version;
-            CountOpen(o, +1);
-            if (Cycle* c = FindIn(cycles_, v.cycle_id)) {
-              c->objectives.push_back(v.objective_id);
-            }
-          },
-          [&](const ObjectiveRetitled& v) {
-            if (Objective* o = objective(v.objective_id)) o->title = v.after;
-          },
-          [&](const ObjectiveDescribed& v) {
-            if (Objective* o = objective(v.objective_id)) {
-              o->description = v.after;
-            }
-          },
-          [&](const ObjectiveOwnerChanged& v) {
-            if (Objective* o = objective(v.objective_id)) {
-              CountOpen(*o, -1);
-              o->owner = v.after;
-              CountOpen(*o, +1);
-            }
-          },
-          [&](const ObjectiveTeamChanged& v) {
-            if (Objective* o = objective(v.objective_id)) o->team = v.after;
-          },
-          [&](const ObjectiveAligned& v) {
-            if (Objective* o = objective(v.objective_id)) {
-              o->alignment_changes.push_back(
-                  {record(std::nullopt), v.previous_parent_id, v.parent_id});
-              o->parent_id = v.parent_id;
-            }
-          },
-          [&](const ObjectiveUnaligned& v) {
-            if (Objective* o = objective(v.objective_id)) {
-              o->alignment_changes.push_back(
-                  {record(std::nullopt), v.previous_parent_id, std::nullopt});
-              o->parent_id.reset();
-            }
-          },
-          [&](const ObjectiveActivated& v) {
-            if (Objective* o = objective(v.objective_id))
-              SetState(*o, "active");
-          },
-          [&](const ObjectiveAchieved& v) {
-            if (Objective* o = objective(v.objective_id)) {
-              SetState(*o, "achieved");
-            }
-          },
-          [&](const ObjectiveAbandoned& v) {
-            if (Objective* o = objective(v.objective_id)) {
-              SetState(*o, "abandoned");
-            }
-          },
-          [&](const ObjectiveGraded& v) {
-            if (Objective* o = objective(v.objective_id)) o->score = v.score;
-          },
-          [&](const KeyResultAdded& v) {
-            KeyResult& k = key_results_[v.kr_id];
-            k.id = v.kr_id;
-            k.objective_id = v.objective_id;
-            k.title = v.title;
-            k.kind = v.kind;
-            k.unit = v.unit;
-            k.start = v.start;
-            k.target = k.original_target = v.target;
-            k.weight = v.weight;
-            k.added_on = Date::FromMicros(r.recorded_at_us);
-            k.version = r.version;
-            if (Objective* o = FindIn(objectives_, v.objective_id)) {
-              o->key_results.push_back(v.kr_id);
-            }
-          },
-          [&](const KeyResultRetitled& v) {
-            if (KeyResult* k = key_result(v.kr_id)) k->title = v.after;
-          },
-          [&](const KeyResultTargetChanged& v) {
-            if (KeyResult* k = key_result(v.kr_id)) {
-              k->target_changes.push_back(
-                  {record(v.reason), v.before, v.after});
-              k->target = v.after;
-            }
-          },
-          [&](const KeyResultWeightChanged& v) {
-            if (KeyResult* k = key_result(v.kr_id)) k->weight = v.after;
-          },
-          [&](const KeyResultRemoved& v) {
-            if (KeyResult* k = key_result(v.kr_id)) k->removed = true;
-          },
-          [&](const KeyResultGraded& v) {
-            KeyResult* k = key_result(v.kr_id);
-            // A grade at close never overrides a grade by hand.
-            if (k != nullptr && (v.manual || !k->grade || !k->grade->manual)) {
-              k->grade = Grade{v.score, v.note, v.manual};
-            }
-          },
-          [&](const CheckInRecorded& v) {
-            KeyResult* k = key_result(v.kr_id);
-            if (k == nullptr) return;
-            CheckIn c{v.value, r.position, v.date, std::nullopt};
-            if (v.confidence) {
-              c.confidence = static_cast<std::int8_t>(*v.confidence);
-            }
-            // Positions only grow, so (date, position) order needs only the
-            // date to find the insertion point.
-            auto at = std::upper_bound(
-                k->check_ins.begin(), k->check_ins.end(), v.date,
-                [](Date d, const CheckIn& x) { return d < x.date; });
-            k->check_ins.insert(at, std::move(c));
-            if (latest_only) KeepLatest(k->check_ins);
-          },
-          [&](const KpiDefined& v) {
-            Kpi& k = kpis_[v.kpi_id];
-            k.id = v.kpi_id;
-            k.name = v.name;
-            k.unit = v.unit;
-            k.owner = v.owner;
-            k.healthy_min = v.healthy_min;
-            k.healthy_max = v.healthy_max;
-            k.cadence_days = v.cadence_days;
-            k.defined_on = Date::FromMicros(r.recorded_at_us);
-            k.version = r.version;
-          },
-          [&](const KpiThresholdsChanged& v) {
-            Kpi* k = FindIn(kpis_, v.kpi_id);
-            if (k == nullptr) return;
-            k->version = r.version;
-            k->healthy_min = v.healthy_min;
-            k->healthy_max = v.healthy_max;
-            k->cadence_days = v.cadence_days;
-          },
-          [&](const KpiMeasured& v) {
-            Kpi* k = FindIn(kpis_, v.kpi_id);
-            if (k == nullptr) return;
-            k->version = r.version;
-            Measurement m{v.value, r.position, v.date};
-            auto at = std::upper_bound(
-                k->measurements.begin(), k->measurements.end(), v.date,
-                [](Date d, const Measurement& x) { return d < x.date; });
-            k->measurements.insert(at, m);
-            if (latest_only && k->measurements.size() > 1) {
-              k->measurements.erase(k->measurements.begin(),
-                                    k->measurements.end() - 1);
-            }
-          },
-          [&](const ReminderIssued& v) {
-            IssuedReminder& m = reminders_[v.reminder_id];
-            m.id = v.reminder_id;
-            m.kind = v.kind;
-            m.subject = v.subject;
-            m.recipient = v.recipient;
-            m.key = v.key;
-            m.message = v.message;
-            m.at = v.at;
-            m.position = r.position;
-            m.recorded_at_us = r.recorded_at_us;
-            m.version = r.version;
-            reminder_keys_[{v.kind, v.key}] = v.reminder_id;
-          },
-          [&](const ReminderDelivered& v) {
-            auto it = reminders_.find(v.reminder_id);
-            if (it == reminders_.end()) return;
-            it->second.version = r.version;
-            it->second.outcomes[v.webhook] = {true, v.attempts, ""};
-          },
-          [&](const ReminderDeliveryFailed& v) {
-            auto it = reminders_.find(v.reminder_id);
-            if (it == reminders_.end()) return;
-            it->second.version = r.version;
-            it->second.outcomes[v.webhook] = {false, v.attempts, v.error};
-          },
-      },
-      e);
+  std::visit(Folder(*this, r), e);
 }
 
 const Cycle* OkrState::FindCycle(const std::string& id) const {
