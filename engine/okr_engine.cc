@@ -317,89 +317,97 @@ std::optional<DomainError> OkrEngine::RefusalBeforeDeciding() {
   return std::nullopt;
 }
 
+// One command, in named steps: refused before deciding (degraded store or
+// state), answered by its idempotency key (parked behind the same key in
+// flight, replayed from the durable record, or refused as reused), decided
+// against the decision state, then answered unchanged or appended.
 void OkrEngine::DecideOne(Queued q) {
-  CommandRequest& req = q.request;
   if (std::optional<DomainError> refused = RefusalBeforeDeciding()) {
-    ++stat_refused_;
-    q.done(*refused);
-    return;
+    return Refuse(std::move(q), *refused);
   }
-
-  // An idempotency key: wait for an identical command in flight, answer a
-  // replay from the durable record, refuse a key reused for another request.
   std::string key;
-  if (!req.idempotency_key.empty()) {
-    key = KeyOf(req.caller.actor, req.idempotency_key);
-    {
-      std::lock_guard lock(queue_mu_);
-      auto it = pending_keys_.find(key);
-      if (it != pending_keys_.end()) {
-        it->second.push_back(std::move(q));
-        return;
-      }
-    }
-    auto record =
-        store_->LookupIdempotency(req.caller.actor, req.idempotency_key);
-    if (!record.ok()) {
-      ++stat_refused_;
-      q.done(FromStatus(record.status()));
-      return;
-    }
-    if (record.value()) {
-      const format::IdempotencyRecord& rec = *record.value();
-      if (rec.fingerprint != req.fingerprint) {
-        ++stat_refused_;
-        q.done(DomainError::Conflict(
-            "idempotency-key-reused",
-            "Idempotency-Key \"" + req.idempotency_key +
-                "\" was already used for a different request",
-            "Idempotency-Key"));
-        return;
-      }
-      ++stat_replayed_;
-      CommandResult result;
-      result.decision.stream = TargetStream(req.command);
-      result.first_position = rec.first_position;
-      result.last_position = rec.last_position;
-      result.recorded_at_us = rec.recorded_at_us;
-      result.replayed = true;
-      result.response = rec.response;
-      WhenApplied(rec.last_position,
-                  [done = std::move(q.done), result = std::move(result)] {
-                    done(std::move(result));
-                  });
-      return;
-    }
+  if (!q.request.idempotency_key.empty()) {
+    key = KeyOf(q.request.caller.actor, q.request.idempotency_key);
+    if (AnsweredByIdempotencyKey(q, key)) return;
   }
-
+  const CommandRequest& req = q.request;
   const Date today = Date::FromMicros(clock_->NowMicros());
   Outcome<Decision> decided =
       Decide(decision_state_, options_.limits, req.caller, today, req.command,
              req.if_match);
-  if (!decided.ok()) {
-    ++stat_refused_;
-    q.done(decided.error());
-    return;
+  if (!decided.ok()) return Refuse(std::move(q), decided.error());
+  if (decided.value().events.empty()) {
+    return AnswerUnchanged(std::move(q), std::move(decided.value()));
   }
-  Decision& decision = decided.value();
+  Append(std::move(q), std::move(key), std::move(decided.value()));
+}
 
-  if (decision.events.empty()) {
-    // Nothing to append: answer once everything decided so far is in the
-    // read state, so the answer shows no event that is not yet durable.
-    CommandResult result;
-    result.version = decision_state_.StreamVersion(decision.stream);
-    if (req.render) result.response = req.render(decision_state_, decision);
-    result.decision = std::move(decision);
-    WhenApplied(next_position_ - 1,
-                [done = std::move(q.done), result = std::move(result)] {
-                  done(std::move(result));
-                });
-    return;
+void OkrEngine::Refuse(Queued q, const DomainError& why) {
+  ++stat_refused_;
+  q.done(why);
+}
+
+bool OkrEngine::AnsweredByIdempotencyKey(Queued& q, const std::string& key) {
+  const CommandRequest& req = q.request;
+  {
+    std::lock_guard lock(queue_mu_);
+    auto it = pending_keys_.find(key);
+    if (it != pending_keys_.end()) {
+      it->second.push_back(std::move(q));  // decided when the first is done
+      return true;
+    }
   }
+  auto record =
+      store_->LookupIdempotency(req.caller.actor, req.idempotency_key);
+  if (!record.ok()) {
+    Refuse(std::move(q), FromStatus(record.status()));
+    return true;
+  }
+  if (!record.value()) return false;
+  const format::IdempotencyRecord& rec = *record.value();
+  if (rec.fingerprint != req.fingerprint) {
+    Refuse(std::move(q), DomainError::Conflict(
+                             "idempotency-key-reused",
+                             "Idempotency-Key \"" + req.idempotency_key +
+                                 "\" was already used for a different request",
+                             "Idempotency-Key"));
+    return true;
+  }
+  ++stat_replayed_;
+  CommandResult result;
+  result.decision.stream = TargetStream(req.command);
+  result.first_position = rec.first_position;
+  result.last_position = rec.last_position;
+  result.recorded_at_us = rec.recorded_at_us;
+  result.replayed = true;
+  result.response = rec.response;
+  WhenApplied(rec.last_position,
+              [done = std::move(q.done), result = std::move(result)] {
+                done(std::move(result));
+              });
+  return true;
+}
 
-  // Fold the decided events into the decision state at the positions the
+void OkrEngine::AnswerUnchanged(Queued q, Decision decision) {
+  // Nothing to append: answer once everything decided so far is in the
+  // read state, so the answer shows no event that is not yet durable.
+  CommandResult result;
+  result.version = decision_state_.StreamVersion(decision.stream);
+  if (q.request.render) {
+    result.response = q.request.render(decision_state_, decision);
+  }
+  result.decision = std::move(decision);
+  WhenApplied(next_position_ - 1,
+              [done = std::move(q.done), result = std::move(result)] {
+                done(std::move(result));
+              });
+}
+
+AppendRequest OkrEngine::FoldDecided(const CommandRequest& req,
+                                     const Decision& decision) {
+  // The decided events go into the decision state at the positions the
   // store will give them (this thread is the store's only appender), and
-  // make the store check the versions they were decided against.
+  // the store checks the versions they were decided against.
   AppendRequest append;
   std::map<std::string, std::uint64_t> before;
   const std::int64_t now = clock_->NowMicros();
@@ -420,11 +428,16 @@ void OkrEngine::DecideOne(Queued q) {
   for (const auto& [stream, version] : before) {
     append.conditions.push_back(StreamCondition{stream, version});
   }
-  std::uint64_t version = decision_state_.StreamVersion(decision.stream);
   append.meta.actor = req.caller.actor;
   append.meta.idempotency_key = req.idempotency_key;
   append.meta.fingerprint = req.fingerprint;
   if (req.render) append.meta.response = req.render(decision_state_, decision);
+  return append;
+}
+
+void OkrEngine::Append(Queued q, std::string key, Decision decision) {
+  AppendRequest append = FoldDecided(q.request, decision);
+  const std::uint64_t version = decision_state_.StreamVersion(decision.stream);
   std::string response = append.meta.response;
   {
     std::lock_guard lock(queue_mu_);
@@ -433,26 +446,10 @@ void OkrEngine::DecideOne(Queued q) {
   }
   store_->AppendAsync(
       std::move(append),
-      [this, key, version, response = std::move(response),
+      [this, key = std::move(key), version, response = std::move(response),
        decision = std::move(decision),
        done = std::move(q.done)](Result<AppendResult> appended) mutable {
-        {
-          std::lock_guard lock(queue_mu_);
-          --in_flight_;
-          if (!appended.ok()) resync_needed_ = true;
-          if (!key.empty()) {
-            auto it = pending_keys_.find(key);
-            if (it != pending_keys_.end()) {
-              // Decide the parked duplicates next: they now find the record
-              // (or, after a failure, decide afresh).
-              for (auto p = it->second.rbegin(); p != it->second.rend(); ++p) {
-                queue_.push_front(std::move(*p));
-              }
-              pending_keys_.erase(it);
-            }
-          }
-        }
-        queue_cv_.notify_all();
+        ReleaseKey(key, appended.ok());
         if (!appended.ok()) {
           ++stat_refused_;
           done(FromStatus(appended.status()));
@@ -474,6 +471,26 @@ void OkrEngine::DecideOne(Queued q) {
           done(std::move(result));
         });
       });
+}
+
+void OkrEngine::ReleaseKey(const std::string& key, bool appended) {
+  {
+    std::lock_guard lock(queue_mu_);
+    --in_flight_;
+    if (!appended) resync_needed_ = true;
+    if (!key.empty()) {
+      auto it = pending_keys_.find(key);
+      if (it != pending_keys_.end()) {
+        // Decide the parked duplicates next: they now find the record (or,
+        // after a failure, decide afresh).
+        for (auto p = it->second.rbegin(); p != it->second.rend(); ++p) {
+          queue_.push_front(std::move(*p));
+        }
+        pending_keys_.erase(it);
+      }
+    }
+  }
+  queue_cv_.notify_all();
 }
 
 void OkrEngine::WhenApplied(std::uint64_t position, std::function<void()> fn) {

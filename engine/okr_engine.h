@@ -213,13 +213,23 @@ class OkrEngine {
   Status Start();
   void DecisionLoop();
   void DecideOne(Queued q);
+  // DecideOne's steps (decision thread only).
+  void Refuse(Queued q, const DomainError& why);
+  // True if the key answered q (parked behind the same key in flight,
+  // replayed, or refused); false if q is to be decided.
+  bool AnsweredByIdempotencyKey(Queued& q, const std::string& key);
+  void AnswerUnchanged(Queued q, Decision decision);
+  // Folds the decided events into the decision state; the store's request.
+  AppendRequest FoldDecided(const CommandRequest& req,
+                            const Decision& decision);
+  void Append(Queued q, std::string key, Decision decision);
+  // On the store's completion: the command is out of flight; commands
+  // parked behind its key are decided next. Any thread.
+  void ReleaseKey(const std::string& key, bool appended);
   // Why no command can be decided now (degraded, the store unhealthy, a
   // resync that cannot reach the log), if so. Decision thread only.
   std::optional<DomainError> RefusalBeforeDeciding();
   void ProjectorLoop();
-  void AfterAppend(const CommandRequest& request, const Decision& decision,
-                   std::uint64_t version, Result<AppendResult> appended,
-                   Done done);
   void WhenApplied(std::uint64_t position, std::function<void()> fn);
   // False (and still needed) when the read state cannot reach the log.
   bool Resync();
