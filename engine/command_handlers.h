@@ -1,6 +1,7 @@
-// Command handlers: each command of DESIGN §5 decided against the current
-// state, giving the events to append or the DomainError that refuses it.
-// Every workflow rule of DESIGN §3 is decided here and nowhere else.
+// Command handlers: each command of the API (docs/openapi.yaml) decided against
+// the current state, giving the events to append or the DomainError that
+// refuses it. Every workflow rule (docs/domain-rules.md) is decided here and
+// nowhere else.
 //
 // Thread safety: pure functions of their arguments; the caller keeps the
 // state still while one runs.
@@ -25,7 +26,7 @@
 
 namespace okr {
 
-// The server options of DESIGN §3 ("both limits are server options").
+// The limits, server options (docs/domain-rules.md).
 struct Limits {
   int max_objectives = 5;   // draft or active, per owner per cycle
   int max_key_results = 5;  // not removed, per objective

@@ -1,5 +1,5 @@
 // Commands: what a caller asks the engine to do, one type per mutation of
-// the API table in DESIGN §5. Handlers (engine/command_handlers.h) decide
+// the routes of docs/openapi.yaml. Handlers (engine/command_handlers.h) decide
 // each against the current state.
 //
 // Thread safety: plain values.

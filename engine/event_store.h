@@ -1,5 +1,5 @@
-// EventStore: the append-only, hash-chained event log of DESIGN §2 on an
-// embedded RocksDB database. The on-disk format is in storage_format.h.
+// EventStore: the append-only, hash-chained event log (docs/on-disk-format.md)
+// on an embedded RocksDB database. The on-disk format is in storage_format.h.
 //
 // Thread safety: an EventStore is safe for concurrent use by any number of
 // threads. Appends are decided and written by one internal writer thread

@@ -57,7 +57,7 @@ Check MayWrite(const Caller& caller, const std::string& owner,
 // The cycle takes no more changes once closed (kConflict "cycle-closed").
 Check Unlocked(const Cycle& cycle);
 
-// The alignment rules of DESIGN §3 for objective `id` (of `cycle` and
+// The alignment rules (docs/domain-rules.md) for objective `id` (of `cycle` and
 // `level`) under `parent_id`: not itself, parent exists (kNotFound), same
 // cycle, parent not abandoned, parent of the same or a higher level, and
 // not one of its own descendants.

@@ -5,19 +5,10 @@
 // any thread, concurrently with Write() (a snapshot appears by an atomic
 // rename, whole or not at all).
 //
-// File format, one file per snapshot, named state-<position, 20 digits>.snap
-// in the snapshot folder:
-//
-//   snapshot := magic format_version position body_size body_sha256
-//               chain_hash body
-//   magic          := "OKRSNAP\n"                      (8 bytes)
-//   format_version := fixed32 little-endian            (kFormatVersion)
-//   position       := fixed64 little-endian            (last event folded in)
-//   body_size      := fixed64 little-endian
-//   body_sha256    := 32 bytes, SHA-256 of body
-//   chain_hash     := 32 bytes, the log's hash of the event at `position`
-//                     (zeros at position 0)
-//   body           := cereal portable binary of OkrState (OkrState::save)
+// File format: one file per snapshot, named state-<position, 20 digits>.snap
+// in the snapshot folder; the grammar (magic, le32 format_version, le64
+// position and body_size, body_sha256, chain_hash, the cereal body) is
+// written down once, in docs/on-disk-format.md ("Snapshots").
 //
 // A file whose magic, version, size, digest or body does not check out is
 // not used: Load() says why and the caller falls back to an older snapshot

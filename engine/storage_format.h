@@ -1,40 +1,10 @@
 // The on-disk format of the event store: column families, keys, values and
-// the canonical envelope bytes that the hash chain covers. This comment is
-// the one place the format is written down; docs/on-disk-format.md repeats
-// it for readers without the source.
+// the canonical envelope bytes that the hash chain covers. The grammar is
+// written down once, in docs/on-disk-format.md ("Primitives", "Column
+// families", "Hash chain"); these functions are its only implementation.
+// Change one, change the other, and bump kFormatVersion.
 //
 // Thread safety: pure functions.
-//
-// Primitive encodings (all integers big-endian, so that keys sort
-// numerically):
-//   u32   := 4 bytes            u64 := 8 bytes        i64 := u64 of the
-//   two's-complement value      str := len:u32 bytes[len]
-//   hash  := 32 bytes (SHA-256)
-//
-// Column families and their records:
-//   "default"       meta
-//     "format"                      -> u32               (kFormatVersion)
-//     "head"                        -> position:u64 hash recorded_at:i64
-//   "log"           the events, in log order
-//     position:u64                  -> envelope hash
-//   "streams"       stream index, one entry per event
-//     stream 0x00 version:u64       -> position:u64
-//   "idempotency"   applied idempotency keys, kept as long as the log
-//     actor 0x00 key                -> idem_record
-//   "checkpoints"   durable subscriber checkpoints
-//     subscriber                    -> position:u64
-//   "subscriber_state"  a subscriber's own data, written with its checkpoint
-//     subscriber 0x00 key           -> bytes
-//
-//   envelope := position:u64 stream:str version:u64 type:str
-//               schema_version:u32 recorded_at:i64 actor:str command_id:str
-//               data:str prev_hash:hash
-//   idem_record := fingerprint:str first_position:u64 last_position:u64
-//                  recorded_at:i64 command_id:str response:str
-//
-// Hash chain: hash(n) = SHA-256(prev_hash(n) || envelope(n)), with
-// prev_hash(1) = 32 zero bytes and prev_hash(n) = hash(n - 1). Stream names,
-// actors and subscriber names never contain 0x00 (the store refuses them).
 #ifndef OKR_ENGINE_STORAGE_FORMAT_H_
 #define OKR_ENGINE_STORAGE_FORMAT_H_
 

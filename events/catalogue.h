@@ -1,4 +1,4 @@
-// The event catalogue: one type per domain event (DESIGN §3).
+// The event catalogue: one type per domain event (events/CATALOGUE.md).
 //
 // Thread safety: plain values.
 //

@@ -1,10 +1,10 @@
-// The envelope every stored event travels in (DESIGN §2).
+// The envelope every stored event travels in (docs/on-disk-format.md).
 //
 // Thread safety: plain values; no internal synchronisation.
 //
 // This header is the shared vocabulary of the store (engine/), the
 // projections and the adapters. It knows nothing of RocksDB or HTTP: the
-// byte layout on disk lives in engine/envelope_codec.h.
+// byte layout on disk is engine/storage_format.h (docs/on-disk-format.md).
 #ifndef OKR_EVENTS_ENVELOPE_H_
 #define OKR_EVENTS_ENVELOPE_H_
 

@@ -1,7 +1,7 @@
 // AuditHistory: the audit entries of an objective (with its key results) or
 // of a key result: every event with position, recorded_at, actor, type,
 // stream, reason, and the field changes it made as {field, before, after}
-// (DESIGN §4 and the history shape of §5).
+// (the history shape of docs/openapi.yaml).
 //
 // Thread safety: a fold; one object per question, one thread at a time.
 //

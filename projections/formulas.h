@@ -1,5 +1,5 @@
-// The formulas of DESIGN §3, in one place: attainment, progress, expected
-// progress, statuses, bands and weekly coverage. Every projection and the
+// The formulas, in one place: attainment, progress, expected progress,
+// statuses, bands and weekly coverage. Every projection and the
 // engine's grading call these; nothing else computes them.
 //
 // Thread safety: pure functions.

@@ -1,5 +1,6 @@
 // OkrState: the current state of every cycle, objective, key result and KPI,
-// folded from the log; and the views of DESIGN §5 computed from it for a
+// folded from the log; and the views of the API (docs/openapi.yaml)
+// computed from it for a
 // business date `at`.
 //
 // Thread safety: Apply() and the views must not run concurrently; views may
@@ -356,6 +357,8 @@ class OkrState {
   }
 
  private:
+  class Folder;  // Apply's handlers, one per event type (okr_state.cc)
+
   void AddLoaded(KeyResult&& k);
   void RebuildIndexes();
   void CountOpen(const Objective& o, int delta);

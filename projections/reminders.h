@@ -1,4 +1,5 @@
-// Reminders: what is due at a business date `at` by the rules of DESIGN §3
+// Reminders: what is due at a business date `at` by the rules of
+// docs/domain-rules.md ("Reminders")
 // ("Reminders"), evaluated over the current state. Each reminder is
 // identified by (kind, key) and is issued at most once (the engine's
 // IssueReminders decides that against the log); this file only says what

@@ -1,9 +1,9 @@
-// Retrospective: a cycle replayed from its history (DESIGN §4 and the
-// retrospective shape of §5) -- per key result its score, band, attainment,
-// original and final target, every target move with actor and reason, its
-// check-ins, weekly coverage, confidence trend and value series; per
-// objective its score, band and alignment changes; per owner participation;
-// a summary; the notes.
+// Retrospective: a cycle replayed from its history (GET
+// /v1/cycles/{id}/retrospective, docs/domain-rules.md) -- per key result its
+// score, band, attainment, original and final target, every target move with
+// actor and reason, its check-ins, weekly coverage, confidence trend and value
+// series; per objective its score, band and alignment changes; per owner
+// participation; a summary; the notes.
 //
 // Thread safety: pure functions; BuildRetrospective() needs the state kept
 // still while it runs.
@@ -103,13 +103,12 @@ struct Retrospective {
 Retrospective BuildRetrospective(const OkrState& state,
                                  const std::string& cycle_id, Date at);
 
-// The JSON of DESIGN §5, with a few more fields (documented in
-// docs/openapi.yaml): cycle is an object; provisional, at, weeks; removals
-// and abandoned in the summary; per key result its title, state, current,
-// confidence_trend and value_series; per objective its state and
-// alignment_history.
-// Written straight to text (JsonWriter): a quarter of a large organisation
-// is a hundred MiB of JSON, too much to build as a DOM first.
+// The JSON of docs/openapi.yaml (RetrospectiveJson): cycle is an object;
+// provisional, at, weeks; removals and abandoned in the summary; per key result
+// its title, state, current, confidence_trend and value_series; per objective
+// its state and alignment_history. Written straight to text (JsonWriter): a
+// quarter of a large organisation is a hundred MiB of JSON, too much to build
+// as a DOM first.
 std::string RetrospectiveJsonText(const Retrospective& r);
 // The same, parsed (for tests and small cycles).
 nlohmann::json RetrospectiveJson(const Retrospective& r);

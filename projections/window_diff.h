@@ -1,6 +1,6 @@
-// WindowDiff: what changed in a cycle between two states of the log (DESIGN
-// §4 "window diff"): every objective and key result added, removed or
-// changed, with the net before/after of title, owner, level, team, state,
+// WindowDiff: what changed in a cycle between two states of the log
+// (GET /v1/cycles/{id}/changes): every objective and key result added, removed
+// or changed, with the net before/after of title, owner, level, team, state,
 // parent_id, target, start, weight and progress. A field that changed and
 // changed back is not listed; an objective whose own fields did not change
 // but some key result's did is listed as changed with its key results.
