@@ -137,6 +137,19 @@ BOOST_AUTO_TEST_CASE(a_path_names_the_ids_under_a_resource_whatever_follows) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_stream_is_its_path_as_sent_with_get) {
+  BOOST_TEST(IsStreamRequest("GET", "/v1/events/stream"));
+  BOOST_TEST(IsStreamRequest("GET", "/v1/events/stream?after=3"));
+  BOOST_TEST(IsStreamRequest("GET", "/v1/events/stream?"));
+  for (const char* target :
+       {"/v1/events/stream/", "//v1/events/stream", "/v1/events/%73tream",
+        "/v1/events/streams", "/v1/events", "/v1/events/stream#x", ""}) {
+    BOOST_TEST(!IsStreamRequest("GET", target), target);
+  }
+  BOOST_TEST(!IsStreamRequest("POST", "/v1/events/stream"));
+  BOOST_TEST(!IsStreamRequest("HEAD", "/v1/events/stream"));
+}
+
 BOOST_AUTO_TEST_CASE(a_path_is_labelled_with_the_pattern_it_matches) {
   const std::pair<const char*, const char*> cases[] = {
       {"/healthz", "/healthz"},
