@@ -1,5 +1,7 @@
 // Api: the HTTP API of DESIGN §5 as a plain function from a request to a
 // response, I/O apart (the server in server.h reads and writes the bytes).
+// Which handler answers what is the route table of routes.h; the handlers
+// are in route_handlers.h.
 //
 // Thread safety: Handle() may be called from any number of threads at once.
 //
@@ -13,7 +15,6 @@
 #define OKR_ADAPTERS_HTTP_API_H_
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -24,10 +25,14 @@
 #include "adapters/http/metrics.h"
 #include "adapters/http/read_pool.h"
 #include "adapters/http/request_target.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/tokens.h"
+#include "adapters/http/tree_cache.h"
 #include "engine/okr_engine.h"
 
 namespace okr::http {
+
+struct ApiCall;  // api_call.h
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -84,37 +89,23 @@ class Api {
   Metrics& metrics() { return metrics_; }
 
   // The route label of a request target ("/v1/cycles/c1/tree?at=..." is
-  // "/v1/cycles/{id}/tree"): the pattern of routes.h its percent-decoded
-  // path matches, or "unmatched". Points into that table.
+  // "/v1/cycles/{id}/tree"): the pattern of the route table (routes.h) its
+  // percent-decoded path matches, or "unmatched". Points into that table.
   static std::string_view RouteOf(const std::string& target);
 
  private:
-  struct Call;
-  // Handle() once the target is decoded and checked, without the catch.
+  // Handle() once the target is decoded and checked, without the catch:
+  // the Idempotency-Key, the public routes, the token, then the route on
+  // this thread or on the read pool.
   void Serve(const HttpRequest& request, RequestTarget target,
              const Respond& respond);
-  void Route(Call& call);
-  void Mutate(
-      Call& call, Command command,
-      std::function<nlohmann::json(const OkrState&, const Decision&, Date)>
-          body,
-      int status, std::function<std::string(const Decision&)> location);
-  bool ReadAt(Call& call, const std::function<void(const OkrState&, Date)>& fn);
-  void History(Call& call, OkrEngine::HistoryOf kind, const std::string& id);
+  // Runs `call` on the read pool; answers 503 when the pool refuses it.
+  void Pool(const ApiCall& call, const Route* route, PathParams params);
 
   OkrEngine& engine_;
   const Tokens& tokens_;
   Metrics metrics_;
-
-  // Rendered trees by (cycle, business date), each valid for the state
-  // position it was rendered at: dashboards poll the tree, and between two
-  // commands the answer cannot change. Guarded by tree_mu_.
-  struct CachedTree {
-    std::uint64_t position = 0;
-    std::string body;
-  };
-  std::mutex tree_mu_;
-  std::map<std::string, CachedTree> trees_;
+  TreeCache trees_;
 
   // Last: its jobs use everything above, so it is destroyed first. Null
   // once StopReads() ran. Guarded by reads_mu_ (Submit itself is

@@ -32,6 +32,8 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
 
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
 // The security headers as raw header lines, for the answers written by hand
 // (the 503 of the connection cap, the event stream's head).
 std::string RawSecurityHeaders() {
@@ -328,9 +330,9 @@ struct Server::Impl {
 
     void OnRequest() {
       auto& req = parser_->get();
-      if (server_.api != nullptr && req.method() == bhttp::verb::get &&
-          req.target().substr(0, 17) == "/v1/events/stream" &&
-          (req.target().size() == 17 || req.target()[17] == '?')) {
+      // The route table says which requests are the event stream.
+      if (server_.api != nullptr &&
+          IsStreamRequest(View(req.method_string()), View(req.target()))) {
         return StartEvents(req);
       }
       HttpRequest r;

@@ -1,12 +1,16 @@
-// adapters/http/routes.h: the route table is the API of docs/openapi.yaml,
-// a path's label is the pattern it matches or "unmatched", a method's one
-// of a fixed set or "other".
+// adapters/http/routes.h: the route table is the API of docs/openapi.yaml
+// (the same (method, path) pairs), a request finds its line by method and
+// segments, a path's label is the pattern it matches or "unmatched", a
+// method's one of a fixed set or "other".
 #include "adapters/http/routes.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "adapters/http/api.h"
 
@@ -18,24 +22,132 @@ namespace {
 
 BOOST_AUTO_TEST_SUITE(routes)
 
-BOOST_AUTO_TEST_CASE(the_table_holds_every_path_of_the_openapi_document) {
-  std::set<std::string> documented;
+// The (method, path) pairs of the OpenAPI document: a path is a line
+// "  /...:" under `paths:`, its operations the lines "    get:", "    post:
+// {...}" below it.
+std::set<std::pair<std::string, std::string>> DocumentedOperations() {
+  std::set<std::pair<std::string, std::string>> out;
   std::istringstream in(kOpenApiYaml);
-  std::string line;
+  std::string line, path;
   while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != ' ') path.clear();  // a top-level key
     if (line.rfind("  /", 0) == 0 && line.back() == ':') {
-      documented.insert(line.substr(2, line.size() - 3));
+      path = line.substr(2, line.size() - 3);
+      continue;
+    }
+    if (path.empty() || line.rfind("    ", 0) != 0 || line[4] == ' ') continue;
+    std::string key = line.substr(4, line.find(':') - 4);
+    for (const char* m :
+         {"get", "post", "put", "patch", "delete", "head", "options"}) {
+      if (key != m) continue;
+      std::string method = key;
+      for (char& c : method) c = static_cast<char>(c - 'a' + 'A');
+      out.emplace(method, path);
     }
   }
-  std::set<std::string> table(RoutePatterns().begin(), RoutePatterns().end());
-  BOOST_TEST(table.size() == RoutePatterns().size());  // no duplicates
-  BOOST_TEST(documented.size() >= 28u);
-  for (const std::string& p : documented) {
-    BOOST_TEST(table.count(p) == 1, p << " is documented, not in the table");
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(the_table_and_the_openapi_document_name_the_same_routes) {
+  const auto documented = DocumentedOperations();
+  std::set<std::pair<std::string, std::string>> table;
+  for (const Route& r : Routes()) {
+    BOOST_TEST(table.emplace(r.method, r.pattern).second,
+               r.method << " " << r.pattern << " is in the table twice");
   }
-  for (const std::string& p : table) {
-    BOOST_TEST(documented.count(p) == 1, p << " is in the table, undocumented");
+  BOOST_TEST(documented.size() >= 35u);
+  for (const auto& [method, path] : documented) {
+    BOOST_TEST(table.count({method, path}) == 1,
+               method << " " << path << " is documented, not in the table");
   }
+  for (const auto& [method, path] : table) {
+    BOOST_TEST(documented.count({method, path}) == 1,
+               method << " " << path << " is in the table, undocumented");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_patterns_are_the_table_s_in_its_order_once_each) {
+  std::vector<std::string_view> expected;
+  for (const Route& r : Routes()) {
+    if (std::find(expected.begin(), expected.end(), r.pattern) ==
+        expected.end()) {
+      expected.push_back(r.pattern);
+    }
+  }
+  BOOST_TEST(std::vector<std::string_view>(RoutePatterns().begin(),
+                                           RoutePatterns().end()) == expected,
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(every_line_is_answerable_as_the_table_says) {
+  for (const Route& r : Routes()) {
+    BOOST_TEST_CONTEXT(r.method << " " << r.pattern) {
+      // The stream is the session's; every other line has its handler.
+      BOOST_TEST((r.handler == nullptr) == (r.kind == RouteKind::kStream));
+      // Exact lines are spelled out: no {id} to match.
+      if (r.spelling == Spelling::kExact) {
+        BOOST_TEST(r.pattern.find('{') == std::string_view::npos);
+      }
+      // Only GETs read the state: nothing else goes to the read pool.
+      if (r.method != "GET") BOOST_TEST((r.reads == Reads::kInline));
+      // Only /healthz answers without a token.
+      BOOST_TEST((r.access == Access::kPublic) == (r.pattern == "/healthz"));
+      PathParams params;
+      std::string path(r.pattern);
+      for (std::size_t at; (at = path.find("{id}")) != std::string::npos;) {
+        path.replace(at, 4, "x-1");
+      }
+      BOOST_TEST(FindRoute(r.method, path, &params) == &r);
+      if (r.pattern.find("{id}") != std::string_view::npos) {
+        BOOST_TEST(params["id"] == "x-1");
+        BOOST_TEST(PathIds(path) == std::vector<std::string_view>{"x-1"},
+                   boost::test_tools::per_element());
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_path_is_routed_by_method_and_segments) {
+  PathParams p;
+  const Route* r = FindRoute("GET", "//v1/cycles/q3//tree/", &p);
+  BOOST_REQUIRE(r != nullptr);
+  BOOST_TEST(r->pattern == "/v1/cycles/{id}/tree");
+  BOOST_TEST(p["id"] == "q3");
+  BOOST_TEST(FindRoute("POST", "/v1/cycles/q3/tree", nullptr) == nullptr);
+  BOOST_TEST(FindRoute("get", "/v1/cycles", nullptr) == nullptr);
+  BOOST_TEST(FindRoute("GET", "/v1/cycles/q3/tree/x", nullptr) == nullptr);
+  // Spelled exactly, or not at all.
+  BOOST_TEST(FindRoute("GET", "/metrics", nullptr) != nullptr);
+  BOOST_TEST(FindRoute("GET", "/metrics/", nullptr) == nullptr);
+  BOOST_TEST(FindPublicRoute("/healthz") != nullptr);
+  BOOST_TEST(FindPublicRoute("/healthz/") == nullptr);
+  BOOST_TEST(FindPublicRoute("/metrics") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(a_path_names_the_ids_under_a_resource_whatever_follows) {
+  using Ids = std::vector<std::string_view>;
+  BOOST_TEST(PathIds("/v1/cycles/X!/no/such/route") == Ids{"X!"},
+             boost::test_tools::per_element());
+  BOOST_TEST(PathIds("/v1/kpis/K") == Ids{"K"},
+             boost::test_tools::per_element());
+  for (const char* path :
+       {"/v1/cycles", "/v1/reminders/run", "/v1/events/x", "/v2/cycles/X",
+        "/healthz", "/v1/openapi.yaml", "/v1/nothing/X"}) {
+    BOOST_TEST(PathIds(path).empty(), path);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_stream_is_its_path_as_sent_with_get) {
+  BOOST_TEST(IsStreamRequest("GET", "/v1/events/stream"));
+  BOOST_TEST(IsStreamRequest("GET", "/v1/events/stream?after=3"));
+  BOOST_TEST(IsStreamRequest("GET", "/v1/events/stream?"));
+  for (const char* target :
+       {"/v1/events/stream/", "//v1/events/stream", "/v1/events/%73tream",
+        "/v1/events/streams", "/v1/events", "/v1/events/stream#x", ""}) {
+    BOOST_TEST(!IsStreamRequest("GET", target), target);
+  }
+  BOOST_TEST(!IsStreamRequest("POST", "/v1/events/stream"));
+  BOOST_TEST(!IsStreamRequest("HEAD", "/v1/events/stream"));
 }
 
 BOOST_AUTO_TEST_CASE(a_path_is_labelled_with_the_pattern_it_matches) {

@@ -1,6 +1,7 @@
 // Fuzz target: the JSON body of a command (adapters/http/json_body.h), read
-// field by field the way each route of adapters/http/api.cc reads it, and
-// the text parsers of query parameters (ParseInstant, Date::Parse).
+// field by field the way each route handler (adapters/http/*_routes.cc)
+// reads it, and the text parsers of query parameters (ParseInstant,
+// Date::Parse).
 //
 // Input: byte 0 picks a route (kRoutes), the rest is the body. Invariants:
 //   - a body Parse() refuses gives every getter nullopt, and Finish() the
@@ -51,7 +52,7 @@ struct Route {
   std::vector<Field> fields;
 };
 
-// The reads of api.cc's mutations, in its order.
+// The reads of the route handlers' mutations, each in its handler's order.
 const std::vector<Route>& Routes() {
   static const auto* routes = new std::vector<Route>{
       // POST /v1/cycles
@@ -132,8 +133,8 @@ bool IsRequired(Op op) {
          op == Op::kRequireNumberOrBool || op == Op::kRequireDate;
 }
 
-// Reads `f` as api.cc does; true if a value came back. Checks the value
-// against the parsed JSON `j` (nullptr when the body did not parse).
+// Reads `f` as the route handlers do; true if a value came back. Checks the
+// value against the parsed JSON `j` (nullptr when the body did not parse).
 bool Read(JsonBody& b, const Field& f, const nlohmann::json* j) {
   const nlohmann::json* member = nullptr;
   if (j != nullptr && j->contains(f.name)) member = &(*j)[f.name];

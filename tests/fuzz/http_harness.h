@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "adapters/http/api.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/tokens.h"
 #include "engine/clock.h"
 #include "engine/okr_engine.h"
@@ -68,9 +69,10 @@ inline bool ParseRequest(std::string_view bytes, http::HttpRequest* out) {
   }
   if (!parser.is_done()) return false;
   auto& req = parser.get();
-  if (req.method() == bhttp::verb::get &&
-      req.target().substr(0, 17) == "/v1/events/stream" &&
-      (req.target().size() == 17 || req.target()[17] == '?')) {
+  auto view = [](boost::beast::string_view s) {
+    return std::string_view(s.data(), s.size());
+  };
+  if (http::IsStreamRequest(view(req.method_string()), view(req.target()))) {
     return false;
   }
   out->method = std::string(req.method_string());

@@ -1,0 +1,46 @@
+// The system routes of the route table (routes.cc): liveness, metrics and
+// the OpenAPI document.
+#include "adapters/http/api_call.h"
+#include "adapters/http/route_handlers.h"
+
+namespace okr::http {
+
+extern const char kOpenApiYaml[];  // docs/openapi.yaml, compiled in
+
+using nlohmann::json;
+
+void GetHealthz(ApiCall& c, const PathParams&) {
+  // Liveness: the process answers. "degraded" while the store refuses
+  // writes after a failed one, or while the engine's state cannot follow
+  // the log (a read or decode error at a named position; it retries):
+  // reads go on, and both heal by themselves. Positions and error texts
+  // only for a caller with a token.
+  const EventStore& store = c.engine.store();
+  const bool healthy = store.healthy() && c.engine.healthy();
+  json health{{"status", healthy ? "ok" : "degraded"}};
+  if (c.caller) {
+    health["last_position"] = store.LastPosition();
+    if (!healthy) {
+      health["writes"] = "unavailable";
+      health["error"] =
+          !store.healthy() ? store.HealthError() : c.engine.HealthError();
+    }
+  }
+  c.Json(200, health);
+}
+
+void GetMetrics(ApiCall& c, const PathParams&) {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = c.metrics.Render(c.engine);
+  c.Reply(std::move(r));
+}
+
+void GetOpenApi(ApiCall& c, const PathParams&) {
+  HttpResponse r;
+  r.content_type = "application/yaml";
+  r.body = kOpenApiYaml;
+  c.Reply(std::move(r));
+}
+
+}  // namespace okr::http
