@@ -64,11 +64,12 @@ Outcome<Decision> Handle(const Context& c, const StartCycle& cmd) {
   if (!cycle.ok()) return cycle.error();
   if (Check e = AdminOnly(c.caller, "start cycles")) return *e;
   const Cycle& cy = *cycle.value();
-  if (cy.state != "planning") {
-    return DomainError::Conflict("cycle-state", "cycle " + cy.id + " is " +
-                                                    cy.state +
-                                                    ": only a planning cycle "
-                                                    "can start");
+  if (cy.state != CycleState::kPlanning) {
+    return DomainError::Conflict("cycle-state",
+                                 "cycle " + cy.id + " is " +
+                                     std::string(ToString(cy.state)) +
+                                     ": only a planning cycle "
+                                     "can start");
   }
   return Decision{{CycleStarted{cy.id}}, "cycle/" + cy.id, cy.id};
 }
@@ -78,17 +79,18 @@ Outcome<Decision> Handle(const Context& c, const CloseCycle& cmd) {
   if (!cycle.ok()) return cycle.error();
   if (Check e = AdminOnly(c.caller, "close cycles")) return *e;
   const Cycle& cy = *cycle.value();
-  if (cy.state != "active") {
-    return DomainError::Conflict(
-        "cycle-state",
-        "cycle " + cy.id + " is " + cy.state + ": only an active cycle closes");
+  if (cy.state != CycleState::kActive) {
+    return DomainError::Conflict("cycle-state",
+                                 "cycle " + cy.id + " is " +
+                                     std::string(ToString(cy.state)) +
+                                     ": only an active cycle closes");
   }
   // Grade every key result of the active and achieved objectives from all
   // check-ins recorded so far (whatever their date); hand grades stand.
   Decision d{{CycleClosed{cy.id}}, "cycle/" + cy.id, cy.id};
   for (const std::string& oid : cy.objectives) {
     const Objective* o = c.state.FindObjective(oid);
-    if (o == nullptr || (o->state != "active" && o->state != "achieved")) {
+    if (o == nullptr || !IsGradable(o->state)) {
       continue;
     }
     std::vector<std::pair<double, double>> scores;

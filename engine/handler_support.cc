@@ -109,7 +109,7 @@ Check MayWrite(const Caller& caller, const std::string& owner,
 }
 
 Check Unlocked(const Cycle& cycle) {
-  if (cycle.state != "closed") return std::nullopt;
+  if (cycle.state != CycleState::kClosed) return std::nullopt;
   return DomainError::Conflict(
       "cycle-closed",
       "cycle " + cycle.id + " is closed: it takes no more changes");
@@ -133,7 +133,7 @@ Check CheckAlignment(const OkrState& s, const std::string& id,
                                  parent->cycle_id + ", not " + cycle +
                                  ": objectives align within one cycle");
   }
-  if (parent->state == "abandoned") {
+  if (parent->state == ObjectiveState::kAbandoned) {
     return DomainError::Rule(
         "alignment-abandoned", "parent_id",
         "the parent " + parent_id + " is abandoned: align under a live one");

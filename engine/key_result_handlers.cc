@@ -86,9 +86,10 @@ Outcome<Decision> Handle(const Context& c, const AddKeyResult& cmd) {
                [&](const std::string& x) { return c.state.FindKeyResult(x); });
   }
   if (Check e = Unlocked(*c.state.FindCycle(o.cycle_id))) return *e;
-  if (o.state != "draft" && o.state != "active") {
+  if (!IsOpen(o.state)) {
     return DomainError::Conflict(
-        "objective-state", "objective " + o.id + " is " + o.state +
+        "objective-state", "objective " + o.id + " is " +
+                               std::string(ToString(o.state)) +
                                ": key results are added to draft or active "
                                "objectives");
   }
@@ -147,7 +148,7 @@ Outcome<Decision> Handle(const Context& c, const UpdateKeyResult& cmd) {
     }
     bool has_reason = cmd.reason && cmd.reason->find_first_not_of(" \t\r\n") !=
                                         std::string::npos;
-    if (cy.state == "active" && !has_reason) {
+    if (cy.state == CycleState::kActive && !has_reason) {
       return DomainError::Rule("reason-required", "reason",
                                "moving a target while cycle " + cy.id +
                                    " is active needs a reason (from " +
@@ -186,14 +187,16 @@ Outcome<Decision> Handle(const Context& c, const RecordCheckIn& cmd) {
   const Cycle& cy = *got.value().cycle;
   if (Check e = Removed(k)) return *e;
   if (Check e = Unlocked(cy)) return *e;
-  if (cy.state != "active") {
+  if (cy.state != CycleState::kActive) {
     return DomainError::Conflict("cycle-not-active",
-                                 "cycle " + cy.id + " is " + cy.state +
+                                 "cycle " + cy.id + " is " +
+                                     std::string(ToString(cy.state)) +
                                      ": check-ins need an active cycle");
   }
-  if (o.state != "active") {
+  if (o.state != ObjectiveState::kActive) {
     return DomainError::Conflict("objective-not-active",
-                                 "objective " + o.id + " is " + o.state +
+                                 "objective " + o.id + " is " +
+                                     std::string(ToString(o.state)) +
                                      ": check-ins need an active objective");
   }
   if (k.kind == "boolean" && cmd.value != 0 && cmd.value != 1) {
@@ -248,14 +251,15 @@ Outcome<Decision> Handle(const Context& c, const GradeKeyResult& cmd) {
   const Objective& o = *got.value().objective;
   const Cycle& cy = *got.value().cycle;
   if (Check e = Removed(k)) return *e;
-  if (cy.state == "planning") {
+  if (cy.state == CycleState::kPlanning) {
     return DomainError::Conflict(
         "cycle-not-active",
         "cycle " + cy.id + " has not started: grades come once it is active");
   }
-  if (o.state != "active" && o.state != "achieved") {
+  if (!IsGradable(o.state)) {
     return DomainError::Conflict("objective-state",
-                                 "objective " + o.id + " is " + o.state +
+                                 "objective " + o.id + " is " +
+                                     std::string(ToString(o.state)) +
                                      ": only key results of active or "
                                      "achieved objectives are graded");
   }
@@ -267,7 +271,7 @@ Outcome<Decision> Handle(const Context& c, const GradeKeyResult& cmd) {
              "kr/" + k.id,
              k.id};
   // After the close the objective's score follows the new hand grade.
-  if (cy.state == "closed") {
+  if (cy.state == CycleState::kClosed) {
     std::vector<std::pair<double, double>> scores;
     for (const std::string& kid : o.key_results) {
       const KeyResult* x = c.state.FindKeyResult(kid);

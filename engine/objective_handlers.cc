@@ -89,7 +89,7 @@ Outcome<Decision> Handle(const Context& c, const UpdateObjective& cmd) {
         ObjectiveDescribed{o.id, o.description, *cmd.description});
   }
   if (cmd.owner && *cmd.owner != o.owner) {
-    if (o.state == "draft" || o.state == "active") {
+    if (IsOpen(o.state)) {
       if (Check e =
               CheckFocusLimit(c.state, c.limits, o.cycle_id, *cmd.owner)) {
         return *e;
@@ -138,21 +138,24 @@ Outcome<Decision> Handle(const Context& c, const TransitionObjective& cmd) {
   if (Check e = Unlocked(*c.state.FindCycle(o.cycle_id))) return *e;
   auto refuse = [&](const char* verb, const char* from) -> DomainError {
     return DomainError::Conflict(
-        "objective-state", "objective " + o.id + " is " + o.state + ": only " +
+        "objective-state", "objective " + o.id + " is " +
+                               std::string(ToString(o.state)) + ": only " +
                                from + " objectives can be " + verb);
   };
   Decision d{{}, "objective/" + o.id, o.id};
   switch (cmd.action) {
     case ObjectiveAction::kActivate:
-      if (o.state != "draft") return refuse("activated", "draft");
+      if (o.state != ObjectiveState::kDraft)
+        return refuse("activated", "draft");
       d.events.push_back(ObjectiveActivated{o.id, cmd.reason});
       break;
     case ObjectiveAction::kAchieve:
-      if (o.state != "active") return refuse("achieved", "active");
+      if (o.state != ObjectiveState::kActive)
+        return refuse("achieved", "active");
       d.events.push_back(ObjectiveAchieved{o.id, cmd.reason});
       break;
     case ObjectiveAction::kAbandon:
-      if (o.state != "draft" && o.state != "active") {
+      if (!IsOpen(o.state)) {
         return refuse("abandoned", "draft or active");
       }
       d.events.push_back(ObjectiveAbandoned{o.id, cmd.reason});

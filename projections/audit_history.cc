@@ -32,10 +32,14 @@ void AuditHistory::Apply(const RecordedEvent& r, const events::Event& e) {
     h.changes.push_back(
         FieldChange{field, std::move(before), std::move(after)});
   };
-  auto state_to = [&](const std::string& id, const char* after) {
-    std::string& s = objective_state_[id];
-    change("state", s.empty() ? json() : json(s), after);
-    s = after;
+  // The state machine is states.h's: where this event leaves the objective.
+  auto state_to = [&](const std::string& id) {
+    const ObjectiveState after = *ObjectiveStateAfter(e);
+    auto it = objective_state_.find(id);
+    change("state",
+           it == objective_state_.end() ? json() : json(ToString(it->second)),
+           ToString(after));
+    objective_state_[id] = after;
   };
   std::visit(
       Overloaded{
@@ -47,8 +51,8 @@ void AuditHistory::Apply(const RecordedEvent& r, const events::Event& e) {
             change("owner", nullptr, v.owner);
             change("team", nullptr, v.team.empty() ? json() : json(v.team));
             change("parent_id", nullptr, OrNull(v.parent_id));
-            change("state", nullptr, "draft");
-            objective_state_[v.objective_id] = "draft";
+            change("state", nullptr, ToString(ObjectiveState::kDraft));
+            objective_state_[v.objective_id] = ObjectiveState::kDraft;
           },
           [&](const ObjectiveRetitled& v) {
             change("title", v.before, v.after);
@@ -70,15 +74,15 @@ void AuditHistory::Apply(const RecordedEvent& r, const events::Event& e) {
             change("parent_id", v.previous_parent_id, nullptr);
           },
           [&](const ObjectiveActivated& v) {
-            state_to(v.objective_id, "active");
+            state_to(v.objective_id);
             h.reason = v.reason;
           },
           [&](const ObjectiveAchieved& v) {
-            state_to(v.objective_id, "achieved");
+            state_to(v.objective_id);
             h.reason = v.reason;
           },
           [&](const ObjectiveAbandoned& v) {
-            state_to(v.objective_id, "abandoned");
+            state_to(v.objective_id);
             h.reason = v.reason;
           },
           [&](const ObjectiveGraded& v) {
@@ -94,7 +98,7 @@ void AuditHistory::Apply(const RecordedEvent& r, const events::Event& e) {
             change("target", nullptr, v.target);
             change("unit", nullptr, v.unit);
             change("weight", nullptr, v.weight);
-            change("state", nullptr, "active");
+            change("state", nullptr, ToString(KeyResultState::kActive));
             krs_[v.kr_id].start = v.start;
           },
           [&](const KeyResultRetitled& v) {
@@ -108,7 +112,8 @@ void AuditHistory::Apply(const RecordedEvent& r, const events::Event& e) {
             change("weight", v.before, v.after);
           },
           [&](const KeyResultRemoved& v) {
-            change("state", "active", "removed");
+            change("state", ToString(KeyResultState::kActive),
+                   ToString(KeyResultState::kRemoved));
             h.reason = v.reason;
           },
           [&](const KeyResultGraded& v) {

@@ -21,6 +21,7 @@
 
 #include "events/catalogue.h"
 #include "events/envelope.h"
+#include "projections/states.h"
 
 namespace okr {
 
@@ -52,7 +53,7 @@ class AuditHistory {
     std::optional<double> score;
   };
   std::vector<HistoryEntry> entries_;
-  std::map<std::string, std::string> objective_state_;
+  std::map<std::string, ObjectiveState> objective_state_;
   std::map<std::string, std::optional<double>> objective_score_;
   std::map<std::string, KrTrack> krs_;
 };

@@ -56,7 +56,7 @@ bool RawCheckInValid(const CheckIn& c) {
 }
 
 void OkrState::CountOpen(const Objective& o, int delta) {
-  if (o.state != "draft" && o.state != "active") return;
+  if (!IsOpen(o.state)) return;
   int& n = open_[{o.cycle_id, o.owner}];
   n += delta;
   if (n == 0) open_.erase({o.cycle_id, o.owner});
@@ -140,7 +140,8 @@ std::uint64_t OkrState::StreamVersion(const std::string& stream) const {
 // changes nothing but the position.
 class OkrState::Folder {
  public:
-  Folder(OkrState& s, const RecordedEvent& r) : s_(s), r_(r) {}
+  Folder(OkrState& s, const RecordedEvent& r, const events::Event& e)
+      : s_(s), r_(r), e_(e) {}
 
   void operator()(const events::CycleCreated& v) {
     Cycle& c = s_.cycles_[v.cycle_id];
@@ -151,10 +152,10 @@ class OkrState::Folder {
     c.version = r_.version;
   }
   void operator()(const events::CycleStarted& v) {
-    if (Cycle* c = CycleOf(v.cycle_id)) c->state = "active";
+    if (Cycle* c = CycleOf(v.cycle_id)) c->state = CycleState::kActive;
   }
   void operator()(const events::CycleClosed& v) {
-    if (Cycle* c = CycleOf(v.cycle_id)) c->state = "closed";
+    if (Cycle* c = CycleOf(v.cycle_id)) c->state = CycleState::kClosed;
   }
   void operator()(const events::RetrospectiveNoteAdded& v) {
     if (Cycle* c = CycleOf(v.cycle_id)) {
@@ -209,15 +210,10 @@ class OkrState::Folder {
       o->parent_id.reset();
     }
   }
-  void operator()(const events::ObjectiveActivated& v) {
-    SetState(v.objective_id, "active");
-  }
-  void operator()(const events::ObjectiveAchieved& v) {
-    SetState(v.objective_id, "achieved");
-  }
-  void operator()(const events::ObjectiveAbandoned& v) {
-    SetState(v.objective_id, "abandoned");
-  }
+  // The transitions: the state machine's answer (states.h).
+  void operator()(const events::ObjectiveActivated& v) { Move(v.objective_id); }
+  void operator()(const events::ObjectiveAchieved& v) { Move(v.objective_id); }
+  void operator()(const events::ObjectiveAbandoned& v) { Move(v.objective_id); }
   void operator()(const events::ObjectiveGraded& v) {
     if (Objective* o = ObjectiveOf(v.objective_id)) o->score = v.score;
   }
@@ -352,11 +348,11 @@ class OkrState::Folder {
     return Versioned(s_.reminders_, id);
   }
 
-  void SetState(const std::string& objective_id, const char* state) {
+  void Move(const std::string& objective_id) {
     Objective* o = ObjectiveOf(objective_id);
     if (o == nullptr) return;
     s_.CountOpen(*o, -1);
-    o->state = state;
+    o->state = *ObjectiveStateAfter(e_);
     s_.CountOpen(*o, +1);
   }
   ChangeRecord Record(const std::optional<std::string>& reason) const {
@@ -366,13 +362,14 @@ class OkrState::Folder {
 
   OkrState& s_;
   const RecordedEvent& r_;
+  const events::Event& e_;
 };
 
 void OkrState::Apply(const RecordedEvent& r, const events::Event& e) {
   assert(r.position > last_position_);  // REQUIRES: log order
   last_position_ = r.position;
   last_recorded_at_us_ = r.recorded_at_us;
-  std::visit(Folder(*this, r), e);
+  std::visit(Folder(*this, r, e), e);
 }
 
 const Cycle* OkrState::FindCycle(const std::string& id) const {

@@ -35,6 +35,7 @@
 #include "events/catalogue.h"
 #include "events/envelope.h"
 #include "projections/formulas.h"
+#include "projections/states.h"
 
 namespace okr {
 
@@ -172,7 +173,7 @@ struct KeyResult {
 struct Objective {
   std::string id, cycle_id, title, description, level, owner, team;
   std::optional<std::string> parent_id;
-  std::string state = "draft";  // draft | active | achieved | abandoned
+  ObjectiveState state = ObjectiveState::kDraft;
   std::vector<std::string> key_results;  // in the order they were added
   std::optional<double> score;           // set when the cycle closes
   std::vector<AlignmentChange> alignment_changes;  // oldest first
@@ -181,15 +182,16 @@ struct Objective {
   bool operator==(const Objective&) const = default;
   template <class A>
   void serialize(A& ar) {
-    ar(id, cycle_id, title, description, level, owner, team, parent_id, state,
-       key_results, score, alignment_changes, version);
+    ar(id, cycle_id, title, description, level, owner, team, parent_id,
+       StateName<ObjectiveState>{state}, key_results, score, alignment_changes,
+       version);
   }
 };
 
 struct Cycle {
   std::string id, name;
   Date starts_on, ends_on;
-  std::string state = "planning";       // planning | active | closed
+  CycleState state = CycleState::kPlanning;
   std::vector<std::string> objectives;  // in the order they were created
   std::vector<RetroNote> notes;         // oldest first
   std::uint64_t version = 0;
@@ -197,7 +199,8 @@ struct Cycle {
   bool operator==(const Cycle&) const = default;
   template <class A>
   void serialize(A& ar) {
-    ar(id, name, starts_on, ends_on, state, objectives, notes, version);
+    ar(id, name, starts_on, ends_on, StateName<CycleState>{state}, objectives,
+       notes, version);
   }
 };
 

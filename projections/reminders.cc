@@ -51,7 +51,7 @@ void KeyResultReminders(const OkrState& s, const Cycle& c, const Objective& o,
 }
 
 void CycleReminders(const Cycle& c, Date at, std::vector<DueReminder>* out) {
-  if (c.state == "closed" || at <= c.ends_on) return;
+  if (c.state == CycleState::kClosed || at <= c.ends_on) return;
   out->push_back({"grading_due", c.id, kAdminsRecipient, c.id,
                   "Cycle " + c.name + " (" + c.id + ") ended on " +
                       c.ends_on.ToString() +
@@ -62,15 +62,16 @@ void CycleReminders(const Cycle& c, Date at, std::vector<DueReminder>* out) {
 void ObjectiveOwnReminders(const OkrState& s, const Cycle& c,
                            const Objective& o, Date at,
                            std::vector<DueReminder>* out) {
-  if (c.state == "closed") return;
+  if (c.state == CycleState::kClosed) return;
   const int since_start = at.DaysSince(c.starts_on);
-  if (o.state == "draft" && since_start >= 7) {
+  if (o.state == ObjectiveState::kDraft && since_start >= 7) {
     out->push_back({"draft_pending", o.id, o.owner, o.id,
                     "Objective \"" + o.title + "\" (" + o.id +
                         ") is still a draft " + Days(since_start) +
                         " after the cycle started."});
   }
-  if (c.state != "active" || o.state != "active") return;
+  if (c.state != CycleState::kActive || o.state != ObjectiveState::kActive)
+    return;
   const int to_end = c.ends_on.DaysSince(at);
   if (to_end >= 0 && to_end <= 14) {
     formulas::Status st = s.ViewObjective(o, at).status;
@@ -87,7 +88,8 @@ void ObjectiveOwnReminders(const OkrState& s, const Cycle& c,
 void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
                         Date at, std::vector<DueReminder>* out) {
   ObjectiveOwnReminders(s, c, o, at, out);
-  if (c.state != "active" || o.state != "active") return;
+  if (c.state != CycleState::kActive || o.state != ObjectiveState::kActive)
+    return;
   for (const std::string& kid : o.key_results) {
     const KeyResult* k = s.FindKeyResult(kid);
     if (k != nullptr && !k->removed) KeyResultReminders(s, c, o, *k, at, out);
@@ -150,9 +152,10 @@ std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
     if (objective == nullptr || objective->id != k.objective_id) {
       objective = s.FindObjective(k.objective_id);
     }
-    if (objective == nullptr || objective->state != "active") continue;
+    if (objective == nullptr || objective->state != ObjectiveState::kActive)
+      continue;
     const Cycle* c = cycle_of(objective->cycle_id);
-    if (c != nullptr && c->state == "active") {
+    if (c != nullptr && c->state == CycleState::kActive) {
       KeyResultReminders(s, *c, *objective, k, at, &out);
     }
   }

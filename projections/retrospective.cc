@@ -11,9 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-bool Scored(const Objective& o) {
-  return o.state == "active" || o.state == "achieved";
-}
+bool Scored(const Objective& o) { return IsGradable(o.state); }
 
 RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
                               const Objective& o, const KeyResult& k,
@@ -76,7 +74,7 @@ Retrospective BuildRetrospective(const OkrState& state,
   r.ends_on = c.ends_on;
   r.at = at;
   r.weeks = formulas::WeeksInCycle(c.starts_on, c.ends_on);
-  r.closed = c.state == "closed";
+  r.closed = c.state == CycleState::kClosed;
   r.notes = c.notes;
 
   std::vector<std::string> ids = c.objectives;
@@ -148,7 +146,7 @@ Retrospective BuildRetrospective(const OkrState& state,
     }
     sum.objectives += 1;
     sum.alignment_changes += static_cast<int>(ro.alignment_changes.size());
-    sum.abandoned += o->state == "abandoned" ? 1 : 0;
+    sum.abandoned += o->state == ObjectiveState::kAbandoned ? 1 : 0;
     r.objectives.push_back(std::move(ro));
   }
   if (sum.scored_objectives > 0) {
@@ -181,7 +179,7 @@ std::string RetrospectiveJsonText(const Retrospective& r) {
       .Field("name", r.cycle_name)
       .Field("starts_on", r.starts_on.ToString())
       .Field("ends_on", r.ends_on.ToString())
-      .Field("state", r.cycle_state);
+      .Field("state", ToString(r.cycle_state));
   w.EndObject();
   w.Field("closed", r.closed)
       .Field("provisional", !r.closed)
@@ -214,7 +212,7 @@ std::string RetrospectiveJsonText(const Retrospective& r) {
         .Field("owner", o.owner)
         .Field("level", o.level)
         .Field("team", o.team)
-        .Field("state", o.state)
+        .Field("state", ToString(o.state))
         .Field("parent_id", o.parent_id)
         .Field("score", o.score);
     w.Key("band");
@@ -236,7 +234,7 @@ std::string RetrospectiveJsonText(const Retrospective& r) {
           .Field("title", k.title)
           .Field("kind", k.kind)
           .Field("unit", k.unit)
-          .Field("state", k.removed ? "removed" : "active")
+          .Field("state", ToString(KeyResultStateOf(k.removed)))
           .Field("weight", k.weight)
           .Field("start", k.start)
           .Field("current", k.current)

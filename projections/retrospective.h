@@ -61,7 +61,8 @@ struct RetroKeyResult {
 };
 
 struct RetroObjective {
-  std::string id, title, owner, level, team, state;
+  std::string id, title, owner, level, team;
+  ObjectiveState state = ObjectiveState::kDraft;
   std::optional<std::string> parent_id;
   std::optional<double> score;
   std::optional<formulas::Band> band;
@@ -89,7 +90,8 @@ struct RetroSummary {
 };
 
 struct Retrospective {
-  std::string cycle_id, cycle_name, cycle_state;
+  std::string cycle_id, cycle_name;
+  CycleState cycle_state = CycleState::kPlanning;
   Date starts_on, ends_on, at;
   int weeks = 0;
   bool closed = false;

@@ -16,13 +16,15 @@ json OrNull(const std::optional<std::string>& v) {
 
 json KeyResultFields(const OkrState& s, const KeyResult& k) {
   KeyResultView v = s.ViewKeyResult(k, kEveryDate);
-  return json{{"title", k.title},   {"state", k.removed ? "removed" : "active"},
-              {"target", k.target}, {"start", k.start},
-              {"weight", k.weight}, {"progress", v.progress}};
+  return json{
+      {"title", k.title},   {"state", ToString(KeyResultStateOf(k.removed))},
+      {"target", k.target}, {"start", k.start},
+      {"weight", k.weight}, {"progress", v.progress}};
 }
 
 const std::vector<std::string> kObjectiveFields{
     "title", "owner", "level", "team", "state", "parent_id", "progress"};
+const std::string kRemoved(ToString(KeyResultState::kRemoved));
 const std::vector<std::string> kKeyResultFields{"title", "state",  "target",
                                                 "start", "weight", "progress"};
 
@@ -40,7 +42,7 @@ CycleSummary Summarize(const OkrState& s, const std::string& cycle_id) {
                        {"owner", o->owner},
                        {"level", o->level},
                        {"team", o->team.empty() ? json() : json(o->team)},
-                       {"state", o->state},
+                       {"state", ToString(o->state)},
                        {"parent_id", OrNull(o->parent_id)},
                        {"progress", s.ViewObjective(*o, kEveryDate).progress}};
     for (const std::string& kid : o->key_results) {
@@ -139,8 +141,8 @@ void WriteObjectives(JsonWriter& w, const CycleSummary& before,
       const json& was_fields = kr_was ? *kr_was : kNone;
       if (!AnyChange(was_fields, kr_now, kKeyResultFields)) continue;
       const char* change = kr_was == nullptr ? "added"
-                           : FieldOf(*kr_was, "state") != "removed" &&
-                                   FieldOf(kr_now, "state") == "removed"
+                           : FieldOf(*kr_was, "state") != kRemoved &&
+                                   FieldOf(kr_now, "state") == kRemoved
                                ? "removed"
                                : "changed";
       w.BeginObject().Field("id", kid).Field("change", change).Key("fields");

@@ -36,12 +36,15 @@ void GetObjectives(ApiCall& c, const PathParams&) {
   const std::string* cycle = c.Query("cycle");
   const std::string* owner = c.Query("owner");
   const std::string* state = c.Query("state");
+  // A filter naming no state matches nothing (an empty list).
+  const std::optional<ObjectiveState> wanted =
+      state ? ParseObjectiveState(*state) : std::nullopt;
   c.ReadAt([&](const OkrState& st, Date at) {
     json list = json::array();
     for (const auto& [id, o] : st.objectives()) {
       if (cycle && o.cycle_id != *cycle) continue;
       if (owner && o.owner != *owner) continue;
-      if (state && o.state != *state) continue;
+      if (state && o.state != wanted) continue;
       list.push_back(ObjectiveJson(st, o, at));
     }
     c.Json(200, json{{"objectives", list}});

@@ -82,7 +82,7 @@ json CycleView(const OkrState& s, const Cycle& c, Date today) {
               {"name", c.name},
               {"starts_on", c.starts_on.ToString()},
               {"ends_on", c.ends_on.ToString()},
-              {"state", c.state},
+              {"state", ToString(c.state)},
               {"expected", s.ExpectedAt(c, today)},
               {"objectives", objectives},
               {"version", c.version}};
@@ -115,7 +115,7 @@ json KeyResultJson(const OkrState& s, const KeyResult& k, Date at) {
       {"confidence",
        v.confidence ? json(static_cast<int>(*v.confidence)) : json()},
       {"check_ins", check_ins},
-      {"state", k.removed ? "removed" : "active"},
+      {"state", ToString(KeyResultStateOf(k.removed))},
       {"grade", grade},
       {"version", k.version}};
 }
@@ -136,7 +136,7 @@ json ObjectiveJson(const OkrState& s, const Objective& o, Date at) {
               {"owner", o.owner},
               {"team", OrNull(o.team)},
               {"parent_id", OrNull(o.parent_id)},
-              {"state", o.state},
+              {"state", ToString(o.state)},
               {"progress", v.progress},
               {"status", formulas::StatusName(v.status)},
               {"score", OrNull(o.score)},

@@ -206,7 +206,8 @@ std::string RetrospectiveHtml(const Retrospective& r) {
          "grades given.</p>\n";
   } else {
     h << "<p class=\"provisional\"><strong>Provisional</strong> as of "
-      << r.at.ToString() << ": the cycle is " << Html(r.cycle_state)
+      << r.at.ToString() << ": the cycle is "
+      << Html(std::string(ToString(r.cycle_state)))
       << "; scores are progress so far.</p>\n";
   }
   h << "<p>" << r.starts_on.ToString() << " to " << r.ends_on.ToString() << ", "
@@ -235,8 +236,8 @@ std::string RetrospectiveHtml(const Retrospective& r) {
       << BandBadge(o.score, o.band) << "</h3>\n<p>Owner " << Html(o.owner)
       << ", level " << Html(o.level);
     if (!o.team.empty()) h << ", team " << Html(o.team);
-    h << ", " << Html(o.state) << ". Aligned under " << Parent(o.parent_id)
-      << ".</p>\n";
+    h << ", " << Html(std::string(ToString(o.state))) << ". Aligned under "
+      << Parent(o.parent_id) << ".</p>\n";
     if (!o.key_results.empty()) {
       h << "<table><tr><th>Key result</th><th>Score</th><th>Attainment</th>"
            "<th>Original target</th><th>Target</th><th>Check-ins</th>"

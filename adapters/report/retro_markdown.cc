@@ -26,7 +26,7 @@ std::string RetrospectiveMarkdown(const Retrospective& r) {
     md << "**Final**: the cycle is closed; scores are the grades given.\n\n";
   } else {
     md << "**Provisional** as of " << r.at.ToString() << ": the cycle is "
-       << r.cycle_state << "; scores are progress so far.\n\n";
+       << ToString(r.cycle_state) << "; scores are progress so far.\n\n";
   }
   md << r.starts_on.ToString() << " to " << r.ends_on.ToString() << ", "
      << r.weeks << " weeks.\n\n";
@@ -55,7 +55,7 @@ std::string RetrospectiveMarkdown(const Retrospective& r) {
     md << "\n### " << Markdown(o.title) << " (" << o.id << ")\n\n";
     md << "Owner " << Markdown(o.owner) << ", level " << o.level;
     if (!o.team.empty()) md << ", team " << Markdown(o.team);
-    md << ", " << o.state << ". Score **" << Score(o.score) << "** ("
+    md << ", " << ToString(o.state) << ". Score **" << Score(o.score) << "** ("
        << BandText(o.band) << "). Aligned under " << Parent(o.parent_id)
        << ".\n\n";
     if (!o.key_results.empty()) {

@@ -47,7 +47,7 @@ class RandomWorkload {
     } else if (roll < 7) {
       r.caller.role = Role::kAdmin;
       const Cycle& c = PickOf(s.cycles());
-      if (c.state == "planning" || Chance(0.85)) {
+      if (c.state == CycleState::kPlanning || Chance(0.85)) {
         r.command = StartCycle{c.id};  // refused unless planning
       } else {
         r.command = CloseCycle{c.id};
@@ -67,7 +67,7 @@ class RandomWorkload {
     } else if (roll < 21) {
       const Objective& o = PickOf(s.objectives());
       as_owner(o.owner);
-      ObjectiveAction a = o.state == "draft" && Chance(0.85)
+      ObjectiveAction a = o.state == ObjectiveState::kDraft && Chance(0.85)
                               ? ObjectiveAction::kActivate
                           : Chance(0.5) ? ObjectiveAction::kAchieve
                                         : ObjectiveAction::kAbandon;
