@@ -53,8 +53,10 @@
 #include <vector>
 
 #include "engine/clock.h"
+#include "engine/mutex.h"
 #include "engine/status.h"
 #include "engine/storage_format.h"
+#include "engine/thread_annotations.h"
 #include "events/envelope.h"
 
 namespace rocksdb {
@@ -295,72 +297,199 @@ class EventStore {
   void Close();
 
  private:
+  // The implementation, one job a file (as RocksDB splits DBImpl):
+  //   event_store.cc         construction, health, stats, publishing a
+  //                          durable position
+  //   event_store_open.cc    open, recovery and close: the states below
+  //   event_store_write.cc   the group-commit write path (validation, the
+  //                          writer thread, deciding, idempotency records
+  //                          written with their batch)
+  //   event_store_read.cc    reads, subscriptions, checkpoints, durable
+  //                          waiters
+  //   event_store_import.cc  import, export of idempotency records, backup
+  //
+  // Open and recovery. state_ is one of:
+  //   kOpening   Open has not finished; no writer thread yet.
+  //   kWritable  RocksDB open read-write; commands are decided and written.
+  //   kFailed    A batch failed to write. RocksDB refuses every later write
+  //              but still serves reads; commands are refused with IOError.
+  //   kReadOnly  A reopening failed; RocksDB is open read-only so that reads
+  //              go on. Commands are refused as in kFailed.
+  //   kDetached  A reopening failed and so did the read-only open: no
+  //              RocksDB. Reads answer Closed, commands IOError.
+  //   kClosed    Close() tore RocksDB down. Final.
+  // Transitions, each under commit_mu_:
+  //   Open:                                 kOpening -> kWritable
+  //   a batch fails to write (writer):      kWritable -> kFailed
+  //   Recover (writer, once due):  kFailed, kReadOnly, kDetached
+  //                                -> kWritable, or kReadOnly, or kDetached
+  //   Close:                                     any -> kClosed
+  // healthy() is false in kFailed, kReadOnly and kDetached; kClosed keeps
+  // the value it had.
+  //
+  // Lock order. A thread holding one of these takes only those after it:
+  //   close_mu_ -> commit_mu_ -> listeners_mu_ -> db_mu_ -> health_mu_
+  //             -> queue_mu_ -> durable_mu_
+  // The writer commits a group under commit_mu_ and db_mu_ shared, releases
+  // db_mu_, then publishes (durable_mu_) and calls the listeners
+  // (listeners_mu_). A listener may read the store (db_mu_ comes after
+  // listeners_mu_) but not append. An append callback runs on the writer
+  // under commit_mu_ alone (or, for a command refused before it was queued,
+  // on the caller's thread under none). No lock is held while a command
+  // waits for its outcome.
+  enum class OpenState {
+    kOpening,
+    kWritable,
+    kFailed,
+    kReadOnly,
+    kDetached,
+    kClosed,
+  };
   struct Pending;
   struct GroupState;
 
   EventStore(const std::string& path, const StoreOptions& options);
+
+  // Open, recovery and close (event_store_open.cc).
+  //
+  // Opens RocksDB at Open(): kOpening -> kWritable on success.
+  Status OpenAtStart() EXCLUDES(commit_mu_, db_mu_);
   // Opens RocksDB and reads the head. Read-only: for reads only, while the
   // disk refuses writes (the head and positions are left as they were).
-  Status OpenDb(bool read_only = false);
+  // REQUIRES: db_mu_ exclusive, commit_mu_ held.
+  Status OpenDb(bool read_only = false) REQUIRES(commit_mu_, db_mu_);
   // Destroys the handles and closes RocksDB. REQUIRES: db_mu_ exclusive.
-  void CloseDb();
+  void CloseDb() REQUIRES(db_mu_);
+  // Moves to `next` and publishes healthy() for it.
+  void SetState(OpenState next) REQUIRES(commit_mu_);
   // Writer thread: reopens RocksDB after a failed write; true when healthy
-  // again. At most once per kRecoveryInterval.
-  bool Recover();
-  void MarkUnhealthy(const Status& failure);
-  void WriterLoop();
-  void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
+  // again. At most once per kRecoveryInterval (then doubling, up to 4 s).
+  bool Recover() REQUIRES(commit_mu_)
+      EXCLUDES(db_mu_, health_mu_, listeners_mu_, durable_mu_);
+  // kWritable -> kFailed after a batch failed to write.
+  void MarkUnhealthy(const Status& failure) REQUIRES(commit_mu_)
+      EXCLUDES(health_mu_);
+
+  // The write path (event_store_write.cc).
+  Status ValidateRequest(const AppendRequest& r) const;
+  void WriterLoop() EXCLUDES(commit_mu_, queue_mu_);
+  // Waits until a command is queued or the writer is told to stop. While
+  // the store is unhealthy, gives up after kRecoveryInterval and returns
+  // false, so that the writer can try to heal with no command waiting.
+  bool WaitForCommands() REQUIRES(queue_mu_);
+  void CommitGroup(std::vector<std::unique_ptr<Pending>>& group)
+      REQUIRES(commit_mu_) EXCLUDES(db_mu_);
+  // While unhealthy: tries to recover; the refusal for the whole group if
+  // the store is still unhealthy or recovered a batch the group was not
+  // decided against, OK otherwise.
+  Status RecoverBeforeGroup() REQUIRES(commit_mu_) EXCLUDES(db_mu_);
+  // Decides every command of the group and writes the batch. The new
+  // durable position if a batch was written, nullopt otherwise.
+  std::optional<std::uint64_t> DecideAndWrite(
+      std::vector<std::unique_ptr<Pending>>& group) REQUIRES(commit_mu_)
+      REQUIRES_SHARED(db_mu_) EXCLUDES(health_mu_);
   // Decides one command against the group's tentative state; on success adds
   // it to the batch. Returns the outcome to report.
-  Result<AppendResult> Decide(Pending& p, GroupState& g);
-  Result<std::uint64_t> CurrentVersion(const std::string& stream,
-                                       GroupState& g);
-  Status ValidateRequest(const AppendRequest& r) const;
-  Result<std::uint64_t> DurableStreamVersion(const std::string& stream) const;
+  Result<AppendResult> Decide(Pending& p, GroupState& g) REQUIRES(commit_mu_)
+      REQUIRES_SHARED(db_mu_);
+  // A replay of an applied idempotency key (or a refusal); nullopt when
+  // the key is new and the command is to be decided.
+  std::optional<Result<AppendResult>> Replay(Pending& p, GroupState& g,
+                                             const std::string& idem_key)
+      REQUIRES_SHARED(db_mu_);
+  Result<std::uint64_t> CurrentVersion(const std::string& stream, GroupState& g)
+      REQUIRES(commit_mu_) REQUIRES_SHARED(db_mu_);
+  void CountGroup(std::uint64_t commands, std::uint64_t new_position);
+
+  // Publishing a durable position (event_store.cc).
+  //
+  // Stores `position` as LastPosition() and wakes the waiters.
+  void PublishDurable(std::uint64_t position) EXCLUDES(durable_mu_);
+  // Wakes the waiters, so that they look at the position and closing_.
+  void WakeDurableWaiters() const EXCLUDES(durable_mu_);
+  void CallDurableListeners(std::uint64_t position) EXCLUDES(listeners_mu_);
+
+  // Reads (event_store_read.cc).
+  Result<std::uint64_t> DurableStreamVersion(const std::string& stream) const
+      EXCLUDES(db_mu_);
   // The newest version of `stream` whose event is at or before max_position.
   Result<std::uint64_t> LastIndexedVersion(const std::string& stream,
-                                           std::uint64_t max_position) const;
+                                           std::uint64_t max_position) const
+      REQUIRES_SHARED(db_mu_);
   Status Scan(std::uint64_t from_position, bool long_scan,
-              const std::function<bool(const RecordedEvent&)>& fn) const;
+              const std::function<bool(const RecordedEvent&)>& fn) const
+      EXCLUDES(db_mu_);
+
+  // Import (event_store_import.cc).
+  //
+  // The event at `position`; false if it is absent or does not decode.
+  bool EventAt(std::uint64_t position, RecordedEvent* e) const
+      REQUIRES_SHARED(db_mu_);
 
   // Constant after construction.
   const std::string path_;
   const StoreOptions options_;
   Clock* const clock_;
 
-  // Set by Open; constant until Close. Readers hold db_mu_ shared; Close
-  // holds it exclusively while it tears RocksDB down. The writer thread uses
-  // db_ without it: Close joins the writer first.
-  mutable std::shared_mutex db_mu_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* idem_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* checkpoints_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* substate_cf_ = nullptr;
+  // Held by Close around stopping the writer, so that a second Close waits
+  // for the first.
+  Mutex close_mu_;
+  bool closed_ GUARDED_BY(close_mu_) = false;
+  std::thread writer_ GUARDED_BY(close_mu_);
 
-  // Owned by the writer thread (and by Open before it starts).
-  format::Head head_;
-  std::unordered_map<std::string, std::uint64_t> stream_versions_;
+  // Serialises everything that writes the log or moves the state: the
+  // writer around each group and each recovery, ImportBatch and
+  // ImportIdempotency, Backup (so that a backup falls between two groups),
+  // Open and Close.
+  Mutex commit_mu_ ACQUIRED_AFTER(close_mu_);
+  OpenState state_ GUARDED_BY(commit_mu_) = OpenState::kOpening;
+  format::Head head_ GUARDED_BY(commit_mu_);
+  std::unordered_map<std::string, std::uint64_t> stream_versions_
+      GUARDED_BY(commit_mu_);
+  // When Recover may try next, and the wait after that.
+  std::chrono::steady_clock::time_point next_recovery_ GUARDED_BY(commit_mu_){};
+  std::chrono::milliseconds recovery_backoff_ GUARDED_BY(commit_mu_){
+      kRecoveryInterval};
 
-  // Protected by queue_mu_.
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<Pending>> queue_;
-  bool stop_writer_ = false;
+  // Durable listeners; they run under listeners_mu_.
+  Mutex listeners_mu_ ACQUIRED_AFTER(commit_mu_);
+  std::vector<DurableListener> listeners_ GUARDED_BY(listeners_mu_);
 
-  // Published by the writer after each durable batch.
+  // RocksDB. Reads and the writer's groups hold db_mu_ shared; Recover and
+  // Close hold it exclusively while they reopen or tear RocksDB down.
+  // db_ == nullptr before Open, after Close and in kDetached.
+  mutable SharedMutex db_mu_ ACQUIRED_AFTER(listeners_mu_);
+  std::unique_ptr<rocksdb::DB> db_ GUARDED_BY(db_mu_);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_ GUARDED_BY(db_mu_);
+  rocksdb::ColumnFamilyHandle* meta_cf_ GUARDED_BY(db_mu_) = nullptr;
+  rocksdb::ColumnFamilyHandle* log_cf_ GUARDED_BY(db_mu_) = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_cf_ GUARDED_BY(db_mu_) = nullptr;
+  rocksdb::ColumnFamilyHandle* idem_cf_ GUARDED_BY(db_mu_) = nullptr;
+  rocksdb::ColumnFamilyHandle* checkpoints_cf_ GUARDED_BY(db_mu_) = nullptr;
+  rocksdb::ColumnFamilyHandle* substate_cf_ GUARDED_BY(db_mu_) = nullptr;
+
+  // Why the store is unhealthy (see "Failed writes" above).
+  mutable Mutex health_mu_ ACQUIRED_AFTER(db_mu_);
+  std::string health_error_ GUARDED_BY(health_mu_);
+
+  // The commands waiting for the writer.
+  Mutex queue_mu_ ACQUIRED_AFTER(health_mu_);
+  CondVar queue_cv_;  // signalled on a new command and on stop_writer_
+  std::deque<std::unique_ptr<Pending>> queue_ GUARDED_BY(queue_mu_);
+  bool stop_writer_ GUARDED_BY(queue_mu_) = false;
+
+  // Guards no data (durable_position_ and closing_ are atomic). A waiter
+  // holds it from its check to its wait, and whoever changes what it checks
+  // takes it before signalling, so no signal falls between the two.
+  mutable Mutex durable_mu_ ACQUIRED_AFTER(queue_mu_);
+  mutable CondVar durable_cv_;
+
+  // Atomic: read without a lock. durable_position_ is written by the
+  // writer (and Open, Recover, ImportBatch) after each durable batch;
+  // healthy_ only by SetState.
   std::atomic<std::uint64_t> durable_position_{0};
-  mutable std::mutex durable_mu_;
-  mutable std::condition_variable durable_cv_;
   std::atomic<bool> closing_{false};
-
-  // Protected by listeners_mu_.
-  std::mutex listeners_mu_;
-  std::vector<DurableListener> listeners_;
-
+  std::atomic<bool> healthy_{true};
   std::atomic<std::uint64_t> stat_commands_{0};
   std::atomic<std::uint64_t> stat_events_{0};
   std::atomic<std::uint64_t> stat_groups_{0};
@@ -368,24 +497,8 @@ class EventStore {
   std::atomic<std::uint64_t> stat_replays_{0};
   std::array<std::atomic<std::uint64_t>, StoreStats::kGroupBuckets>
       stat_group_sizes_{};
-
-  // Health (see "Failed writes" above).
-  std::atomic<bool> healthy_{true};
-  mutable std::mutex health_mu_;
-  std::string health_error_;  // guarded by health_mu_
-  // Writer thread only.
-  std::chrono::steady_clock::time_point next_recovery_{};
-  std::chrono::milliseconds recovery_backoff_{kRecoveryInterval};
   std::atomic<std::uint64_t> stat_write_failures_{0};
   std::atomic<std::uint64_t> stat_recoveries_{0};
-
-  // Held by the writer around each group and each recovery, and by
-  // Backup, so that a backup falls between two groups.
-  std::mutex commit_mu_;
-
-  std::mutex close_mu_;
-  bool closed_ = false;  // guarded by close_mu_
-  std::thread writer_;
 };
 
 }  // namespace okr
