@@ -1037,9 +1037,16 @@ Result<std::string> EventStore::LoadSubscriberState(
 bool EventStore::WaitForPosition(std::uint64_t after,
                                  std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(durable_mu_);
+  ++waiting_;
   durable_cv_.wait_for(
       lock, timeout, [&] { return LastPosition() > after || closing_.load(); });
+  --waiting_;
   return LastPosition() > after;
+}
+
+int EventStore::TEST_Waiting() const {
+  std::lock_guard<std::mutex> lock(durable_mu_);
+  return waiting_;
 }
 
 std::unique_ptr<Subscription> EventStore::Subscribe(std::uint64_t after) const {

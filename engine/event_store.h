@@ -236,6 +236,11 @@ class EventStore {
   // closes. Returns LastPosition() > after.
   bool WaitForPosition(std::uint64_t after,
                        std::chrono::milliseconds timeout) const;
+  // Test hook: how many threads wait in WaitForPosition now. A thread is
+  // counted only while it sleeps on the durable position (it saw nothing
+  // new under the lock the next durable batch takes to publish), so one
+  // counted here is woken by that batch, not by its timeout.
+  int TEST_Waiting() const;
 
   // A reader of the log from position after + 1: catch-up, then live.
   std::unique_ptr<Subscription> Subscribe(std::uint64_t after) const;
@@ -355,6 +360,7 @@ class EventStore {
   std::atomic<std::uint64_t> durable_position_{0};
   mutable std::mutex durable_mu_;
   mutable std::condition_variable durable_cv_;
+  mutable int waiting_ = 0;  // guarded by durable_mu_ (TEST_Waiting)
   std::atomic<bool> closing_{false};
 
   // Protected by listeners_mu_.
