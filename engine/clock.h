@@ -38,6 +38,23 @@ class ManualClock final : public Clock {
   std::atomic<std::int64_t> now_;
 };
 
+// A clock that moves by `step_micros` on every read, from `start_micros`:
+// each reader sees a later instant than the one before it, whatever the
+// machine's load. For end-to-end tests that need distinct instants (okr
+// serve --test-clock-start); never for production, where "today" must
+// follow the calendar.
+// REQUIRES: step_micros >= 0.
+class SteppingClock final : public Clock {
+ public:
+  SteppingClock(std::int64_t start_micros, std::int64_t step_micros)
+      : next_(start_micros), step_(step_micros) {}
+  std::int64_t NowMicros() override { return next_.fetch_add(step_); }
+
+ private:
+  std::atomic<std::int64_t> next_;
+  const std::int64_t step_;
+};
+
 }  // namespace okr
 
 #endif  // OKR_ENGINE_CLOCK_H_

@@ -238,6 +238,11 @@ class EventStore {
   // closes. Returns LastPosition() > after.
   bool WaitForPosition(std::uint64_t after,
                        std::chrono::milliseconds timeout) const;
+  // Test hook: how many threads wait in WaitForPosition now. A thread is
+  // counted only while it sleeps on the durable position (it saw nothing
+  // new under the lock the next durable batch takes to publish), so one
+  // counted here is woken by that batch, not by its timeout.
+  int TEST_Waiting() const EXCLUDES(durable_mu_);
 
   // A reader of the log from position after + 1: catch-up, then live.
   std::unique_ptr<Subscription> Subscribe(std::uint64_t after) const;
@@ -483,6 +488,8 @@ class EventStore {
   // takes it before signalling, so no signal falls between the two.
   mutable Mutex durable_mu_ ACQUIRED_AFTER(queue_mu_);
   mutable CondVar durable_cv_;
+  // Threads asleep in WaitForPosition (TEST_Waiting).
+  mutable int waiting_ GUARDED_BY(durable_mu_) = 0;
 
   // Atomic: read without a lock. durable_position_ is written by the
   // writer (and Open, Recover, ImportBatch) after each durable batch;

@@ -252,10 +252,17 @@ bool EventStore::WaitForPosition(std::uint64_t after,
                                  std::chrono::milliseconds timeout) const {
   MutexLock lock(&durable_mu_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  ++waiting_;
   while (LastPosition() <= after && !closing_.load()) {
     if (!durable_cv_.WaitUntil(&durable_mu_, deadline)) break;
   }
+  --waiting_;
   return LastPosition() > after;
+}
+
+int EventStore::TEST_Waiting() const {
+  MutexLock lock(&durable_mu_);
+  return waiting_;
 }
 
 std::unique_ptr<Subscription> EventStore::Subscribe(std::uint64_t after) const {

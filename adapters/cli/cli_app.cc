@@ -190,6 +190,16 @@ int RunCli(int argc, char** argv) {
       ->add_option("--webhook-timeout-ms", serve_options.webhook_timeout_ms,
                    "Deadline of one attempt")
       ->capture_default_str();
+  // Test only, so out of --help (the empty group hides them): a clock that
+  // starts at an instant and moves on every read (see README).
+  serve
+      ->add_option("--test-clock-start", serve_options.test_clock_start,
+                   "Test only: the clock starts at this RFC 3339 instant")
+      ->group("");
+  serve
+      ->add_option("--test-clock-step-us", serve_options.test_clock_step_us,
+                   "Test only: microseconds the clock moves on every read")
+      ->group("");
 
   DemoOptions demo_options;
   CLI::App* demo = app.add_subcommand(

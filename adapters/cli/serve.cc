@@ -6,14 +6,17 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "adapters/cli/cli_app.h"
 #include "adapters/cli/control_socket.h"
 #include "adapters/cli/reminder_driver.h"
 #include "adapters/http/api.h"
+#include "adapters/http/json_body.h"
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
 #include "adapters/webhook/delivery_worker.h"
+#include "engine/clock.h"
 #include "engine/okr_engine.h"
 
 namespace okr {
@@ -107,6 +110,20 @@ int RunServe(const ServeOptions& o) {
     return kExitUsage;
   }
 
+  // Declared before the engine, which must not outlive its clock.
+  std::unique_ptr<SteppingClock> test_clock;
+  if (!o.test_clock_start.empty()) {
+    std::optional<std::int64_t> start = http::ParseInstant(o.test_clock_start);
+    if (!start.has_value() || o.test_clock_step_us < 0) {
+      std::cerr << "okr serve: --test-clock-start must be an RFC 3339 "
+                   "instant and --test-clock-step-us 0 or more\n";
+      return kExitUsage;
+    }
+    test_clock = std::make_unique<SteppingClock>(*start, o.test_clock_step_us);
+    std::cerr << "okr serve: test clock from " << o.test_clock_start << ", "
+              << o.test_clock_step_us << " us a read: not for production\n";
+  }
+
   // Tokens first: a refused tokens file leaves no store behind.
   Result<http::Tokens> tokens = Status::NotFound("");
   if (!o.tokens_file.empty()) {
@@ -140,6 +157,7 @@ int RunServe(const ServeOptions& o) {
   RaiseOpenFileLimit(so.max_connections);
 
   EngineOptions eo;
+  eo.store.clock = test_clock.get();  // null: the machine's clock
   eo.store.durability =
       o.durability == "sync" ? Durability::kSync : Durability::kAsync;
   eo.limits.max_objectives = o.max_objectives;

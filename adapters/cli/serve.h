@@ -32,6 +32,12 @@ struct ServeOptions {
   int webhook_attempts = 6;
   std::int64_t webhook_backoff_ms = 500;
   std::int64_t webhook_timeout_ms = 10'000;
+  // Test only: a SteppingClock from this RFC 3339 instant instead of the
+  // machine's clock (empty: the machine's). Every read of the clock moves
+  // it by test_clock_step_us, so end-to-end tests get distinct instants
+  // without sleeping.
+  std::string test_clock_start;
+  std::int64_t test_clock_step_us = 1000;
 };
 
 // Serves until SIGINT or SIGTERM, then closes cleanly. Exit status.

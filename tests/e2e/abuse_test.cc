@@ -4,7 +4,11 @@
 // descriptors, oversized heads, pipelined garbage; the security headers on
 // every kind of answer; tokens never in the server's output or files; a
 // tokens file others may read refused. Deadlines are set short through the
-// server's options so the suite stays fast.
+// server's options so the suite stays fast; no assertion reads a clock:
+// each compares what the server did with an order of events it cannot
+// change (a deadline of 1 s passes before one of 10 s), and the test's own
+// waits (testing::kPatience) only bound a failure. How much CPU the server
+// burns meanwhile is measured by tools/bench_idle_cpu.sh, not here.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -23,6 +27,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -90,7 +95,6 @@ class Raw {
       ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) {
         closed_ = true;
-        closed_at_ = Clock::now();
         break;
       }
       received_.append(buf, static_cast<std::size_t>(n));
@@ -98,13 +102,11 @@ class Raw {
     return closed_;
   }
   bool closed() const { return closed_; }
-  Clock::time_point closed_at() const { return closed_at_; }
   const std::string& received() const { return received_; }
 
  private:
   int fd_ = -1;
   bool closed_ = false;
-  Clock::time_point closed_at_;
   std::string received_;
 };
 
@@ -160,23 +162,6 @@ std::vector<Response> Answers(Raw& c, std::size_t n,
   return ParseResponses(c.received());
 }
 
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-// CPU seconds (user + system) the process has used, from /proc.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // The security headers, as every answer must carry them.
 void CheckSecurityHeaders(const std::map<std::string, std::string>& h,
                           bool html, const std::string& what) {
@@ -225,61 +210,64 @@ const std::string kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
 BOOST_AUTO_TEST_SUITE(abuse)
 
-// Header deadline 1 s, idle 4 s, body 1 s. Each slow client trickles a byte
-// every 150 ms, which would keep a per-read timeout alive forever.
+// Header deadline 1 s, body 1 s, idle 60 s. Each slow client trickles a
+// byte every 150 ms (the pace is the point: it would keep a per-read
+// timeout alive forever) until it is closed, or gives up after
+// testing::kPatience, which only a server without the deadline lets happen.
 BOOST_AUTO_TEST_CASE(slow_heads_and_bodies_are_closed_at_their_deadline) {
   Served s(
-      {"--header-timeout", "1", "--idle-timeout", "4", "--body-timeout", "1"});
-  auto trickle = [&](const std::string& first, double* closed_after,
-                     std::string* received) {
-    Raw c(s.port());
-    auto started = Clock::now();
-    c.Send(first);
-    for (int i = 0; i < 30 && !c.Read(150ms); ++i) {
-      c.Send("a");
-    }
-    *closed_after = c.closed() ? Seconds(c.closed_at() - started) : 99;
-    *received = c.received();
+      {"--header-timeout", "1", "--idle-timeout", "60", "--body-timeout", "1"});
+  struct Trickled {
+    bool closed = false;
+    std::string received;
   };
-  double head = 0, body = 0, silent = 0;
-  std::string head_got, body_got;
-  std::thread slow_head(
-      trickle, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ", &head, &head_got);
-  std::thread slow_body(trickle,
-                        "POST /v1/cycles HTTP/1.1\r\nHost: x\r\n"
-                        "Authorization: Bearer root-token-0001\r\n"
-                        "Content-Length: 100\r\n\r\n{",
-                        &body, &body_got);
-  std::thread quiet([&] {
-    Raw c(s.port());  // connects and sends nothing
-    auto started = Clock::now();
-    c.Read(4s);
-    silent = c.closed() ? Seconds(c.closed_at() - started) : 99;
-  });
+  auto trickle = [&](const std::string& first, Trickled* out) {
+    Raw c(s.port());
+    c.Send(first);
+    const auto give_up = Clock::now() + testing::kPatience;
+    while (!c.Read(150ms) && Clock::now() < give_up) c.Send("a");
+    out->closed = c.closed();
+    out->received = c.received();
+  };
   // A kept-alive connection may wait longer than the header deadline
   // between requests: the idle deadline applies, and the next head's
   // deadline starts with its first byte.
   Raw kept(s.port());
   BOOST_TEST(kept.Send(kHealthz));
-  BOOST_TEST_REQUIRE(Answers(kept, 1, 1s).size() == 1u);
-  std::this_thread::sleep_for(1500ms);
+  BOOST_TEST_REQUIRE(Answers(kept, 1, testing::kPatience).size() == 1u);
+  Trickled head, body;
+  std::thread slow_head(trickle,
+                        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ", &head);
+  std::thread slow_body(trickle,
+                        "POST /v1/cycles HTTP/1.1\r\nHost: x\r\n"
+                        "Authorization: Bearer root-token-0001\r\n"
+                        "Content-Length: 100\r\n\r\n{",
+                        &body);
+  // Two silent connections, one after the other, each closed by its header
+  // deadline: when the second closes, more than one header deadline has
+  // passed since `kept` was answered, with no clock read by the test.
+  std::vector<Trickled> silent(2);
+  for (Trickled& q : silent) {
+    Raw c(s.port());  // connects and sends nothing
+    q.closed = c.Read(testing::kPatience);
+    q.received = c.received();
+  }
   BOOST_TEST(kept.Send(kHealthz));
-  std::vector<Response> answers = Answers(kept, 2, 1s);
+  std::vector<Response> answers = Answers(kept, 2, testing::kPatience);
+  slow_head.join();
+  slow_body.join();
   BOOST_TEST_REQUIRE(answers.size() == 2u);
   BOOST_TEST(answers[1].status == 200);
   BOOST_TEST(!kept.closed());
-  slow_head.join();
-  slow_body.join();
-  quiet.join();
-  // Closed at the deadline (not at 30 s), without an answer.
-  BOOST_TEST(head >= 0.8);
-  BOOST_TEST(head <= 2.0);
-  BOOST_TEST(head_got.empty());
-  BOOST_TEST(body >= 0.8);
-  BOOST_TEST(body <= 2.0);
-  BOOST_TEST(body_got.empty());
-  BOOST_TEST(silent >= 0.8);
-  BOOST_TEST(silent <= 2.0);
+  // Closed by the server, without an answer.
+  BOOST_TEST(head.closed);
+  BOOST_TEST(head.received.empty());
+  BOOST_TEST(body.closed);
+  BOOST_TEST(body.received.empty());
+  for (const Trickled& q : silent) {
+    BOOST_TEST(q.closed);
+    BOOST_TEST(q.received.empty());
+  }
   // Nothing of the slow POST was handled.
   HttpResult cycles =
       HttpRequest(s.port(), "GET", "/v1/cycles", "",
@@ -289,18 +277,18 @@ BOOST_AUTO_TEST_CASE(slow_heads_and_bodies_are_closed_at_their_deadline) {
 }
 
 // 100 idle kept-alive connections fill a cap of 100; 200 more get 503
-// problems; after the idle deadline (3 s) the server closes the idle ones,
-// not before, and serves again, without spinning meanwhile.
+// problems; the idle ones outlive a header deadline (1 s) started after
+// their last answer, then the server closes them at the idle deadline
+// (10 s) and serves again.
 BOOST_AUTO_TEST_CASE(idle_connections_fill_the_cap_then_leave_at_the_deadline) {
-  Served s({"--max-connections", "100", "--idle-timeout", "3",
-            "--header-timeout", "3"});
+  Served s({"--max-connections", "100", "--idle-timeout", "10",
+            "--header-timeout", "1"});
   std::vector<std::unique_ptr<Raw>> idle;
-  std::vector<Clock::time_point> idle_since;
   for (int i = 0; i < 100; ++i) {
     idle.push_back(std::make_unique<Raw>(s.port()));
     BOOST_TEST_REQUIRE(idle.back()->Send(kHealthz));
-    BOOST_TEST_REQUIRE(Answers(*idle.back(), 1, 1s).size() == 1u);
-    idle_since.push_back(Clock::now());
+    BOOST_TEST_REQUIRE(Answers(*idle.back(), 1, testing::kPatience).size() ==
+                       1u);
   }
   std::vector<std::unique_ptr<Raw>> extra;
   for (int i = 0; i < 200; ++i) {
@@ -308,7 +296,7 @@ BOOST_AUTO_TEST_CASE(idle_connections_fill_the_cap_then_leave_at_the_deadline) {
   }
   int refused = 0;
   for (auto& c : extra) {
-    BOOST_TEST(c->Read(2s));  // answered and closed
+    BOOST_TEST(c->Read(testing::kPatience));  // answered and closed
     std::vector<Response> r = ParseResponses(c->received());
     if (r.size() == 1 && r[0].status == 503 &&
         r[0].header("content-type") == "application/problem+json" &&
@@ -321,34 +309,42 @@ BOOST_AUTO_TEST_CASE(idle_connections_fill_the_cap_then_leave_at_the_deadline) {
   BOOST_TEST(refused == 200);
   {
     Raw one(s.port());
-    one.Read(2s);
+    one.Read(testing::kPatience);
     std::vector<Response> r = ParseResponses(one.received());
     BOOST_TEST_REQUIRE(r.size() == 1u);
     CheckSecurityHeaders(r[0].headers, false, "503 of the cap");
   }
   extra.clear();
-  // Still open well before the idle deadline (3 s after each one's answer).
-  BOOST_TEST_REQUIRE(Seconds(Clock::now() - idle_since.front()) < 2.5);
+  // Every idle one is still served (and its idle time starts again).
+  int served = 0;
+  for (auto& c : idle) {
+    served +=
+        c->Send(kHealthz) && Answers(*c, 2, testing::kPatience).size() == 2u
+            ? 1
+            : 0;
+  }
+  BOOST_TEST_REQUIRE(served == 100);
+  // The first starts a head and stops: its header deadline closes it. By
+  // then the other 99 have been idle for a header deadline, 9 s short of
+  // theirs: none may be closed yet.
+  Raw& stalled = *idle.front();
+  BOOST_TEST(stalled.Send("GET /healthz HTTP/1.1\r\n"));
+  BOOST_TEST_REQUIRE(stalled.Read(testing::kPatience));
+  BOOST_TEST(ParseResponses(stalled.received()).size() == 2u);  // no third
   int open = 0;
-  for (auto& c : idle) open += c->Read(0ms) ? 0 : 1;
-  BOOST_TEST(open == 100);
-  // The server holds 100 sockets doing nothing: it should not spin.
-  double cpu = CpuSeconds(s.process->pid());
-  auto waited = Clock::now();
-  int closed = 0, too_early = 0;
-  for (std::size_t i = 0; i < idle.size(); ++i) {
-    auto left = idle_since[i] + 5s - Clock::now();
-    if (idle[i]->Read(std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(left, Clock::duration::zero())))) {
+  for (std::size_t i = 1; i < idle.size(); ++i) {
+    open += idle[i]->Read(0ms) ? 0 : 1;
+  }
+  BOOST_TEST(open == 99);
+  // Then the idle deadline closes each of them, without an answer.
+  int closed = 0;
+  for (std::size_t i = 1; i < idle.size(); ++i) {
+    if (idle[i]->Read(testing::kPatience) &&
+        ParseResponses(idle[i]->received()).size() == 2u) {
       ++closed;
-      if (idle[i]->closed_at() - idle_since[i] < 2800ms) ++too_early;
     }
   }
-  BOOST_TEST(closed == 100);
-  BOOST_TEST(too_early == 0);
-  double cpu_per_second =
-      (CpuSeconds(s.process->pid()) - cpu) / Seconds(Clock::now() - waited);
-  BOOST_TEST(cpu_per_second < 0.2);
+  BOOST_TEST(closed == 99);
   // The slots are free again.
   BOOST_TEST(HttpRequest(s.port(), "GET", "/healthz").status == 200);
 }
@@ -369,9 +365,10 @@ boost::test_tools::assertion_result NotSanitized(
 }
 
 // With 64 descriptors and a cap of 1,000, accepting runs out (EMFILE): the
-// listener pauses instead of retrying in a busy loop, and accepts again
-// once connections close.
-BOOST_AUTO_TEST_CASE(out_of_descriptors_the_listener_pauses_not_spins,
+// listener says it pauses, and accepts again once connections close. (That
+// it does not spin while paused is a matter of CPU time, measured by
+// tools/bench_idle_cpu.sh.)
+BOOST_AUTO_TEST_CASE(out_of_descriptors_the_listener_pauses_then_accepts_again,
                      *boost::unit_test::precondition(NotSanitized)) {
   testing::ServerProcessOptions options;
   options.open_files = 64;
@@ -381,22 +378,16 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_the_listener_pauses_not_spins,
   for (int i = 0; i < 120; ++i) {
     conns.push_back(std::make_unique<Raw>(s.port()));
   }
-  std::this_thread::sleep_for(300ms);
-  double cpu = CpuSeconds(s.process->pid());
-  auto from = Clock::now();
-  std::this_thread::sleep_for(1500ms);
-  double cpu_per_second =
-      (CpuSeconds(s.process->pid()) - cpu) / Seconds(Clock::now() - from);
-  BOOST_TEST(cpu_per_second < 0.2);
+  BOOST_TEST_REQUIRE(s.process->WaitForOutput("cannot accept connections",
+                                              testing::kPatience));
   conns.clear();  // the server's sessions see the close and free descriptors
   Raw after(s.port());
   after.Send(kHealthz);
-  std::vector<Response> r = Answers(after, 1, 5s);
+  std::vector<Response> r = Answers(after, 1, testing::kPatience);
   BOOST_TEST_REQUIRE(r.size() == 1u);
   BOOST_TEST(r[0].status == 200);
   BOOST_TEST(s.process->Stop() == 0);
-  BOOST_TEST(s.process->Output().find("cannot accept connections") !=
-             std::string::npos);
+  BOOST_TEST(s.process->Output().find("pausing accepts") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(serve_raises_its_open_file_limit_to_the_hard_one) {
@@ -419,7 +410,7 @@ BOOST_AUTO_TEST_CASE(oversized_heads_are_answered_431_and_closed) {
   auto send = [&](const std::string& request) {
     Raw c(s.port());
     c.Send(request);
-    BOOST_TEST(c.Read(3s));  // closed after the answer
+    BOOST_TEST(c.Read(testing::kPatience));  // closed after the answer
     return ParseResponses(c.received());
   };
   std::string just_under = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
@@ -463,7 +454,7 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order_then_garbage) {
          "Authorization: Bearer root-token-0001\r\n\r\n"
          "this is not http\r\n\r\n" +
          kHealthz);
-  BOOST_TEST(c.Read(3s));
+  BOOST_TEST(c.Read(testing::kPatience));
   std::vector<Response> r = ParseResponses(c.received());
   BOOST_TEST_REQUIRE(r.size() == 4u);
   BOOST_TEST(r[0].status == 200);
@@ -487,7 +478,7 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order_then_garbage) {
         std::string("GET / HTTP/1.1\r\nNo colon here\r\n\r\n")}) {
     Raw g(s.port());
     g.Send(garbage);
-    BOOST_TEST(g.Read(3s));
+    BOOST_TEST(g.Read(testing::kPatience));
     std::vector<Response> a = ParseResponses(g.received());
     BOOST_TEST_REQUIRE(a.size() == 1u);
     BOOST_TEST(a[0].status == 400);
@@ -542,8 +533,11 @@ BOOST_AUTO_TEST_CASE(every_kind_of_answer_carries_the_security_headers) {
         std::string()}) {
     Raw c(s.port());
     c.Send("GET /v1/events/stream HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
-    c.Read(500ms);
     // The stream's head has no Content-Length: cut there; the 401 has one.
+    c.Read(testing::kPatience, [&](const std::string& got) {
+      return auth.empty() ? !ParseResponses(got).empty()
+                          : got.find("\r\n\r\n") != std::string::npos;
+    });
     std::string head = c.received().substr(0, c.received().find("\r\n\r\n"));
     std::vector<Response> r =
         ParseResponses(auth.empty() ? c.received() : head + "\r\n\r\n");
@@ -601,7 +595,10 @@ BOOST_AUTO_TEST_CASE(tokens_never_appear_in_the_server_output_or_store) {
                     "Authorization: Bearer root-token-0001\r\n\r\n")}) {
     Raw c(port);
     c.Send(raw);
-    c.Read(1s);
+    // Until the server has answered (each of these has an answer's head).
+    c.Read(testing::kPatience, [](const std::string& got) {
+      return got.find("\r\n\r\n") != std::string::npos;
+    });
   }
   BOOST_TEST(server.Stop() == 0);
   std::string output = server.Output();
@@ -648,7 +645,8 @@ struct Exit {
   std::string output;  // stdout and stderr
 };
 
-// Runs `okr` to its exit (killed after 10 s), stdout and stderr captured.
+// Runs `okr` to its exit (killed after testing::kPatience), stdout and
+// stderr captured.
 Exit RunOkr(std::vector<std::string> args) {
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe");
@@ -666,7 +664,7 @@ Exit RunOkr(std::vector<std::string> args) {
   }
   ::close(out[1]);
   Exit e;
-  auto until = Clock::now() + 10s;
+  auto until = Clock::now() + testing::kPatience;
   char buf[4096];
   while (Clock::now() < until) {
     pollfd p{out[0], POLLIN, 0};

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -12,7 +13,9 @@
 #include <thread>
 
 #include "events/date.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/quarter.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tokens_file.h"
@@ -26,11 +29,11 @@ using nlohmann::json;
 using testing::HttpRequest;
 using testing::HttpResult;
 
-Date Today() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Date::FromMicros(
-      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
-}
+// The server's test clock starts here and moves 1 ms on every read, so
+// each command is recorded at an instant of its own and "today" is fixed.
+constexpr char kClockStart[] = "2026-09-15T09:00:00Z";
+
+Date Today() { return *Date::Parse(std::string(kClockStart).substr(0, 10)); }
 
 struct Server {
   Server() {
@@ -41,13 +44,16 @@ struct Server {
                              "john-token-0001 john member\n");
     Start();
   }
+  // A restart starts the clock again at kClockStart: later commands are
+  // recorded at the last instant of the log (recorded_at never goes back).
   void Start() {
     process = std::make_unique<testing::ServerProcess>(
-        OKR_BINARY,
-        std::vector<std::string>{"serve", "--data", dir.Sub("data"), "--listen",
-                                 "127.0.0.1:0", "--tokens", dir.Sub("tokens"),
-                                 // no reminders but those a test asks for
-                                 "--reminder-interval", "0"});
+        OKR_BINARY, std::vector<std::string>{
+                        "serve", "--data", dir.Sub("data"), "--listen",
+                        "127.0.0.1:0", "--tokens", dir.Sub("tokens"),
+                        // no reminders but those a test asks for
+                        "--reminder-interval", "0", "--test-clock-start",
+                        kClockStart, "--test-clock-step-us", "1000"});
   }
   HttpResult As(const std::string& who, const std::string& method,
                 const std::string& target, const json& body = nullptr,
@@ -74,40 +80,17 @@ struct Server {
 };
 
 // A cycle from 60 days ago to 30 days ahead: expected today = 60/90.
+// maria's active objective love: nps 45 -> 60, churn 20 -> 10 (weight 3).
 struct Quarter : Server {
-  Quarter() {
-    start = Today().AddDays(-60);
-    HttpResult r = As("root", "POST", "/v1/cycles",
-                      {{"id", "q"},
-                       {"name", "This quarter"},
-                       {"starts_on", start.ToString()},
-                       {"ends_on", start.AddDays(90).ToString()}});
-    BOOST_TEST_REQUIRE(r.status == 201);
-    BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles/q/start").status == 200);
-    BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives",
-                          {{"id", "love"},
-                           {"cycle_id", "q"},
-                           {"title", "Customers love us"},
-                           {"level", "team"}})
-                           .status == 201);
-    BOOST_TEST_REQUIRE(
-        As("maria", "POST", "/v1/objectives/love/activate", json::object())
-            .status == 200);
-    BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives/love/key-results",
-                          {{"id", "nps"},
-                           {"title", "NPS"},
-                           {"kind", "metric"},
-                           {"start", 45},
-                           {"target", 60}})
-                           .status == 201);
-    BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives/love/key-results",
-                          {{"id", "churn"},
-                           {"title", "Churn"},
-                           {"kind", "metric"},
-                           {"start", 20},
-                           {"target", 10},
-                           {"weight", 3}})
-                           .status == 201);
+  Quarter() : start(Today().AddDays(-60)) {
+    testing::QuarterPlan plan("q", start, 90, {{"name", "This quarter"}});
+    plan.Objective("love", "maria", false, {{"title", "Customers love us"}})
+        .KeyResult("love", "nps", 45, 60, {{"title", "NPS"}})
+        .KeyResult("love", "churn", 20, 10,
+                   {{"title", "Churn"}, {"weight", 3}});
+    testing::SendPlan(plan, [&](const testing::SetupRequest& r) {
+      return As(r.actor, r.method, r.target, r.body);
+    });
   }
   Date start;
 };
@@ -252,8 +235,7 @@ BOOST_AUTO_TEST_CASE(as_of_shows_what_the_log_knew) {
   As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}});
   std::string events = As("root", "GET", "/v1/events?after=0").body;
   json all = json::parse(events)["events"];
-  std::string between = all.back()["recorded_at"];
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::string between = all.back()["recorded_at"];  // the test clock moves on
   HttpResult moved = As("maria", "PATCH", "/v1/key-results/nps",
                         {{"target", 70}, {"reason", "board asked"}});
   BOOST_TEST(moved.status == 200);
@@ -441,8 +423,7 @@ BOOST_AUTO_TEST_CASE(window_diff_lists_net_changes_only) {
     json all = As("root", "GET", "/v1/events?after=0&limit=1000").json();
     return all["events"].back()["recorded_at"].get<std::string>();
   };
-  std::string t0 = last_instant();  // after the fixture
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::string t0 = last_instant();  // after the fixture; the clock moves on
   As("maria", "PATCH", "/v1/objectives/love", {{"title", "Fans"}});
   As("maria", "POST", "/v1/key-results/nps/check-ins",
      {{"value", 52.5}, {"date", start.AddDays(10).ToString()}});
@@ -621,71 +602,88 @@ BOOST_AUTO_TEST_CASE(restart_gives_identical_answers) {
   BOOST_TEST(As("john", "GET", "/v1/events?after=0&limit=1000").body == log);
 }
 
-// Reads an SSE stream until `want` ids arrived (or 5 s pass); returns them.
-std::vector<std::uint64_t> ReadEvents(int port, const std::string& headers,
-                                      std::size_t want, std::string* text) {
-  namespace net = boost::asio;
-  namespace beast = boost::beast;
-  net::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
-                                        static_cast<unsigned short>(port)));
-  std::string req = "GET /v1/events/stream" + headers;
-  net::write(stream, net::buffer(req));
-  std::vector<std::uint64_t> ids;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  char buf[65536];
-  std::string pending;
-  while (ids.size() < want && std::chrono::steady_clock::now() < deadline) {
-    stream.expires_after(std::chrono::milliseconds(500));
-    beast::error_code ec;
-    std::size_t n = stream.read_some(net::buffer(buf), ec);
-    if (ec == beast::error::timeout) continue;
-    if (ec) break;
-    pending.append(buf, n);
-    text->append(buf, n);
-    std::size_t at;
-    while ((at = pending.find("\nid: ")) != std::string::npos) {
-      std::size_t end = pending.find('\n', at + 5);
-      if (end == std::string::npos) break;
-      ids.push_back(std::stoull(pending.substr(at + 5, end - at - 5)));
-      pending.erase(0, end);
-    }
+// A client of GET /v1/events/stream on a connection of its own: the bytes
+// received so far and the event ids among them, in order.
+class SseClient {
+ public:
+  // Sends "GET /v1/events/stream" + `rest` (the query, the version and the
+  // headers, up to the blank line).
+  SseClient(int port, const std::string& rest) : stream_(ioc_) {
+    namespace net = boost::asio;
+    stream_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                           static_cast<unsigned short>(port)));
+    std::string req = "GET /v1/events/stream" + rest;
+    net::write(stream_, net::buffer(req));
   }
-  return ids;
-}
+  // Reads until `enough(ids())` holds (true), or the server closes or
+  // testing::kPatience passes (false).
+  template <typename Enough>
+  bool ReadUntil(Enough enough) {
+    namespace beast = boost::beast;
+    const auto deadline = std::chrono::steady_clock::now() + testing::kPatience;
+    char buf[65536];
+    while (!enough(ids_)) {
+      stream_.expires_at(deadline);
+      beast::error_code ec;
+      std::size_t n = stream_.read_some(boost::asio::buffer(buf), ec);
+      if (ec) return false;  // closed, or the deadline passed
+      pending_.append(buf, n);
+      text_.append(buf, n);
+      std::size_t at;
+      while ((at = pending_.find("\nid: ")) != std::string::npos) {
+        std::size_t end = pending_.find('\n', at + 5);
+        if (end == std::string::npos) break;
+        ids_.push_back(std::stoull(pending_.substr(at + 5, end - at - 5)));
+        pending_.erase(0, end);
+      }
+    }
+    return true;
+  }
+  bool ReadIds(std::size_t count) {
+    return ReadUntil([count](const auto& ids) { return ids.size() >= count; });
+  }
+  const std::vector<std::uint64_t>& ids() const { return ids_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::tcp_stream stream_;
+  std::string pending_, text_;
+  std::vector<std::uint64_t> ids_;
+};
 
 BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
   const std::uint64_t n = Events();  // the fixture's events
   BOOST_TEST_REQUIRE(n >= 6u);
   std::string auth = "Authorization: Bearer john-token-0001\r\n";
-  std::string text;
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}});
-  });
-  // Resume after position 3: 4..n from history, then n + 1 live.
-  std::vector<std::uint64_t> ids =
-      ReadEvents(process->port(),
-                 " HTTP/1.1\r\nHost: x\r\n" + auth + "Last-Event-ID: 3\r\n\r\n",
-                 n - 3 + 1, &text);
-  writer.join();
+  // Resume after position 3: 4..n from history, the head.
+  SseClient live(process->port(), " HTTP/1.1\r\nHost: x\r\n" + auth +
+                                      "Last-Event-ID: 3\r\n\r\n");
+  BOOST_TEST_REQUIRE(live.ReadIds(n - 3));
   std::vector<std::uint64_t> want;
-  for (std::uint64_t p = 4; p <= n + 1; ++p) want.push_back(p);
-  BOOST_TEST(ids == want, tt::per_element());
-  BOOST_TEST(text.find("text/event-stream") != std::string::npos);
-  BOOST_TEST(text.find("event: CheckInRecorded") != std::string::npos);
+  for (std::uint64_t p = 4; p <= n; ++p) want.push_back(p);
+  BOOST_TEST(live.ids() == want, tt::per_element());
+  // Only once the stream has reached the head is n + 1 appended: it cannot
+  // come by catch-up, only by the stream being woken.
+  BOOST_TEST_REQUIRE(
+      As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}})
+          .status == 201);
+  BOOST_TEST_REQUIRE(live.ReadIds(n - 3 + 1));
+  want.push_back(n + 1);
+  BOOST_TEST(live.ids() == want, tt::per_element());
+  BOOST_TEST(live.text().find("text/event-stream") != std::string::npos);
+  BOOST_TEST(live.text().find("event: CheckInRecorded") != std::string::npos);
   // With ?after=n: only the last one.
-  std::string again;
-  ids = ReadEvents(process->port(),
-                   "?after=" + std::to_string(n) + " HTTP/1.1\r\nHost: x\r\n" +
-                       auth + "\r\n",
-                   1, &again);
-  BOOST_TEST(ids == std::vector<std::uint64_t>{n + 1}, tt::per_element());
-  // Without a token: 401.
-  std::string denied;
-  ReadEvents(process->port(), " HTTP/1.1\r\nHost: x\r\n\r\n", 1, &denied);
-  BOOST_TEST(denied.find("401") != std::string::npos);
+  SseClient after(process->port(), "?after=" + std::to_string(n) +
+                                       " HTTP/1.1\r\nHost: x\r\n" + auth +
+                                       "\r\n");
+  BOOST_TEST_REQUIRE(after.ReadIds(1));
+  BOOST_TEST(after.ids() == std::vector<std::uint64_t>{n + 1},
+             tt::per_element());
+  // Without a token: 401, and closed.
+  SseClient denied(process->port(), " HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(!denied.ReadIds(1));
+  BOOST_TEST(denied.text().find("401") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(sigkill_under_load_loses_no_acknowledged_request) {
@@ -694,7 +692,8 @@ BOOST_AUTO_TEST_CASE(sigkill_under_load_loses_no_acknowledged_request) {
   // must be in the log after a restart.
   std::atomic<bool> stop{false};
   std::mutex mu;
-  std::vector<double> acknowledged;
+  std::condition_variable acked;
+  std::vector<double> acknowledged;  // guarded by mu
   std::vector<std::thread> clients;
   const int port = process->port();
   for (int t = 0; t < 8; ++t) {
@@ -709,6 +708,7 @@ BOOST_AUTO_TEST_CASE(sigkill_under_load_loses_no_acknowledged_request) {
           if (r.status == 201) {
             std::lock_guard lock(mu);
             acknowledged.push_back(value);
+            acked.notify_all();
           }
         } catch (const std::exception&) {
           // the server is gone: this one's outcome is unknown
@@ -716,11 +716,17 @@ BOOST_AUTO_TEST_CASE(sigkill_under_load_loses_no_acknowledged_request) {
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  // Killed once a hundred were acknowledged, while the clients go on.
+  bool loaded = false;
+  {
+    std::unique_lock lock(mu);
+    loaded = acked.wait_for(lock, testing::kPatience,
+                            [&] { return acknowledged.size() >= 100u; });
+  }
   process->Stop(SIGKILL);
   stop = true;
   for (auto& c : clients) c.join();
-  BOOST_TEST_REQUIRE(acknowledged.size() > 20u);
+  BOOST_TEST_REQUIRE(loaded);
   Start();
   std::set<double> logged;
   std::uint64_t after = 0;
@@ -773,12 +779,11 @@ BOOST_AUTO_TEST_CASE(every_route_of_the_openapi_document_answers) {
       for (char& ch : verb) ch = static_cast<char>(std::toupper(ch));
       ++routes;
       if (target == "/v1/events/stream") {
-        std::string text;
-        ReadEvents(process->port(),
-                   " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                   "root-token-0001\r\n\r\n",
-                   1, &text);
-        BOOST_TEST(text.find("200 OK") != std::string::npos, target);
+        SseClient stream(process->port(),
+                         " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                         "root-token-0001\r\n\r\n");
+        BOOST_TEST(stream.ReadIds(1), target);
+        BOOST_TEST(stream.text().find("200 OK") != std::string::npos, target);
         continue;
       }
       HttpResult r = As("root", verb, target,

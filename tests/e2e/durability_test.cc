@@ -18,6 +18,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,9 @@
 #include <thread>
 
 #include "events/date.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/quarter.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tokens_file.h"
@@ -64,12 +67,6 @@ Run Okr(const testing::TempDir& dir, const std::string& args,
   return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(out), Slurp(err)};
 }
 
-Date Today() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Date::FromMicros(
-      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
-}
-
 // A server on `data` with an admin token; a started quarter with maria's
 // active objective and a key result "nps" to check in on.
 struct Served {
@@ -91,26 +88,11 @@ struct Served {
                        {{"Authorization", "Bearer root-token-0001"}});
   }
   void Quarter() {
-    Date start = Today().AddDays(-30);
-    BOOST_TEST_REQUIRE(Call("POST", "/v1/cycles",
-                            {{"id", "q"},
-                             {"starts_on", start.ToString()},
-                             {"ends_on", start.AddDays(90).ToString()}})
-                           .status == 201);
-    BOOST_TEST_REQUIRE(Call("POST", "/v1/cycles/q/start").status == 200);
-    BOOST_TEST_REQUIRE(
-        Call(
-            "POST", "/v1/objectives",
-            {{"id", "o"}, {"cycle_id", "q"}, {"title", "o"}, {"level", "team"}})
-            .status == 201);
-    BOOST_TEST_REQUIRE(Call("POST", "/v1/objectives/o/activate").status == 200);
-    BOOST_TEST_REQUIRE(Call("POST", "/v1/objectives/o/key-results",
-                            {{"id", "nps"},
-                             {"title", "nps"},
-                             {"kind", "metric"},
-                             {"start", 0},
-                             {"target", 1'000'000}})
-                           .status == 201);
+    testing::QuarterPlan plan("q", testing::MachineToday().AddDays(-30));
+    plan.Objective("o", "root").KeyResult("o", "nps", 0, 1'000'000);
+    testing::SendPlan(plan, [&](const testing::SetupRequest& r) {
+      return Call(r.method, r.target, r.body);
+    });
   }
   HttpResult CheckIn(const std::string& note, double value = 1) {
     return Call("POST", "/v1/key-results/nps/check-ins",
@@ -230,8 +212,8 @@ BOOST_AUTO_TEST_CASE(backup_under_write_load_is_consistent_and_restores) {
   s.Quarter();
 
   std::mutex mu;
-  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>>
-      acked;  // when each check-in was acknowledged, its note
+  std::condition_variable more_acked;
+  std::vector<std::string> acked;  // notes acknowledged, guarded by mu
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
   std::vector<std::thread> writers;
@@ -245,7 +227,8 @@ BOOST_AUTO_TEST_CASE(backup_under_write_load_is_consistent_and_restores) {
           continue;
         }
         std::lock_guard lock(mu);
-        acked.emplace_back(std::chrono::steady_clock::now(), note);
+        acked.push_back(note);
+        more_acked.notify_all();
       }
     });
   }
@@ -255,14 +238,20 @@ BOOST_AUTO_TEST_CASE(backup_under_write_load_is_consistent_and_restores) {
     std::set<std::string> acked_before;
   };
   std::vector<Copy> copies;
-  for (int b = 0; b < 3; ++b) {
-    std::this_thread::sleep_for(400ms);
+  bool loaded = true;
+  for (int b = 0; b < 3 && loaded; ++b) {
     Copy c;
     c.dir = dir.Sub("backup" + std::to_string(b));
     {
-      std::lock_guard lock(mu);
-      for (const auto& [when, note] : acked) c.acked_before.insert(note);
+      // Each copy is taken once ten more check-ins were acknowledged: the
+      // writers keep going while it is taken.
+      std::unique_lock lock(mu);
+      const std::size_t want = 10 * (b + 1);
+      loaded = more_acked.wait_for(lock, testing::kPatience,
+                                   [&] { return acked.size() >= want; });
+      c.acked_before.insert(acked.begin(), acked.end());
     }
+    if (!loaded) break;  // asserted once the writers are joined
     Run r = Okr(dir, "backup --data " + s.data + " --out " + c.dir);
     BOOST_TEST_REQUIRE(r.status == 0, r.err);
     BOOST_TEST(r.out.find("taken by the running server") != std::string::npos,
@@ -275,6 +264,8 @@ BOOST_AUTO_TEST_CASE(backup_under_write_load_is_consistent_and_restores) {
   }
   stop = true;
   for (auto& t : writers) t.join();
+  BOOST_TEST_REQUIRE(loaded);
+  BOOST_TEST_REQUIRE(copies.size() == 3u);
   BOOST_TEST(failures.load() == 0);
   BOOST_TEST(copies[0].acked_before.size() >= 10u);
   BOOST_TEST(copies[2].position > copies[0].position);
@@ -391,11 +382,8 @@ BOOST_AUTO_TEST_CASE(a_full_disk_refuses_writes_then_resumes) {
             .status == 200);
 
     std::filesystem::remove(mnt + "/filler");
-    bool resumed = false;
-    for (int i = 0; i < 200 && !resumed; ++i) {
-      std::this_thread::sleep_for(50ms);
-      resumed = s.Call("GET", "/healthz").json()["status"] == "ok";
-    }
+    bool resumed = testing::Eventually(
+        [&] { return s.Call("GET", "/healthz").json()["status"] == "ok"; });
     BOOST_TEST_REQUIRE(resumed);
     for (int i = 0; i < 20; ++i) {
       std::string note = "after-" + std::to_string(i);

@@ -139,7 +139,8 @@ std::string StreamUntil(int port, std::uint64_t after, std::uint64_t until) {
   net::write(stream, net::buffer(req));
   std::string text, want = "id: " + std::to_string(until) + "\n";
   char buf[65536];
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Bounds a failure only (the stream never reaching `until`).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (text.find(want) == std::string::npos ||
          text.find("\n\n", text.find(want)) == std::string::npos) {
     if (std::chrono::steady_clock::now() > deadline) break;

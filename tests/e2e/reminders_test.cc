@@ -14,7 +14,10 @@
 #include <set>
 
 #include "events/date.h"
+#include "events/envelope.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
+#include "tests/support/quarter.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tokens_file.h"
@@ -29,11 +32,8 @@ using testing::HttpRequest;
 using testing::HttpResult;
 using testing::WebhookReceiver;
 
-Date Today() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Date::FromMicros(
-      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
-}
+using testing::MachineToday;
+Date Today() { return MachineToday(); }
 
 struct Served {
   explicit Served(std::vector<std::string> extra) : extra(std::move(extra)) {
@@ -62,37 +62,18 @@ struct Served {
   // check-in dated 21 days ago (runs for future dates are refused, so the
   // reminders due are made due today).
   void Quarter(bool stale = false) {
-    Date start = Today().AddDays(-30);
-    BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles",
-                          {{"id", "q"},
-                           {"name", "Q"},
-                           {"starts_on", start.ToString()},
-                           {"ends_on", start.AddDays(90).ToString()}})
-                           .status == 201);
-    BOOST_TEST_REQUIRE(As("root", "POST", "/v1/cycles/q/start").status == 200);
-    for (const char* id : {"love", "idea"}) {
-      BOOST_TEST_REQUIRE(
-          As("maria", "POST", "/v1/objectives",
-             {{"id", id}, {"cycle_id", "q"}, {"title", id}, {"level", "team"}})
-              .status == 201);
-    }
-    BOOST_TEST_REQUIRE(
-        As("maria", "POST", "/v1/objectives/love/activate").status == 200);
+    testing::QuarterPlan plan("q", Today().AddDays(-30), 90, {{"name", "Q"}});
+    plan.Objective("love", "maria").Draft("idea", "maria");
     for (const char* id : {"nps", "churn"}) {
-      BOOST_TEST_REQUIRE(As("maria", "POST", "/v1/objectives/love/key-results",
-                            {{"id", id},
-                             {"title", id},
-                             {"kind", "metric"},
-                             {"start", 0},
-                             {"target", 10}})
-                             .status == 201);
-      if (!stale) continue;
-      BOOST_TEST_REQUIRE(
-          As("maria", "POST",
-             std::string("/v1/key-results/") + id + "/check-ins",
-             {{"value", 1}, {"date", Today().AddDays(-21).ToString()}})
-              .status == 201);
+      plan.KeyResult("love", id, 0, 10);
+      if (stale) {
+        plan.CheckIn(id,
+                     {{"value", 1}, {"date", Today().AddDays(-21).ToString()}});
+      }
     }
+    testing::SendPlan(plan, [&](const testing::SetupRequest& r) {
+      return As(r.actor, r.method, r.target, r.body);
+    });
   }
   // reminder id -> number of events of `type` about it in the log.
   std::map<std::string, int> EventsOf(const std::string& type) {
@@ -108,12 +89,6 @@ struct Served {
   std::vector<std::string> extra;
   std::unique_ptr<testing::ServerProcess> process;
 };
-
-std::int64_t UnixSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "sha256=" and the lowercase hex HMAC-SHA256, as a receiver computes it.
 std::string HmacSha256Hex(const std::string& key, const std::string& message) {
@@ -136,10 +111,12 @@ std::string HmacSha256Hex(const std::string& key, const std::string& message) {
 BOOST_AUTO_TEST_SUITE(reminders_e2e)
 
 BOOST_AUTO_TEST_CASE(sigkill_between_issue_and_delivery_loses_nothing) {
-  // The first delivery hangs for 3 s: the server is killed while it waits.
+  // The first delivery is held unanswered: the server is killed while it
+  // waits.
   WebhookReceiver receiver([](int n, const WebhookReceiver::Request&) {
-    return n == 1 ? WebhookReceiver::Action{200, 3000ms}
-                  : WebhookReceiver::Action{200};
+    WebhookReceiver::Action a;
+    a.hold_until_closed = n == 1;
+    return a;
   });
   Served s({"--reminder-interval", "0", "--webhook", receiver.Url(),
             "--webhook-secret", "s3cret", "--webhook-backoff-ms", "50",
@@ -166,7 +143,7 @@ BOOST_AUTO_TEST_CASE(sigkill_between_issue_and_delivery_loses_nothing) {
   }
   BOOST_TEST_REQUIRE(ids.size() == 7u, run.body);
   BOOST_TEST_REQUIRE(
-      receiver.WaitFor([](const auto& r) { return !r.empty(); }, 10s));
+      receiver.WaitFor([](const auto& r) { return !r.empty(); }));
   BOOST_TEST(s.process->Stop(SIGKILL) == 128 + SIGKILL);
   std::string first = receiver.Requests()[0].idempotency_key;
 
@@ -176,14 +153,13 @@ BOOST_AUTO_TEST_CASE(sigkill_between_issue_and_delivery_loses_nothing) {
     for (const auto& r : got) seen.insert(r.idempotency_key);
     return seen == ids;
   };
-  BOOST_TEST_REQUIRE(receiver.WaitFor(all_seen, 30s));
+  BOOST_TEST_REQUIRE(receiver.WaitFor(all_seen));
   // Every outcome recorded, once.
   std::map<std::string, int> delivered;
-  for (int i = 0; i < 100; ++i) {
+  testing::Eventually([&] {
     delivered = s.EventsOf("ReminderDelivered");
-    if (delivered.size() == ids.size()) break;
-    std::this_thread::sleep_for(100ms);
-  }
+    return delivered.size() == ids.size();
+  });
   BOOST_TEST(delivered.size() == ids.size());
   for (const auto& [id, n] : delivered) BOOST_TEST(n == 1, id);
   // Issued once each; repeats only of the interrupted one, same id.
@@ -216,14 +192,13 @@ BOOST_AUTO_TEST_CASE(the_driver_issues_what_is_due_today) {
   Served s({"--reminder-interval", "1"});
   s.Quarter();
   // The draft has been pending since the cycle's day 7: due today.
-  bool issued = false;
-  for (int i = 0; i < 100 && !issued; ++i) {
+  bool issued = testing::Eventually([&] {
     json r = s.As("maria", "GET", "/v1/reminders").json();
     for (const json& x : r["reminders"]) {
-      issued = issued || (x["kind"] == "draft_pending" && x["issued"] == true);
+      if (x["kind"] == "draft_pending" && x["issued"] == true) return true;
     }
-    if (!issued) std::this_thread::sleep_for(100ms);
-  }
+    return false;
+  });
   BOOST_TEST(issued);
   std::map<std::string, int> events = s.EventsOf("ReminderIssued");
   BOOST_TEST(events.size() == 1u);
@@ -238,20 +213,23 @@ BOOST_AUTO_TEST_CASE(deliveries_sign_timestamp_and_body_with_the_secret_file) {
   WebhookReceiver receiver;
   testing::TempDir secrets;
   testing::WriteTokensFile(secrets.Sub("secret"), "file-s3cret\n");
-  const std::int64_t before = UnixSeconds();
+  // The clock stands still at the machine's now: every timestamp is it.
+  const std::int64_t now_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
   Served s({"--reminder-interval", "1", "--webhook", receiver.Url(),
-            "--webhook-secret-file", secrets.Sub("secret")});
+            "--webhook-secret-file", secrets.Sub("secret"),
+            "--test-clock-start", FormatInstant(now_us), "--test-clock-step-us",
+            "0"});
   s.Quarter();
   BOOST_TEST_REQUIRE(
-      receiver.WaitFor([](const auto& r) { return !r.empty(); }, 30s));
-  const std::int64_t after = UnixSeconds();
+      receiver.WaitFor([](const auto& r) { return !r.empty(); }));
   for (const WebhookReceiver::Request& r : receiver.Requests()) {
     BOOST_TEST_REQUIRE(!r.timestamp.empty());
     BOOST_TEST(r.timestamp.find_first_not_of("0123456789") ==
                std::string::npos);
-    const std::int64_t at = std::stoll(r.timestamp);
-    BOOST_TEST(at >= before);
-    BOOST_TEST(at <= after);
+    BOOST_TEST(std::stoll(r.timestamp) == now_us / 1'000'000);
     BOOST_TEST(r.signature ==
                HmacSha256Hex("file-s3cret", r.timestamp + "." + r.body));
     BOOST_TEST(r.signature !=

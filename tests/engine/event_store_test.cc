@@ -8,6 +8,7 @@
 
 #include "engine/storage_format.h"
 #include "engine/subscription.h"
+#include "tests/support/eventually.h"
 #include "tests/support/raw_rocks.h"
 #include "tests/support/temp_dir.h"
 
@@ -438,11 +439,12 @@ BOOST_AUTO_TEST_CASE(close_waits_for_readers_racing_it) {
   for (int i = 0; i < 200; ++i) {
     MustAppend("kr/r" + std::to_string(i % 10), std::nullopt, {Ev("")});
   }
-  std::atomic<int> ok_reads{0}, closed_reads{0}, other{0};
+  std::atomic<int> ok_reads{0}, closed_reads{0}, other{0}, reading{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {
+        if (i == 1) ++reading;
         auto r = store->ReadAll(1, 1000);
         if (r.ok()) {
           ok_reads += r->size() == 200u ? 1 : 0;
@@ -454,9 +456,11 @@ BOOST_AUTO_TEST_CASE(close_waits_for_readers_racing_it) {
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Closed once every reader is under way (past its first read).
+  bool under_way = testing::Eventually([&] { return reading == 4; });
   store->Close();
   for (auto& t : readers) t.join();
+  BOOST_TEST(under_way);
   BOOST_TEST(other.load() == 0);
   BOOST_TEST(ok_reads.load() + closed_reads.load() == 800);
 }

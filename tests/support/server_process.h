@@ -6,11 +6,15 @@
 #ifndef OKR_TESTS_SUPPORT_SERVER_PROCESS_H_
 #define OKR_TESTS_SUPPORT_SERVER_PROCESS_H_
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -84,6 +88,31 @@ class ServerProcess {
     pid_ = -1;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
+  }
+  // Reads its output until it holds `text` (true), the process closes it or
+  // `deadline` passes (false). For what the server says while it runs.
+  bool WaitForOutput(const std::string& text,
+                     std::chrono::milliseconds deadline) {
+    const int fd = ::fileno(out_);
+    const int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    bool found = output_.find(text) != std::string::npos;
+    char line[1024];
+    while (!found && std::chrono::steady_clock::now() < end) {
+      // fgets first: stdio may hold bytes read ahead of the last line.
+      while (std::fgets(line, sizeof line, out_) != nullptr) output_ += line;
+      found = output_.find(text) != std::string::npos;
+      if (found || std::feof(out_)) break;
+      std::clearerr(out_);  // EAGAIN: nothing more yet
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          end - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+    }
+    std::clearerr(out_);
+    ::fcntl(fd, F_SETFL, flags);
+    return found;
   }
   // The rest of its stdout (after Stop()).
   std::string Output() {

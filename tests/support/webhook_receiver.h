@@ -1,12 +1,15 @@
 // WebhookReceiver: a real HTTP server on 127.0.0.1 (an ephemeral port) for
 // tests of webhook delivery. Each request is recorded (body and headers);
 // a policy chooses per request (numbered from 1) what to do: answer with a
-// status, answer after a delay, or close the connection without answering.
+// status, answer after a delay, close the connection without answering, or
+// hold it unanswered until the sender hangs up.
 //
 // Thread safety: the receiver runs its own thread; Requests() and the
 // policy may be used from the test thread (guarded by a mutex).
 #ifndef OKR_TESTS_SUPPORT_WEBHOOK_RECEIVER_H_
 #define OKR_TESTS_SUPPORT_WEBHOOK_RECEIVER_H_
+
+#include <poll.h>
 
 // clang-format off
 #include <utility>  // before Boost.Asio: 1.74's awaitable.hpp needs std::exchange
@@ -15,11 +18,14 @@
 #include <atomic>
 #include <boost/beast.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/eventually.h"
 
 namespace okr::testing {
 
@@ -32,6 +38,9 @@ class WebhookReceiver {
     int status = 200;
     std::chrono::milliseconds delay{0};
     bool close_without_answer = false;
+    // Too slow, whatever the sender's deadline: no answer, the connection
+    // held until the sender gives up and closes it (at most kPatience).
+    bool hold_until_closed = false;
   };
   using Policy = std::function<Action(int n, const Request&)>;
 
@@ -69,15 +78,13 @@ class WebhookReceiver {
     std::lock_guard lock(mu_);
     return requests_;
   }
-  // Waits until `pred(Requests())` holds or `timeout` passes.
+  // Waits until `pred(requests)` holds (true) or `timeout` passes (false);
+  // woken by each request, so it returns as soon as one makes pred true.
+  // `pred` runs under the receiver's lock: it must not call Requests().
   bool WaitFor(const std::function<bool(const std::vector<Request>&)>& pred,
-               std::chrono::milliseconds timeout) const {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred(Requests())) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return pred(Requests());
+               std::chrono::milliseconds timeout = kPatience) const {
+    std::unique_lock lock(mu_);
+    return arrived_.wait_for(lock, timeout, [&] { return pred(requests_); });
   }
 
  private:
@@ -115,8 +122,17 @@ class WebhookReceiver {
         n = static_cast<int>(requests_.size());
         policy = policy_;
       }
+      arrived_.notify_all();
       if (policy) a = policy(n, r);
+      // An injected slow receiver: the delay is what the test asks for.
       if (a.delay.count() > 0) std::this_thread::sleep_for(a.delay);
+      if (a.hold_until_closed) {
+        pollfd p{socket.native_handle(), POLLIN, 0};
+        ::poll(&p, 1,
+               static_cast<int>(std::chrono::milliseconds(kPatience).count()));
+        socket.close(ec);
+        return;
+      }
       if (a.close_without_answer) {
         socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
         socket.close(ec);
@@ -135,7 +151,8 @@ class WebhookReceiver {
 
   Policy policy_;
   mutable std::mutex mu_;
-  std::vector<Request> requests_;
+  mutable std::condition_variable arrived_;  // a request was recorded
+  std::vector<Request> requests_;            // guarded by mu_
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
