@@ -29,7 +29,7 @@ Retrospective Sample() {
   Retrospective r;
   r.cycle_id = "q3";
   r.cycle_name = "Q3 <b>&</b>";
-  r.cycle_state = "closed";
+  r.cycle_state = CycleState::kClosed;
   r.closed = true;
   r.starts_on = D("2026-07-01");
   r.ends_on = D("2026-09-30");
@@ -55,7 +55,7 @@ Retrospective Sample() {
   love.id = "love";
   love.title = "Love";
   love.owner = "maria";
-  love.state = "active";
+  love.state = ObjectiveState::kActive;
   love.score = 0.65;
   love.band = formulas::Band::kYellow;
   love.key_results = {nps, churn};
@@ -67,7 +67,7 @@ Retrospective Sample() {
   ship.id = "ship";
   ship.title = "Ship";
   ship.owner = "john";
-  ship.state = "draft";
+  ship.state = ObjectiveState::kDraft;
   ship.key_results = {launch};
   r.objectives = {love, ship};
   r.summary.score_histogram[6] = 1;
