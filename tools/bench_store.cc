@@ -283,116 +283,46 @@ double SqliteInserts(const std::string& dir, int per_txn, double seconds) {
   return rate;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"OKR Ledger benchmarks", "okr-bench"};
-  app.require_subcommand(1);
-  CLI::App* store_cmd =
-      app.add_subcommand("store", "Event store appends and replay");
+struct StoreBenchOptions {
   bool quick = false;
   double seconds = 4;
   std::uint64_t replay_events = 1'000'000;
   std::uint64_t rss_events = 0;
   std::string keep;
   std::string dir = "/tmp/okr-bench";
-  store_cmd->add_flag("--quick", quick, "Short runs (about 20 s in all)");
-  store_cmd->add_option("--seconds", seconds, "Seconds per throughput run");
-  store_cmd->add_option("--replay-events", replay_events,
-                        "Events in the replay store");
-  store_cmd->add_option("--rss-events", rss_events,
-                        "Also append this many events, printing RSS at 1 M "
-                        "and at the end (e.g. 10000000)");
-  store_cmd->add_option("--keep", keep,
-                        "Leave the replay store in this folder");
-  store_cmd->add_option("--dir", dir, "Scratch folder (emptied)");
-  okr::bench::OrgBenchOptions org;
-  CLI::App* org_cmd = app.add_subcommand(
-      "org",
-      "OKR engine on a generated organisation (rebuild, start-up, "
-      "as_of, RSS)");
-  org_cmd->add_option("--quarters", org.quarters, "Quarters of history");
-  org_cmd->add_option("--departments", org.departments, "Departments");
-  org_cmd->add_option("--teams-per-department", org.teams_per_department,
-                      "Teams per department");
-  org_cmd->add_option("--people-per-team", org.people_per_team,
-                      "People per team");
-  org_cmd->add_option("--snapshot-every", org.snapshot_every,
-                      "Snapshot interval in events (0: engine default)");
-  org_cmd->add_option("--as-of-queries", org.as_of_queries,
-                      "as_of queries to time");
-  org_cmd->add_option("--startup-marks", org.startup_marks,
-                      "Measure start-up once the log passes these sizes");
-  org_cmd->add_option("--dir", org.dir, "Scratch folder");
-  org_cmd->add_flag("--keep", org.keep, "Leave the generated store");
-  std::string open_dir;
-  CLI::App* open_cmd = app.add_subcommand(
-      "org-open", "(internal) open an engine and print start-up figures");
-  open_cmd->add_option("--dir", open_dir)->required();
-  okr::bench::RetroBenchOptions retro;
-  CLI::App* retro_cmd = app.add_subcommand(
-      "retro",
-      "Retrospective and window diff of one generated quarter (time, RSS)");
-  retro_cmd->add_option("--departments", retro.departments, "Departments");
-  retro_cmd->add_option("--teams-per-department", retro.teams_per_department,
-                        "Teams per department");
-  retro_cmd->add_option("--people-per-team", retro.people_per_team,
-                        "People per team");
-  retro_cmd->add_option("--dir", retro.dir, "Scratch folder");
-  retro_cmd->add_flag("--keep", retro.keep, "Leave the generated store");
-  okr::bench::RemindersBenchOptions reminders;
-  CLI::App* reminders_cmd = app.add_subcommand(
-      "reminders",
-      "Reminder rules on a generated organisation: full and incremental "
-      "evaluation");
-  reminders_cmd->add_option("--departments", reminders.departments,
-                            "Departments");
-  reminders_cmd->add_option("--teams-per-department",
-                            reminders.teams_per_department,
-                            "Teams per department");
-  reminders_cmd->add_option("--people-per-team", reminders.people_per_team,
-                            "People per team");
-  reminders_cmd->add_option("--days", reminders.days, "Days into the quarter");
-  reminders_cmd->add_option("--dir", reminders.dir, "Scratch folder");
-  std::string measure_dir;
-  CLI::App* measure_cmd = app.add_subcommand(
-      "retro-measure", "(internal) measure the retrospective on a store");
-  measure_cmd->add_option("--dir", measure_dir)->required();
-  std::uint16_t bare_port = 18090;
-  CLI::App* bare_cmd = app.add_subcommand(
-      "bare-http",
-      "A Beast server on the same Server class answering 200 at once: the "
-      "ceiling for tools/bench_http.sh");
-  bare_cmd->add_option("--port", bare_port, "Port on 127.0.0.1");
-  CLI11_PARSE(app, argc, argv);
-  if (bare_cmd->parsed()) {
-    okr::http::ServerOptions so;
-    so.port = bare_port;
-    okr::http::Server server(
-        [](const okr::http::HttpRequest&, okr::http::Api::Respond respond) {
-          okr::http::HttpResponse r;
-          r.body = "{\"ok\":true}";
-          respond(std::move(r));
-        },
-        so);
-    if (!server.Start().ok()) return 1;
-    std::printf("bare-http: listening on http://127.0.0.1:%u\n",
-                static_cast<unsigned>(server.port()));
-    std::fflush(stdout);
-    server.Run();
-    return 0;
+};
+
+// A Beast server on the same Server class answering 200 at once: the
+// ceiling for tools/bench_http.sh.
+int RunBareHttp(std::uint16_t bare_port) {
+  okr::http::ServerOptions so;
+  so.port = bare_port;
+  okr::http::Server server(
+      [](const okr::http::HttpRequest&, okr::http::Api::Respond respond) {
+        okr::http::HttpResponse r;
+        r.body = "{\"ok\":true}";
+        respond(std::move(r));
+      },
+      so);
+  if (!server.Start().ok()) return 1;
+  std::printf("bare-http: listening on http://127.0.0.1:%u\n",
+              static_cast<unsigned>(server.port()));
+  std::fflush(stdout);
+  server.Run();
+  return 0;
+}
+
+// The store's appends and replay against raw RocksDB and SQLite.
+int RunStoreBench(StoreBenchOptions o) {
+  if (o.quick) {
+    o.seconds = 1.5;
+    o.replay_events = std::min<std::uint64_t>(o.replay_events, 200'000);
   }
-  if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
-  if (retro_cmd->parsed()) return okr::bench::RunRetroBench(retro);
-  if (reminders_cmd->parsed()) {
-    return okr::bench::RunRemindersBench(reminders);
-  }
-  if (measure_cmd->parsed()) return okr::bench::RunRetroMeasure(measure_dir);
-  if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
-  if (quick) {
-    seconds = 1.5;
-    replay_events = std::min<std::uint64_t>(replay_events, 200'000);
-  }
+  const double seconds = o.seconds;
+  const std::uint64_t replay_events = o.replay_events;
+  const std::uint64_t rss_events = o.rss_events;
+  const std::string& keep = o.keep;
+  const std::string& dir = o.dir;
 
   std::printf(
       "okr-bench store: %.1f s per run, %d streams, %zu-byte "
@@ -483,4 +413,93 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(scratch);
   if (keep.empty()) std::filesystem::remove_all(replay_dir);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"OKR Ledger benchmarks", "okr-bench"};
+  app.require_subcommand(1);
+  CLI::App* store_cmd =
+      app.add_subcommand("store", "Event store appends and replay");
+  StoreBenchOptions store;
+  store_cmd->add_flag("--quick", store.quick, "Short runs (about 20 s in all)");
+  store_cmd->add_option("--seconds", store.seconds,
+                        "Seconds per throughput run");
+  store_cmd->add_option("--replay-events", store.replay_events,
+                        "Events in the replay store");
+  store_cmd->add_option("--rss-events", store.rss_events,
+                        "Also append this many events, printing RSS at 1 M "
+                        "and at the end (e.g. 10000000)");
+  store_cmd->add_option("--keep", store.keep,
+                        "Leave the replay store in this folder");
+  store_cmd->add_option("--dir", store.dir, "Scratch folder (emptied)");
+  okr::bench::OrgBenchOptions org;
+  CLI::App* org_cmd = app.add_subcommand(
+      "org",
+      "OKR engine on a generated organisation (rebuild, start-up, "
+      "as_of, RSS)");
+  org_cmd->add_option("--quarters", org.quarters, "Quarters of history");
+  org_cmd->add_option("--departments", org.departments, "Departments");
+  org_cmd->add_option("--teams-per-department", org.teams_per_department,
+                      "Teams per department");
+  org_cmd->add_option("--people-per-team", org.people_per_team,
+                      "People per team");
+  org_cmd->add_option("--snapshot-every", org.snapshot_every,
+                      "Snapshot interval in events (0: engine default)");
+  org_cmd->add_option("--as-of-queries", org.as_of_queries,
+                      "as_of queries to time");
+  org_cmd->add_option("--startup-marks", org.startup_marks,
+                      "Measure start-up once the log passes these sizes");
+  org_cmd->add_option("--dir", org.dir, "Scratch folder");
+  org_cmd->add_flag("--keep", org.keep, "Leave the generated store");
+  std::string open_dir;
+  CLI::App* open_cmd = app.add_subcommand(
+      "org-open", "(internal) open an engine and print start-up figures");
+  open_cmd->add_option("--dir", open_dir)->required();
+  okr::bench::RetroBenchOptions retro;
+  CLI::App* retro_cmd = app.add_subcommand(
+      "retro",
+      "Retrospective and window diff of one generated quarter (time, RSS)");
+  retro_cmd->add_option("--departments", retro.departments, "Departments");
+  retro_cmd->add_option("--teams-per-department", retro.teams_per_department,
+                        "Teams per department");
+  retro_cmd->add_option("--people-per-team", retro.people_per_team,
+                        "People per team");
+  retro_cmd->add_option("--dir", retro.dir, "Scratch folder");
+  retro_cmd->add_flag("--keep", retro.keep, "Leave the generated store");
+  okr::bench::RemindersBenchOptions reminders;
+  CLI::App* reminders_cmd = app.add_subcommand(
+      "reminders",
+      "Reminder rules on a generated organisation: full and incremental "
+      "evaluation");
+  reminders_cmd->add_option("--departments", reminders.departments,
+                            "Departments");
+  reminders_cmd->add_option("--teams-per-department",
+                            reminders.teams_per_department,
+                            "Teams per department");
+  reminders_cmd->add_option("--people-per-team", reminders.people_per_team,
+                            "People per team");
+  reminders_cmd->add_option("--days", reminders.days, "Days into the quarter");
+  reminders_cmd->add_option("--dir", reminders.dir, "Scratch folder");
+  std::string measure_dir;
+  CLI::App* measure_cmd = app.add_subcommand(
+      "retro-measure", "(internal) measure the retrospective on a store");
+  measure_cmd->add_option("--dir", measure_dir)->required();
+  std::uint16_t bare_port = 18090;
+  CLI::App* bare_cmd = app.add_subcommand(
+      "bare-http",
+      "A Beast server on the same Server class answering 200 at once: the "
+      "ceiling for tools/bench_http.sh");
+  bare_cmd->add_option("--port", bare_port, "Port on 127.0.0.1");
+  CLI11_PARSE(app, argc, argv);
+  if (bare_cmd->parsed()) return RunBareHttp(bare_port);
+  if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
+  if (retro_cmd->parsed()) return okr::bench::RunRetroBench(retro);
+  if (reminders_cmd->parsed()) {
+    return okr::bench::RunRemindersBench(reminders);
+  }
+  if (measure_cmd->parsed()) return okr::bench::RunRetroMeasure(measure_dir);
+  if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
+  return RunStoreBench(store);
 }

@@ -81,6 +81,100 @@ int RunInfo(const std::string& data_dir) {
   return kExitOk;
 }
 
+// The options of `okr serve` (README "Configuration"), into *o.
+void AddServeOptions(CLI::App* serve, ServeOptions* o) {
+  serve->add_option("--data", o->data_dir, "Store folder")
+      ->capture_default_str();
+  serve->add_option("--listen", o->listen, "HOST:PORT (port 0: any)")
+      ->capture_default_str();
+  serve->add_option("--tokens", o->tokens_file,
+                    "Tokens file: TOKEN ACTOR ROLE per line (default: "
+                    "<data>/tokens, created with one admin token)");
+  serve->add_option("--durability", o->durability, "sync or async")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-objectives", o->max_objectives,
+                   "Focus limit: draft or active objectives per owner per "
+                   "cycle")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-key-results", o->max_key_results,
+                   "Key results per objective")
+      ->capture_default_str();
+  serve->add_option("--threads", o->threads, "I/O threads")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-connections", o->max_connections,
+                   "Connections at once; more are answered 503")
+      ->capture_default_str();
+  serve
+      ->add_option("--header-timeout", o->header_timeout,
+                   "Seconds to send a request's line and headers (from the "
+                   "connection, or the request's first byte); then closed")
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout", o->idle_timeout,
+                   "Seconds a kept-alive connection may wait between "
+                   "requests; then closed")
+      ->capture_default_str();
+  serve
+      ->add_option("--body-timeout", o->body_timeout,
+                   "Seconds to send a request's body after its headers; "
+                   "then closed")
+      ->capture_default_str();
+  serve
+      ->add_option("--read-threads", o->read_threads,
+                   "Threads for expensive reads (as_of, changes, "
+                   "retrospective), apart from the I/O threads")
+      ->capture_default_str();
+  serve
+      ->add_option("--read-queue", o->read_queue,
+                   "Expensive reads that may wait; more are answered 503 "
+                   "server-busy")
+      ->capture_default_str();
+  serve
+      ->add_option("--read-deadline", o->read_deadline,
+                   "Seconds an expensive read may wait for a thread; then "
+                   "503 read-deadline-exceeded")
+      ->capture_default_str();
+  serve
+      ->add_option("--reminder-interval", o->reminder_interval,
+                   "Seconds between reminder runs; 0 turns them off")
+      ->capture_default_str();
+  serve->add_option("--webhook", o->webhooks,
+                    "Deliver issued reminders to this http:// URL "
+                    "(repeatable)");
+  serve->add_option("--webhook-secret", o->webhook_secret,
+                    "HMAC-SHA256 key of the X-Okr-Signature header "
+                    "(or the OKR_WEBHOOK_SECRET environment variable)");
+  serve->add_option("--webhook-secret-file", o->webhook_secret_file,
+                    "File holding the webhook secret (trailing newline cut): "
+                    "a regular file of the server's user, mode 0600");
+  serve
+      ->add_option("--webhook-attempts", o->webhook_attempts,
+                   "Attempts per delivery before giving up")
+      ->capture_default_str();
+  serve
+      ->add_option("--webhook-backoff-ms", o->webhook_backoff_ms,
+                   "Wait after the first failed attempt; doubles each time, "
+                   "with jitter, up to 30 s")
+      ->capture_default_str();
+  serve
+      ->add_option("--webhook-timeout-ms", o->webhook_timeout_ms,
+                   "Deadline of one attempt")
+      ->capture_default_str();
+  // Test only, so out of --help (the empty group hides them): a clock that
+  // starts at an instant and moves on every read (see README).
+  serve
+      ->add_option("--test-clock-start", o->test_clock_start,
+                   "Test only: the clock starts at this RFC 3339 instant")
+      ->group("");
+  serve
+      ->add_option("--test-clock-step-us", o->test_clock_step_us,
+                   "Test only: microseconds the clock moves on every read")
+      ->group("");
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -110,96 +204,7 @@ int RunCli(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand(
       "serve",
       "Run the HTTP API with an embedded store (until SIGINT/SIGTERM)");
-  serve->add_option("--data", serve_options.data_dir, "Store folder")
-      ->capture_default_str();
-  serve->add_option("--listen", serve_options.listen, "HOST:PORT (port 0: any)")
-      ->capture_default_str();
-  serve->add_option("--tokens", serve_options.tokens_file,
-                    "Tokens file: TOKEN ACTOR ROLE per line (default: "
-                    "<data>/tokens, created with one admin token)");
-  serve->add_option("--durability", serve_options.durability, "sync or async")
-      ->capture_default_str();
-  serve
-      ->add_option("--max-objectives", serve_options.max_objectives,
-                   "Focus limit: draft or active objectives per owner per "
-                   "cycle")
-      ->capture_default_str();
-  serve
-      ->add_option("--max-key-results", serve_options.max_key_results,
-                   "Key results per objective")
-      ->capture_default_str();
-  serve->add_option("--threads", serve_options.threads, "I/O threads")
-      ->capture_default_str();
-  serve
-      ->add_option("--max-connections", serve_options.max_connections,
-                   "Connections at once; more are answered 503")
-      ->capture_default_str();
-  serve
-      ->add_option("--header-timeout", serve_options.header_timeout,
-                   "Seconds to send a request's line and headers (from the "
-                   "connection, or the request's first byte); then closed")
-      ->capture_default_str();
-  serve
-      ->add_option("--idle-timeout", serve_options.idle_timeout,
-                   "Seconds a kept-alive connection may wait between "
-                   "requests; then closed")
-      ->capture_default_str();
-  serve
-      ->add_option("--body-timeout", serve_options.body_timeout,
-                   "Seconds to send a request's body after its headers; "
-                   "then closed")
-      ->capture_default_str();
-  serve
-      ->add_option("--read-threads", serve_options.read_threads,
-                   "Threads for expensive reads (as_of, changes, "
-                   "retrospective), apart from the I/O threads")
-      ->capture_default_str();
-  serve
-      ->add_option("--read-queue", serve_options.read_queue,
-                   "Expensive reads that may wait; more are answered 503 "
-                   "server-busy")
-      ->capture_default_str();
-  serve
-      ->add_option("--read-deadline", serve_options.read_deadline,
-                   "Seconds an expensive read may wait for a thread; then "
-                   "503 read-deadline-exceeded")
-      ->capture_default_str();
-  serve
-      ->add_option("--reminder-interval", serve_options.reminder_interval,
-                   "Seconds between reminder runs; 0 turns them off")
-      ->capture_default_str();
-  serve->add_option("--webhook", serve_options.webhooks,
-                    "Deliver issued reminders to this http:// URL "
-                    "(repeatable)");
-  serve->add_option("--webhook-secret", serve_options.webhook_secret,
-                    "HMAC-SHA256 key of the X-Okr-Signature header "
-                    "(or the OKR_WEBHOOK_SECRET environment variable)");
-  serve->add_option("--webhook-secret-file", serve_options.webhook_secret_file,
-                    "File holding the webhook secret (trailing newline cut): "
-                    "a regular file of the server's user, mode 0600");
-  serve
-      ->add_option("--webhook-attempts", serve_options.webhook_attempts,
-                   "Attempts per delivery before giving up")
-      ->capture_default_str();
-  serve
-      ->add_option("--webhook-backoff-ms", serve_options.webhook_backoff_ms,
-                   "Wait after the first failed attempt; doubles each time, "
-                   "with jitter, up to 30 s")
-      ->capture_default_str();
-  serve
-      ->add_option("--webhook-timeout-ms", serve_options.webhook_timeout_ms,
-                   "Deadline of one attempt")
-      ->capture_default_str();
-  // Test only, so out of --help (the empty group hides them): a clock that
-  // starts at an instant and moves on every read (see README).
-  serve
-      ->add_option("--test-clock-start", serve_options.test_clock_start,
-                   "Test only: the clock starts at this RFC 3339 instant")
-      ->group("");
-  serve
-      ->add_option("--test-clock-step-us", serve_options.test_clock_step_us,
-                   "Test only: microseconds the clock moves on every read")
-      ->group("");
+  AddServeOptions(serve, &serve_options);
 
   DemoOptions demo_options;
   CLI::App* demo = app.add_subcommand(

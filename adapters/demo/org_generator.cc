@@ -118,12 +118,29 @@ struct PlannedObjective {
 
 }  // namespace
 
+// One quarter as the generator plans it: the cycle and what it sends.
+struct PlannedQuarter {
+  int q = 0;
+  std::string cycle;
+  Date start, ends, stop;
+  bool last = false;
+  std::vector<PlannedObjective> objectives;
+  std::vector<PlannedKr> krs;
+};
+
 struct OrgGenerator::Impl {
   OkrEngine& engine;
   ManualClock& clock;
   const OrgShape& shape;
   std::mt19937 rng;
   OrgStats stats;
+  const int teams = shape.departments * shape.teams_per_department;
+  const int people = teams * shape.people_per_team;
+  // Real first names and team names for a small organisation (okr demo).
+  const bool names = shape.names &&
+                     people <= static_cast<int>(std::size(kFirstNames)) &&
+                     teams <= static_cast<int>(std::size(kTeamNames));
+  const Caller ceo{shape.admin, Role::kAdmin};
 
   std::mutex mu;
   std::condition_variable cv;
@@ -137,6 +154,18 @@ struct OrgGenerator::Impl {
   }
   int Int(int lo, int hi) {
     return std::uniform_int_distribution<int>(lo, hi)(rng);
+  }
+
+  std::string Person(int i) const {
+    return names ? std::string(kFirstNames[i]) : Num("p", i, 5);
+  }
+  std::string TeamName(int t) const {
+    return names ? std::string(kTeamNames[t]) : Num("t", t, 4);
+  }
+  std::string DepartmentName(int d) const {
+    return names && d < static_cast<int>(std::size(kDepartmentNames))
+               ? std::string(kDepartmentNames[d])
+               : Num("d", d, 2);
   }
 
   void Send(const Caller& caller, Command command) {
@@ -166,6 +195,199 @@ struct OrgGenerator::Impl {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return in_flight == 0; });
   }
+
+  // The clock moves only once every command sent so far is decided, so
+  // each is recorded on the simulated day it belongs to.
+  void SetClock(std::int64_t us) {
+    if (shape.clock_limit_us != 0) us = std::min(us, shape.clock_limit_us);
+    if (us <= clock.NowMicros()) return;
+    Drain();
+    clock.Set(us);
+  }
+
+  PlannedQuarter Quarter(int q) const {
+    PlannedQuarter p;
+    p.q = q;
+    p.start = AddQuarters(shape.first_quarter_start, q);
+    p.ends = AddQuarters(shape.first_quarter_start, q + 1).AddDays(-1);
+    p.last = q == shape.quarters - 1;
+    p.stop = p.last && shape.stop_at ? *shape.stop_at : p.ends;
+    std::string iso = p.start.ToString();
+    p.cycle = iso.substr(0, 4) + "-q" +
+              std::to_string((std::stoi(iso.substr(5, 2)) - 1) / 3 + 1);
+    return p;
+  }
+
+  // One key result of the objective just added, planned and sent.
+  void AddKeyResult(PlannedQuarter& p, const std::string& id,
+                    const std::string& owner, const Caller& caller, int k) {
+    PlannedKr kr;
+    kr.id = id + "-k" + std::to_string(k);
+    kr.objective = p.objectives.size() - 1;
+    kr.owner = owner;
+    kr.boolean = Uniform(0, 1) < 0.1;
+    if (kr.boolean) {
+      kr.start = 0;
+      kr.target = 1;
+      kr.flip_week = Int(3, 16);  // some never flip
+    } else if (Uniform(0, 1) < 0.2) {
+      kr.start = Int(30, 90);  // decrease to
+      kr.target = kr.start - Int(5, 25);
+    } else {
+      kr.start = Int(0, 50);
+      kr.target = kr.start + Int(10, 60);
+    }
+    kr.performance = Uniform(0.3, 1.15);
+    kr.slot = Int(0, 4);
+    kr.confidence = Int(4, 8);
+    if (Uniform(0, 1) < shape.target_change_rate) kr.change_day = Int(14, 70);
+    okr::AddKeyResult a;
+    a.objective_id = id;
+    a.id = kr.id;
+    std::size_t pick = p.krs.size() * 7 + static_cast<std::size_t>(k);
+    a.kind = kr.boolean ? "boolean" : "metric";
+    if (kr.boolean) {
+      a.title = Pick(kBooleanKrs, pick);
+    } else {
+      const KrTemplate& t = kMetricKrs[pick % std::size(kMetricKrs)];
+      a.title = t.title;
+      a.start = kr.start;
+      a.target = kr.target;
+      a.unit = t.unit;
+    }
+    Send(caller, a);
+    p.krs.push_back(std::move(kr));
+    ++stats.key_results;
+  }
+
+  // An objective and its key results, planned and sent.
+  void AddObjective(PlannedQuarter& p, const std::string& id,
+                    const std::string& owner, const Caller& caller,
+                    const std::string& level, std::optional<std::string> parent,
+                    const std::string& team) {
+    CreateObjective c;
+    c.id = id;
+    c.cycle_id = p.cycle;
+    std::size_t pick = p.objectives.size() + static_cast<std::size_t>(p.q);
+    c.title = level == "company"      ? Pick(kCompanyTitles, pick)
+              : level == "department" ? Pick(kDepartmentTitles, pick)
+              : level == "team"       ? Pick(kTeamTitles, pick)
+                                      : Pick(kIndividualTitles, pick);
+    c.level = level;
+    if (!caller.admin() || owner != caller.actor) c.owner = owner;
+    c.team = team;
+    c.parent_id = std::move(parent);
+    Send(caller, c);
+    p.objectives.push_back(PlannedObjective{id, owner, level, caller, {}});
+    for (int k = 1; k <= shape.key_results_per_objective; ++k) {
+      AddKeyResult(p, id, owner, caller, k);
+    }
+    ++stats.objectives;
+  }
+
+  // Kick-off: every objective, top-down, company to individual.
+  void PlanObjectives(PlannedQuarter& p) {
+    std::vector<std::string> company, department;
+    for (int i = 1; i <= 3; ++i) {
+      company.push_back(p.cycle + "-co-" + std::to_string(i));
+      AddObjective(p, company.back(), ceo.actor, ceo, "company", std::nullopt,
+                   "");
+    }
+    for (int d = 0; d < shape.departments; ++d) {
+      std::string head =
+          Person(d * shape.teams_per_department * shape.people_per_team);
+      Caller as{head, Role::kMember};
+      for (int i = 1; i <= 2; ++i) {
+        department.push_back(p.cycle + "-" + DepartmentName(d) + "-" +
+                             std::to_string(i));
+        AddObjective(p, department.back(), head, as, "department",
+                     company[(d + i) % company.size()], DepartmentName(d));
+      }
+    }
+    for (int t = 0; t < teams; ++t) PlanTeam(p, t, department);
+  }
+
+  // A team's two objectives and its people's own.
+  void PlanTeam(PlannedQuarter& p, int t,
+                const std::vector<std::string>& department) {
+    const int d = t / shape.teams_per_department;
+    const std::string team = TeamName(t);
+    std::string lead = Person(t * shape.people_per_team);
+    Caller as{lead, Role::kMember};
+    std::string team_ids[2];
+    for (int i = 0; i < 2; ++i) {
+      team_ids[i] = p.cycle + "-" + team + "-" + std::to_string(i + 1);
+      AddObjective(p, team_ids[i], lead, as, "team", department[d * 2 + i],
+                   team);
+    }
+    for (int n = 0; n < shape.people_per_team; ++n) {
+      const int who = t * shape.people_per_team + n;
+      Caller me{Person(who), Role::kMember};
+      // Leads hold team objectives too: one of their own keeps them within
+      // the focus limit.
+      const int own = n == 0 ? 1 : 2;
+      for (int i = 0; i < own; ++i) {
+        std::string id = p.cycle + "-" + me.actor + "-" + std::to_string(i + 1);
+        AddObjective(p, id, me.actor, me, "individual", team_ids[i], team);
+        PlannedObjective& o = p.objectives.back();
+        o.alternatives = {team_ids[1 - i]};
+        if (Uniform(0, 1) < shape.realign_rate) o.realign_day = Int(7, 60);
+        if (Uniform(0, 1) < shape.abandon_rate) o.abandon_day = Int(20, 60);
+      }
+    }
+  }
+
+  // Day n of the quarter: realignments, abandonments, moved targets and the
+  // check-ins on each key result's weekday.
+  void LiveDay(PlannedQuarter& p, Date day, int n, int weeks) {
+    for (PlannedObjective& o : p.objectives) {
+      if (o.abandoned) continue;
+      if (n == o.realign_day) {
+        Send(o.caller, SetParent{o.id, o.alternatives[0]});
+      }
+      if (n == o.abandon_day) {
+        Send(o.caller, TransitionObjective{o.id, ObjectiveAction::kAbandon,
+                                           "priorities changed"});
+        o.abandoned = true;
+      }
+    }
+    for (PlannedKr& kr : p.krs) {
+      const PlannedObjective& o = p.objectives[kr.objective];
+      if (o.abandoned) continue;
+      if (n == kr.change_day && !kr.boolean) {
+        UpdateKeyResult u;
+        u.kr_id = kr.id;
+        kr.target = kr.target + (kr.target - kr.start) * 0.25;
+        u.target = kr.target;
+        u.reason = "the first weeks went better than planned";
+        Send(o.caller, u);
+      }
+      if (n % 7 != kr.slot) continue;
+      CheckIn(kr, o, day, n / 7, weeks);
+    }
+  }
+
+  void CheckIn(PlannedKr& kr, const PlannedObjective& o, Date day, int week,
+               int weeks) {
+    RecordCheckIn c;
+    c.kr_id = kr.id;
+    c.date = day;
+    if (kr.boolean) {
+      c.value = week >= kr.flip_week ? 1 : 0;
+    } else {
+      double ideal = (kr.target - kr.start) * (week + 1) / weeks;
+      double noise = Uniform(-0.04, 0.04) * (kr.target - kr.start);
+      c.value =
+          std::round((kr.start + ideal * kr.performance + noise) * 100) / 100;
+    }
+    if (Uniform(0, 1) < 0.7) {
+      kr.confidence = std::clamp(kr.confidence + Int(-1, 1), 0, 10);
+      c.confidence = kr.confidence;
+    }
+    if (Uniform(0, 1) < 0.1) c.note = "steady progress this week";
+    Send(o.caller, c);
+    ++stats.check_ins;
+  }
 };
 
 OrgGenerator::OrgGenerator(OkrEngine& engine, ManualClock& clock,
@@ -175,226 +397,40 @@ OrgGenerator::OrgGenerator(OkrEngine& engine, ManualClock& clock,
 OrgStats OrgGenerator::Run(
     const std::function<void(Date, std::uint64_t)>& progress) {
   Impl g(engine_, clock_, shape_);
-  const int teams = shape_.departments * shape_.teams_per_department;
-  const int people = teams * shape_.people_per_team;
-  g.stats.people = static_cast<std::uint64_t>(people) + 1;
-  const bool names = shape_.names &&
-                     people <= static_cast<int>(std::size(kFirstNames)) &&
-                     teams <= static_cast<int>(std::size(kTeamNames));
-  auto person = [names](int i) {
-    return names ? std::string(kFirstNames[i]) : Num("p", i, 5);
-  };
-  auto team_name = [names](int t) {
-    return names ? std::string(kTeamNames[t]) : Num("t", t, 4);
-  };
-  auto department_name = [&](int d) {
-    return names && d < static_cast<int>(std::size(kDepartmentNames))
-               ? std::string(kDepartmentNames[d])
-               : Num("d", d, 2);
-  };
-  const Caller ceo{shape_.admin, Role::kAdmin};
-  // The clock moves only once every command sent so far is decided, so
-  // each is recorded on the simulated day it belongs to.
-  auto set_clock = [&](std::int64_t us) {
-    if (shape_.clock_limit_us != 0) us = std::min(us, shape_.clock_limit_us);
-    if (us <= clock_.NowMicros()) return;
-    g.Drain();
-    clock_.Set(us);
-  };
-
+  g.stats.people = static_cast<std::uint64_t>(g.people) + 1;
   std::string previous_cycle;
   for (int q = 0; q < shape_.quarters; ++q) {
-    const Date start = AddQuarters(shape_.first_quarter_start, q);
-    const Date ends =
-        AddQuarters(shape_.first_quarter_start, q + 1).AddDays(-1);
-    const bool last = q == shape_.quarters - 1;
-    const Date stop = last && shape_.stop_at ? *shape_.stop_at : ends;
-    std::string iso = start.ToString();
-    const std::string cycle =
-        iso.substr(0, 4) + "-q" +
-        std::to_string((std::stoi(iso.substr(5, 2)) - 1) / 3 + 1);
-
+    PlannedQuarter p = g.Quarter(q);
     // Kick-off on the quarter's first morning: the cycle and its
     // objectives, top-down, then the start.
-    set_clock(At(start, 7));
-    g.Send(ceo, CreateCycle{cycle, std::nullopt, start, ends});
-    std::vector<PlannedObjective> objectives;
-    std::vector<PlannedKr> krs;
-    auto add_objective = [&](const std::string& id, const std::string& owner,
-                             const Caller& caller, const std::string& level,
-                             std::optional<std::string> parent,
-                             const std::string& team) {
-      CreateObjective c;
-      c.id = id;
-      c.cycle_id = cycle;
-      std::size_t pick = objectives.size() + static_cast<std::size_t>(q);
-      c.title = level == "company"      ? Pick(kCompanyTitles, pick)
-                : level == "department" ? Pick(kDepartmentTitles, pick)
-                : level == "team"       ? Pick(kTeamTitles, pick)
-                                        : Pick(kIndividualTitles, pick);
-      c.level = level;
-      if (!caller.admin() || owner != caller.actor) c.owner = owner;
-      c.team = team;
-      c.parent_id = std::move(parent);
-      g.Send(caller, c);
-      objectives.push_back(PlannedObjective{id, owner, level, caller, {}});
-      for (int k = 1; k <= shape_.key_results_per_objective; ++k) {
-        PlannedKr kr;
-        kr.id = id + "-k" + std::to_string(k);
-        kr.objective = objectives.size() - 1;
-        kr.owner = owner;
-        kr.boolean = g.Uniform(0, 1) < 0.1;
-        if (kr.boolean) {
-          kr.start = 0;
-          kr.target = 1;
-          kr.flip_week = g.Int(3, 16);  // some never flip
-        } else if (g.Uniform(0, 1) < 0.2) {
-          kr.start = g.Int(30, 90);  // decrease to
-          kr.target = kr.start - g.Int(5, 25);
-        } else {
-          kr.start = g.Int(0, 50);
-          kr.target = kr.start + g.Int(10, 60);
-        }
-        kr.performance = g.Uniform(0.3, 1.15);
-        kr.slot = g.Int(0, 4);
-        kr.confidence = g.Int(4, 8);
-        if (g.Uniform(0, 1) < shape_.target_change_rate) {
-          kr.change_day = g.Int(14, 70);
-        }
-        AddKeyResult a;
-        a.objective_id = id;
-        a.id = kr.id;
-        std::size_t pick = krs.size() * 7 + static_cast<std::size_t>(k);
-        a.kind = kr.boolean ? "boolean" : "metric";
-        if (kr.boolean) {
-          a.title = Pick(kBooleanKrs, pick);
-        } else {
-          const KrTemplate& t = kMetricKrs[pick % std::size(kMetricKrs)];
-          a.title = t.title;
-          a.start = kr.start;
-          a.target = kr.target;
-          a.unit = t.unit;
-        }
-        g.Send(caller, a);
-        krs.push_back(std::move(kr));
-        ++g.stats.key_results;
-      }
-      ++g.stats.objectives;
-    };
-    std::vector<std::string> company, department;
-    for (int i = 1; i <= 3; ++i) {
-      company.push_back(cycle + "-co-" + std::to_string(i));
-      add_objective(company.back(), ceo.actor, ceo, "company", std::nullopt,
-                    "");
-    }
-    for (int d = 0; d < shape_.departments; ++d) {
-      std::string head =
-          person(d * shape_.teams_per_department * shape_.people_per_team);
-      Caller as{head, Role::kMember};
-      for (int i = 1; i <= 2; ++i) {
-        department.push_back(cycle + "-" + department_name(d) + "-" +
-                             std::to_string(i));
-        add_objective(department.back(), head, as, "department",
-                      company[(d + i) % company.size()], department_name(d));
-      }
-    }
-    for (int t = 0; t < teams; ++t) {
-      const int d = t / shape_.teams_per_department;
-      const std::string team = team_name(t);
-      std::string lead = person(t * shape_.people_per_team);
-      Caller as{lead, Role::kMember};
-      std::string team_ids[2];
-      for (int i = 0; i < 2; ++i) {
-        team_ids[i] = cycle + "-" + team + "-" + std::to_string(i + 1);
-        add_objective(team_ids[i], lead, as, "team", department[d * 2 + i],
-                      team);
-      }
-      for (int p = 0; p < shape_.people_per_team; ++p) {
-        const int who = t * shape_.people_per_team + p;
-        Caller me{person(who), Role::kMember};
-        // Leads hold team objectives too: one of their own keeps them
-        // within the focus limit.
-        const int own = p == 0 ? 1 : 2;
-        for (int i = 0; i < own; ++i) {
-          std::string id = cycle + "-" + me.actor + "-" + std::to_string(i + 1);
-          add_objective(id, me.actor, me, "individual", team_ids[i], team);
-          PlannedObjective& o = objectives.back();
-          o.alternatives = {team_ids[1 - i]};
-          if (g.Uniform(0, 1) < shape_.realign_rate)
-            o.realign_day = g.Int(7, 60);
-          if (g.Uniform(0, 1) < shape_.abandon_rate)
-            o.abandon_day = g.Int(20, 60);
-        }
-      }
-    }
-    for (const PlannedObjective& o : objectives) {
+    g.SetClock(At(p.start, 7));
+    g.Send(g.ceo, CreateCycle{p.cycle, std::nullopt, p.start, p.ends});
+    g.PlanObjectives(p);
+    for (const PlannedObjective& o : p.objectives) {
       g.Send(o.caller, TransitionObjective{o.id, ObjectiveAction::kActivate,
                                            std::nullopt});
     }
-    set_clock(At(start, 8));
-    g.Send(ceo, StartCycle{cycle});
+    g.SetClock(At(p.start, 8));
+    g.Send(g.ceo, StartCycle{p.cycle});
 
-    // The quarter, day by day: check-ins on each key result's weekday.
-    const int weeks = (ends.DaysSince(start) + 1 + 6) / 7;
-    for (Date day = start; day <= stop; day = day.AddDays(1)) {
-      const int n = day.DaysSince(start);
-      set_clock(At(day, 9));
+    // The quarter, day by day.
+    const int weeks = (p.ends.DaysSince(p.start) + 1 + 6) / 7;
+    for (Date day = p.start; day <= p.stop; day = day.AddDays(1)) {
+      const int n = day.DaysSince(p.start);
+      g.SetClock(At(day, 9));
       if (q > 0 && n == 2) {
         // The previous quarter is graded and closed two days in.
-        set_clock(At(day, 17));
-        g.Send(ceo, CloseCycle{previous_cycle});
+        g.SetClock(At(day, 17));
+        g.Send(g.ceo, CloseCycle{previous_cycle});
       }
-      for (PlannedObjective& o : objectives) {
-        if (o.abandoned) continue;
-        if (n == o.realign_day) {
-          g.Send(o.caller, SetParent{o.id, o.alternatives[0]});
-        }
-        if (n == o.abandon_day) {
-          g.Send(o.caller, TransitionObjective{o.id, ObjectiveAction::kAbandon,
-                                               "priorities changed"});
-          o.abandoned = true;
-        }
-      }
-      for (PlannedKr& kr : krs) {
-        const PlannedObjective& o = objectives[kr.objective];
-        if (o.abandoned) continue;
-        if (n == kr.change_day && !kr.boolean) {
-          UpdateKeyResult u;
-          u.kr_id = kr.id;
-          kr.target = kr.target + (kr.target - kr.start) * 0.25;
-          u.target = kr.target;
-          u.reason = "the first weeks went better than planned";
-          g.Send(o.caller, u);
-        }
-        if (n % 7 != kr.slot) continue;
-        const int week = n / 7;
-        RecordCheckIn c;
-        c.kr_id = kr.id;
-        c.date = day;
-        if (kr.boolean) {
-          c.value = week >= kr.flip_week ? 1 : 0;
-        } else {
-          double ideal = (kr.target - kr.start) * (week + 1) / weeks;
-          double noise = g.Uniform(-0.04, 0.04) * (kr.target - kr.start);
-          c.value =
-              std::round((kr.start + ideal * kr.performance + noise) * 100) /
-              100;
-        }
-        if (g.Uniform(0, 1) < 0.7) {
-          kr.confidence = std::clamp(kr.confidence + g.Int(-1, 1), 0, 10);
-          c.confidence = kr.confidence;
-        }
-        if (g.Uniform(0, 1) < 0.1) c.note = "steady progress this week";
-        g.Send(o.caller, c);
-        ++g.stats.check_ins;
-      }
+      g.LiveDay(p, day, n, weeks);
       if (progress) progress(day, g.stats.commands);
     }
-    if (last && shape_.close_last_quarter) {
-      set_clock(At(ends.AddDays(3), 10));
-      g.Send(ceo, CloseCycle{cycle});
+    if (p.last && shape_.close_last_quarter) {
+      g.SetClock(At(p.ends.AddDays(3), 10));
+      g.Send(g.ceo, CloseCycle{p.cycle});
     }
-    previous_cycle = cycle;
+    previous_cycle = p.cycle;
   }
   g.Drain();
   return g.stats;
