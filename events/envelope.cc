@@ -1,10 +1,5 @@
 #include "events/envelope.h"
 
-#include <date/date.h>
-
-#include <chrono>
-
-#include "events/date.h"
 
 namespace okr {
 namespace {
@@ -66,41 +61,6 @@ bool ValidId(const std::string& id) {
     if (!ValidIdChar(id[i], i == 0)) return false;
   }
   return true;
-}
-
-std::string FormatInstant(std::int64_t micros) {
-  constexpr std::int64_t kDay = 86'400'000'000;
-  std::int64_t day = micros / kDay, in_day = micros % kDay;
-  if (in_day < 0) {
-    in_day += kDay;
-    --day;
-  }
-  std::string text = Date::FromDays(static_cast<std::int32_t>(day)).ToString();
-  if (text.size() != 10) {  // a year outside 0000-9999
-    using std::chrono::microseconds;
-    date::sys_time<microseconds> t{microseconds{micros}};
-    return date::format("%FT%TZ", t);
-  }
-  // YYYY-MM-DDTHH:MM:SS.ffffffZ, by hand (see Date::ToString).
-  char rest[18];
-  auto put = [](char* at, std::int64_t value, int digits) {
-    for (int i = digits - 1; i >= 0; --i) {
-      at[i] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    }
-  };
-  std::int64_t seconds = in_day / 1'000'000;
-  rest[0] = 'T';
-  put(rest + 1, seconds / 3600, 2);
-  rest[3] = ':';
-  put(rest + 4, seconds / 60 % 60, 2);
-  rest[6] = ':';
-  put(rest + 7, seconds % 60, 2);
-  rest[9] = '.';
-  put(rest + 10, in_day % 1'000'000, 6);
-  rest[16] = 'Z';
-  text.append(rest, 17);
-  return text;
 }
 
 }  // namespace okr

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 
+#include "events/instant.h"  // recorded_at as text
+
 namespace okr {
 
 // A SHA-256 digest.
@@ -55,9 +57,6 @@ struct RecordedEvent {
 bool ValidStreamName(const std::string& stream);
 // An id: [a-z0-9][a-z0-9._-]{0,63}.
 bool ValidId(const std::string& id);
-
-// Formats microseconds since the epoch as YYYY-MM-DDTHH:MM:SS.ffffffZ.
-std::string FormatInstant(std::int64_t micros);
 
 }  // namespace okr
 

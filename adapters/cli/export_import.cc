@@ -16,6 +16,7 @@
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
+#include "events/instant.h"
 
 namespace okr {
 namespace {
@@ -90,7 +91,7 @@ bool DecodeIdempotencyLine(std::string_view line,
   r.first_position = j["first_position"].get<std::uint64_t>();
   r.last_position = j["last_position"].get<std::uint64_t>();
   std::optional<std::int64_t> at =
-      http::ParseInstant(j["recorded_at"].get<std::string>());
+      ParseInstant(j["recorded_at"].get<std::string>());
   if (!at) {
     *why = "recorded_at is not an RFC 3339 instant";
     return false;

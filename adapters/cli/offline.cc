@@ -15,6 +15,7 @@
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
 #include "engine/okr_engine.h"
+#include "events/instant.h"
 #include "events/utf8.h"
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
@@ -86,7 +87,7 @@ int RunTree(const TreeOptions& o) {
     }
   };
   if (!o.as_of.empty()) {
-    std::optional<std::int64_t> t = http::ParseInstant(o.as_of);
+    std::optional<std::int64_t> t = ParseInstant(o.as_of);
     if (!t) {
       std::cerr << "okr tree: --as-of must be an RFC 3339 instant\n";
       return kExitUsage;
@@ -214,8 +215,8 @@ int RunHistory(const std::string& data_dir, const std::string& id,
 
 int RunChanges(const std::string& data_dir, const std::string& cycle,
                const std::string& from, const std::string& to, bool as_json) {
-  std::optional<std::int64_t> f = http::ParseInstant(from);
-  std::optional<std::int64_t> t = http::ParseInstant(to);
+  std::optional<std::int64_t> f = ParseInstant(from);
+  std::optional<std::int64_t> t = ParseInstant(to);
   if (!f || !t || *t < *f) {
     std::cerr << "okr changes: --from and --to must be RFC 3339 instants, "
                  "from not after to\n";

@@ -18,6 +18,7 @@
 #include "adapters/webhook/delivery_worker.h"
 #include "engine/clock.h"
 #include "engine/okr_engine.h"
+#include "events/instant.h"
 
 namespace okr {
 namespace {
@@ -113,7 +114,7 @@ int RunServe(const ServeOptions& o) {
   // Declared before the engine, which must not outlive its clock.
   std::unique_ptr<SteppingClock> test_clock;
   if (!o.test_clock_start.empty()) {
-    std::optional<std::int64_t> start = http::ParseInstant(o.test_clock_start);
+    std::optional<std::int64_t> start = ParseInstant(o.test_clock_start);
     if (!start.has_value() || o.test_clock_step_us < 0) {
       std::cerr << "okr serve: --test-clock-start must be an RFC 3339 "
                    "instant and --test-clock-step-us 0 or more\n";

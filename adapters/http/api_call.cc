@@ -8,6 +8,7 @@
 #include "adapters/http/problem.h"
 #include "adapters/http/views.h"
 #include "engine/sha256.h"
+#include "events/instant.h"
 #include "events/utf8.h"
 
 namespace okr::http {

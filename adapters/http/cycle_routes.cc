@@ -8,6 +8,7 @@
 #include "adapters/http/views.h"
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
+#include "events/instant.h"
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
 

@@ -62,10 +62,6 @@ class JsonBody {
   std::optional<DomainError> error_;
 };
 
-// An RFC 3339 instant ("2026-09-01T12:00:00Z", "...T12:00:00.123+02:00") in
-// microseconds since the epoch.
-std::optional<std::int64_t> ParseInstant(std::string_view text);
-
 }  // namespace okr::http
 
 #endif  // OKR_ADAPTERS_HTTP_JSON_BODY_H_

@@ -9,6 +9,7 @@
 #include "adapters/http/json_body.h"
 #include "adapters/http/json_text.h"
 #include "events/event_codec.h"
+#include "events/instant.h"
 #include "events/utf8.h"
 #include "projections/formulas.h"
 

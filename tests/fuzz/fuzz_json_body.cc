@@ -25,6 +25,7 @@
 #include "adapters/http/json_body.h"
 #include "adapters/http/problem.h"
 #include "events/envelope.h"
+#include "events/instant.h"
 
 namespace {
 
@@ -210,9 +211,9 @@ void CheckProblem(const okr::DomainError& e) {
 }
 
 void CheckTextParsers(std::string_view text) {
-  if (std::optional<std::int64_t> t = okr::http::ParseInstant(text)) {
+  if (std::optional<std::int64_t> t = okr::ParseInstant(text)) {
     std::string printed = okr::FormatInstant(*t);
-    std::optional<std::int64_t> again = okr::http::ParseInstant(printed);
+    std::optional<std::int64_t> again = okr::ParseInstant(printed);
     Check(again.has_value() && *again == *t);
   }
   if (std::optional<okr::Date> d = okr::Date::Parse(text)) {
