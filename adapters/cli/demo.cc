@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "adapters/cli/cli_app.h"
-#include "engine/okr_engine.h"
 #include "adapters/demo/org_generator.h"
+#include "engine/okr_engine.h"
 
 namespace okr {
 

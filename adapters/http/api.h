@@ -1,4 +1,4 @@
-// Api: the HTTP API of DESIGN §5 as a plain function from a request to a
+// Api: the HTTP API (docs/openapi.yaml) as a plain function from a request to a
 // response, I/O apart (the server in server.h reads and writes the bytes).
 // Which handler answers what is the route table of routes.h; the handlers
 // are in route_handlers.h.

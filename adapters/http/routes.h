@@ -1,4 +1,4 @@
-// Routes: the HTTP API of DESIGN §5 (and docs/openapi.yaml) as one table,
+// Routes: the HTTP API (docs/openapi.yaml) as one table,
 // one line per (method, pattern): the handler that answers it, who may call
 // it, and where it runs. The router (api.cc), the session's event stream
 // (server.cc), the metrics labels and the OpenAPI check

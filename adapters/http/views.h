@@ -1,5 +1,5 @@
-// Views: the JSON shapes of DESIGN §5 rendered from an OkrState. The HTTP
-// API answers with them and the command line prints them.
+// Views: the JSON shapes of docs/openapi.yaml rendered from an OkrState. The
+// HTTP API answers with them and the command line prints them.
 //
 // Thread safety: pure functions of the state they are given (which the
 // caller keeps still, e.g. inside OkrEngine::Read).
