@@ -1,6 +1,5 @@
 #include "events/envelope.h"
 
-
 namespace okr {
 namespace {
 

@@ -7,10 +7,10 @@
 #include <memory>
 #include <random>
 
+#include "adapters/demo/org_generator.h"
 #include "engine/okr_engine.h"
 #include "events/event_codec.h"
 #include "tools/bench_util.h"
-#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 namespace {

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include "adapters/demo/org_generator.h"
 #include "engine/okr_engine.h"
 #include "events/event_codec.h"
 #include "projections/reminders.h"
 #include "tools/bench_util.h"
-#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "adapters/demo/org_generator.h"
 #include "adapters/report/retro_html.h"
 #include "adapters/report/retro_markdown.h"
 #include "engine/okr_engine.h"
@@ -13,7 +14,6 @@
 #include "projections/retrospective.h"
 #include "projections/window_diff.h"
 #include "tools/bench_util.h"
-#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 

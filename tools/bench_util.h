@@ -13,10 +13,10 @@
 #include <optional>
 #include <string>
 
+#include "adapters/demo/org_generator.h"
 #include "engine/event_store.h"
 #include "engine/okr_engine.h"
 #include "events/event_codec.h"
-#include "adapters/demo/org_generator.h"
 
 namespace okr::bench {
 
