@@ -57,6 +57,11 @@ std::string TargetStream(const Command& command) {
       command);
 }
 
+bool NeedsFullState(const OkrState& compact, const Command& command) {
+  const auto* issue = std::get_if<IssueReminders>(&command);
+  return issue != nullptr && !compact.ExactAt(issue->at);
+}
+
 Outcome<Decision> Decide(const OkrState& state, const Limits& limits,
                          const Caller& caller, Date today,
                          const Command& command,

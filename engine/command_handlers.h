@@ -47,6 +47,11 @@ struct Decision {
 // resource (POST /v1/cycles, /v1/objectives, /v1/kpis).
 std::string TargetStream(const Command& command);
 
+// Whether `command` must be decided against the full state rather than
+// `compact` (History::kLatestOnly): reminders for a date the compact state
+// cannot answer for (OkrState::ExactAt).
+bool NeedsFullState(const OkrState& compact, const Command& command);
+
 // Decides `command` for `caller` on `today` against `state`. With
 // `if_match`, the target stream must be at that version (else kStale).
 Outcome<Decision> Decide(const OkrState& state, const Limits& limits,

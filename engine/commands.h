@@ -120,12 +120,18 @@ struct RecordMeasurement {
   std::optional<Date> date;  // default: today
 };
 
-// Issues, as ReminderIssued events, those of `due` (what the reminder rules
-// found due at `at`, projections/reminders.h) not issued before: each
-// (kind, key) once. Admins only.
+// Issues, as ReminderIssued events, what the reminder rules
+// (projections/reminders.h) find due at `at` and was not issued before:
+// each (kind, key) once. The handler evaluates the rules; `at` may be today
+// or earlier, never later. Admins only.
+//
+// `streams`, when given, narrows the evaluation to the entities of those
+// streams (DueRemindersFor): a driver that evaluated the whole state for
+// `at` once re-evaluates only the streams written since, since on one date
+// nothing else can become due. Absent: the whole state.
 struct IssueReminders {
   Date at;
-  std::vector<DueReminder> due;
+  std::optional<std::vector<std::string>> streams;
 };
 // The delivery worker's record of one reminder's delivery to one webhook.
 // Admins only (the worker runs as the admin actor "okr-delivery"); a second

@@ -233,6 +233,10 @@ class OkrEngine {
   void WhenApplied(std::uint64_t position, std::function<void()> fn);
   // False (and still needed) when the read state cannot reach the log.
   bool Resync();
+  // Decides `req` against the read state (the full one) once it holds
+  // everything decided: for commands the compact decision state cannot
+  // answer (NeedsFullState). Decision thread only.
+  Outcome<Decision> DecideOnReadState(const CommandRequest& req, Date today);
   void Warn(std::string_view message) const;
   // The projector met `error`: degraded (warns when the reason changes).
   void SetDegraded(const Status& error);

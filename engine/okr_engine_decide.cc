@@ -137,13 +137,37 @@ void OkrEngine::DecideOne(Queued q) {
   const CommandRequest& req = q.request;
   const Date today = Date::FromMicros(clock_->NowMicros());
   Outcome<Decision> decided =
-      Decide(decision_state_, options_.limits, req.caller, today, req.command,
-             req.if_match);
+      NeedsFullState(decision_state_, req.command)
+          ? DecideOnReadState(req, today)
+          : Decide(decision_state_, options_.limits, req.caller, today,
+                   req.command, req.if_match);
   if (!decided.ok()) return Refuse(std::move(q), decided.error());
   if (decided.value().events.empty()) {
     return AnswerUnchanged(std::move(q), std::move(decided.value()));
   }
   Append(std::move(q), std::move(key), std::move(decided.value()));
+}
+
+Outcome<Decision> OkrEngine::DecideOnReadState(const CommandRequest& req,
+                                               Date today) {
+  // Nothing in flight and everything applied: the read state is then at
+  // the decision state's position, and the decided events fold into the
+  // decision state as usual.
+  bool resync;
+  {
+    std::unique_lock lock(queue_mu_);
+    queue_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    resync = resync_needed_;
+  }
+  if ((resync && !Resync()) ||
+      !WaitApplied(next_position_ - 1, std::chrono::seconds(60))) {
+    return DomainError::Unavailable(
+        "the engine's read state has not caught up with the log; nothing "
+        "was written; retry");
+  }
+  std::shared_lock lock(read_mu_);
+  return Decide(read_state_, options_.limits, req.caller, today, req.command,
+                req.if_match);
 }
 
 void OkrEngine::Refuse(Queued q, const DomainError& why) {

@@ -1,10 +1,13 @@
 // Reminders: issue what is due (once per kind and key), record deliveries.
+#include <cassert>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "engine/handler_support.h"
 #include "engine/reminder_id.h"
+#include "projections/reminders.h"
 
 namespace okr::handlers {
 
@@ -22,11 +25,25 @@ Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd) {
                                  cmd.at.ToString() + " (today is " +
                                  c.today.ToString() + ")");
   }
+  // The engine gives the full state when the compact one cannot answer
+  // for `at` (NeedsFullState).
+  assert(c.state.ExactAt(cmd.at));
+  std::vector<DueReminder> due;
+  if (!cmd.streams) {
+    due = DueReminders(c.state, cmd.at);
+  } else {
+    for (const std::string& stream : *cmd.streams) {
+      for (DueReminder& r : DueRemindersFor(c.state, cmd.at, stream)) {
+        due.push_back(std::move(r));
+      }
+    }
+  }
   Decision d{{}, "", ""};
   std::set<std::pair<std::string, std::string>> seen;
-  for (const DueReminder& r : cmd.due) {
+  for (const DueReminder& r : due) {
     if (c.state.FindReminder(r.kind, r.key) != nullptr) continue;
-    // Twice in one list (a caller's mistake) is still once.
+    // Streams that share an entity (an objective and its key results)
+    // find its reminders twice: still once.
     if (!seen.insert({r.kind, r.key}).second) continue;
     d.events.push_back(events::ReminderIssued{ReminderId(r.kind, r.key), r.kind,
                                               r.subject, r.recipient, r.key,

@@ -73,6 +73,13 @@ void OkrState::RebuildIndexes() {
   for (const auto& [id, o] : objectives_) CountOpen(o, +1);
   reminder_keys_.clear();
   for (const auto& [id, m] : reminders_) reminder_keys_[{m.kind, m.key}] = id;
+  latest_fact_.reset();
+  for (const auto& [id, k] : key_results_) {
+    if (!k.check_ins.empty()) NoteFact(k.check_ins.back().date);
+  }
+  for (const auto& [id, k] : kpis_) {
+    if (!k.measurements.empty()) NoteFact(k.measurements.back().date);
+  }
 }
 
 const IssuedReminder* OkrState::FindReminder(const std::string& kind,
@@ -267,6 +274,7 @@ class OkrState::Folder {
         std::upper_bound(k->check_ins.begin(), k->check_ins.end(), v.date,
                          [](Date d, const CheckIn& x) { return d < x.date; });
     k->check_ins.insert(at, std::move(c));
+    s_.NoteFact(v.date);
     if (LatestOnly()) KeepLatest(k->check_ins);
   }
 
@@ -297,6 +305,7 @@ class OkrState::Folder {
         k->measurements.begin(), k->measurements.end(), v.date,
         [](Date d, const Measurement& x) { return d < x.date; });
     k->measurements.insert(at, m);
+    s_.NoteFact(v.date);
     if (LatestOnly() && k->measurements.size() > 1) {
       k->measurements.erase(k->measurements.begin(), k->measurements.end() - 1);
     }

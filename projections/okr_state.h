@@ -328,6 +328,14 @@ class OkrState {
   std::vector<std::string> Children(
       const std::string& cycle, const std::optional<std::string>& parent) const;
 
+  // Whether views at `at` are exact: always in the full state; in the
+  // compact one when `at` is on or after every check-in's and
+  // measurement's date, since it dropped only what views of earlier dates
+  // see.
+  bool ExactAt(Date at) const {
+    return history_ == History::kFull || !latest_fact_ || *latest_fact_ <= at;
+  }
+
   std::uint64_t last_position() const { return last_position_; }
   std::int64_t last_recorded_at_us() const { return last_recorded_at_us_; }
   History history() const { return history_; }
@@ -365,6 +373,9 @@ class OkrState {
   void AddLoaded(KeyResult&& k);
   void RebuildIndexes();
   void CountOpen(const Objective& o, int delta);
+  void NoteFact(Date d) {
+    if (!latest_fact_ || *latest_fact_ < d) latest_fact_ = d;
+  }
 
   History history_;
   std::map<std::string, Cycle> cycles_;
@@ -376,6 +387,8 @@ class OkrState {
   std::int64_t last_recorded_at_us_ = 0;
   // Derived: open (draft or active) objectives per (cycle, owner).
   std::map<std::pair<std::string, std::string>, int> open_;
+  // Derived: the latest date of a check-in or measurement (ExactAt).
+  std::optional<Date> latest_fact_;
   // Derived: reminder id per (kind, key).
   std::map<std::pair<std::string, std::string>, std::string> reminder_keys_;
 };

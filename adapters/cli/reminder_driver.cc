@@ -4,8 +4,7 @@
 #include <cassert>
 #include <iostream>
 #include <set>
-
-#include "projections/reminders.h"
+#include <string>
 
 namespace okr {
 
@@ -19,17 +18,12 @@ ReminderDriver::~ReminderDriver() { Stop(); }
 int ReminderDriver::RunOnce() {
   OkrEngine& engine = *engine_;
   const Date today = engine.Today();
-  IssueReminders cmd{today, {}};
-  std::uint64_t position = 0;
+  IssueReminders cmd{today, std::nullopt};
+  const std::uint64_t position =
+      engine.Read([](const OkrState& s) { return s.last_position(); });
   bool complete = true;
-  if (last_date_ != today) {
-    engine.Read([&](const OkrState& s) {
-      position = s.last_position();
-      cmd.due = DueReminders(s, today);
-    });
-  } else {
+  if (last_date_ == today) {
     // The streams written since the last run, up to the state's position.
-    engine.Read([&](const OkrState& s) { position = s.last_position(); });
     std::set<std::string> streams;
     for (std::uint64_t from = last_position_ + 1; from <= position;) {
       auto page = engine.store().ReadAll(
@@ -41,18 +35,12 @@ int ReminderDriver::RunOnce() {
       for (const RecordedEvent& e : page.value()) streams.insert(e.stream);
       from = page.value().back().position + 1;
     }
-    engine.Read([&](const OkrState& s) {
-      for (const std::string& stream : streams) {
-        for (DueReminder& r : DueRemindersFor(s, today, stream)) {
-          cmd.due.push_back(std::move(r));
-        }
-      }
-    });
+    if (complete) cmd.streams.emplace(streams.begin(), streams.end());
   }
-  // After an incomplete read, the next run evaluates everything again.
+  // After an incomplete read, this run and the next evaluate everything.
   last_date_ = complete ? std::optional<Date>(today) : std::nullopt;
   last_position_ = position;
-  if (cmd.due.empty()) return 0;
+  if (cmd.streams && cmd.streams->empty()) return 0;
   CommandRequest req;
   req.caller = Caller{"okr-reminders", Role::kAdmin};
   req.command = std::move(cmd);

@@ -29,10 +29,9 @@ class ReminderDriver {
   void Start();
   void Stop();  // idempotent
 
-  // One evaluation for today: the whole state on the first run of a day,
-  // then only the streams written since the last run (DueRemindersFor):
-  // on one date nothing else can become due. Returns how many reminders it
-  // issued.
+  // One run for today: IssueReminders over the whole state on the first
+  // run of a day, then over the streams written since the last run
+  // (IssueReminders::streams). Returns how many reminders it issued.
   int RunOnce();
 
  private:

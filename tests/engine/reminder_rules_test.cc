@@ -189,26 +189,32 @@ BOOST_AUTO_TEST_CASE(kpi_stale_and_unhealthy) {
 // Issued once per (kind, key): a second run issues nothing; members may
 // not issue; what was issued is listed as issued.
 BOOST_AUTO_TEST_CASE(each_reminder_is_issued_once) {
-  auto due = [&](const char* at) {
-    IssueReminders cmd{D(at), {}};
-    engine().Read([&](const OkrState& s) { cmd.due = DueReminders(s, D(at)); });
-    return cmd;
-  };
   Today("2026-07-22");
-  IssueReminders first = due("2026-07-22");
-  BOOST_TEST_REQUIRE(first.due.size() == 5u);  // 3 nps, draft, kpi
+  std::vector<DueReminder> due;
+  engine().Read(
+      [&](const OkrState& s) { due = DueReminders(s, D("2026-07-22")); });
+  BOOST_TEST_REQUIRE(due.size() == 5u);  // 3 nps, draft, kpi
+  const IssueReminders run{D("2026-07-22"), std::nullopt};
   std::uint64_t before = LastPosition();
-  Outcome<CommandResult> refused = Member("maria", first);
+  Outcome<CommandResult> refused = Member("maria", run);
   BOOST_TEST_REQUIRE(!refused.ok());
   BOOST_TEST(refused.error().slug == "forbidden");
   BOOST_TEST(LastPosition() == before);
-  CommandResult r = Must(Admin(first));
-  BOOST_TEST(r.decision.events.size() == 5u);
+  CommandResult r = Must(Admin(run));
+  BOOST_TEST_REQUIRE(r.decision.events.size() == 5u);
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    const auto& issued = std::get<events::ReminderIssued>(r.decision.events[i]);
+    BOOST_TEST(issued.kind == due[i].kind);
+    BOOST_TEST(issued.key == due[i].key);
+    BOOST_TEST(issued.recipient == due[i].recipient);
+  }
   BOOST_TEST(LastPosition() == before + 5);
-  // Again, and with the list twice over: nothing new.
-  IssueReminders again = due("2026-07-22");
-  again.due.insert(again.due.end(), first.due.begin(), first.due.end());
-  BOOST_TEST(Must(Admin(again)).decision.events.empty());
+  // Again, whole or by streams that share entities: nothing new.
+  BOOST_TEST(Must(Admin(run)).decision.events.empty());
+  IssueReminders by_streams{D("2026-07-22"),
+                            std::vector<std::string>{"kr/nps", "objective/love",
+                                                     "kpi/uptime", "cycle/q3"}};
+  BOOST_TEST(Must(Admin(by_streams)).decision.events.empty());
   BOOST_TEST(LastPosition() == before + 5);
   // Later the 07-01 reminders are still due, issued; nothing new until the
   // kpi_stale key changes.
@@ -220,7 +226,59 @@ BOOST_AUTO_TEST_CASE(each_reminder_is_issued_once) {
   // After a restart the issued ones are still known.
   Today("2026-07-23");
   Reopen();
-  BOOST_TEST(Must(Admin(due("2026-07-23"))).decision.events.empty());
+  BOOST_TEST(Must(Admin(IssueReminders{D("2026-07-23"), std::nullopt}))
+                 .decision.events.empty());
+}
+
+// The keys a run issued, in order.
+std::vector<std::string> IssuedKeys(const CommandResult& r) {
+  std::vector<std::string> keys;
+  for (const events::Event& e : r.decision.events) {
+    keys.push_back(std::get<events::ReminderIssued>(e).key);
+  }
+  return keys;
+}
+
+// Narrowed to streams, a run issues what those streams' entities make due,
+// each once even when two streams share it (a key result and its
+// objective), and nothing of other entities (idea's draft, the KPI).
+BOOST_AUTO_TEST_CASE(a_run_by_streams_issues_what_they_make_due) {
+  Today("2026-07-22");
+  CommandResult r = Must(Admin(IssueReminders{
+      D("2026-07-22"), std::vector<std::string>{"kr/nps", "objective/love"}}));
+  // nps, never checked in, added 07-01: 21 days, the two checkin_due keys
+  // and the checkin_overdue one; churn is done.
+  BOOST_TEST(IssuedKeys(r) == (std::vector<std::string>{"nps/2026-07-01/14",
+                                                        "nps/2026-07-01/7",
+                                                        "nps/2026-07-01"}),
+             boost::test_tools::per_element());
+}
+
+// A run for an earlier date is decided against every check-in, not only
+// the latest that the decision state keeps: nps checked in on 07-03 and
+// 07-20 (both with a confidence); a run on 07-25 for 07-14 finds the 07-03
+// check-in 11 days back (one checkin_due, of 7 days), where the latest
+// alone would say "none since 07-01".
+BOOST_AUTO_TEST_CASE(a_run_for_an_earlier_date_sees_every_check_in) {
+  Today("2026-07-20");
+  for (const char* date : {"2026-07-03", "2026-07-20"}) {
+    RecordCheckIn c;
+    c.kr_id = "nps";
+    c.value = 47;
+    c.confidence = 7;
+    c.date = D(date);
+    Must(Member("maria", c));
+  }
+  Today("2026-07-25");
+  CommandResult r = Must(Admin(
+      IssueReminders{D("2026-07-14"), std::vector<std::string>{"kr/nps"}}));
+  BOOST_TEST(IssuedKeys(r) == (std::vector<std::string>{"nps/2026-07-03/7"}),
+             boost::test_tools::per_element());
+  // Deciding goes on from the compact state: today's run finds nps checked
+  // in 5 days ago, nothing due.
+  CommandResult today = Must(Admin(
+      IssueReminders{D("2026-07-25"), std::vector<std::string>{"kr/nps"}}));
+  BOOST_TEST(today.decision.events.empty());
 }
 
 // A run for a date after today is refused (422 naming at) and issues
@@ -228,12 +286,13 @@ BOOST_AUTO_TEST_CASE(each_reminder_is_issued_once) {
 // date, so a run for 2099 would spend them all before they are due.
 BOOST_AUTO_TEST_CASE(a_run_for_a_later_date_is_refused) {
   Today("2026-07-22");
-  IssueReminders later{D("2026-07-23"), {}};
-  engine().Read(
-      [&](const OkrState& s) { later.due = DueReminders(s, D("2026-07-23")); });
-  BOOST_TEST_REQUIRE(!later.due.empty());
+  bool due_later = engine().Read([&](const OkrState& s) {
+    return !DueReminders(s, D("2026-07-23")).empty();
+  });
+  BOOST_TEST_REQUIRE(due_later);
   std::uint64_t before = LastPosition();
-  Outcome<CommandResult> r = Admin(later);
+  Outcome<CommandResult> r =
+      Admin(IssueReminders{D("2026-07-23"), std::nullopt});
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().slug == "reminder-run-in-future");
   BOOST_TEST(r.error().field == "at");
@@ -241,10 +300,11 @@ BOOST_AUTO_TEST_CASE(a_run_for_a_later_date_is_refused) {
              static_cast<int>(ErrorKind::kRule));
   BOOST_TEST(LastPosition() == before);
   // Today itself is fine.
-  IssueReminders today{D("2026-07-22"), {}};
-  engine().Read(
-      [&](const OkrState& s) { today.due = DueReminders(s, D("2026-07-22")); });
-  BOOST_TEST(Must(Admin(today)).decision.events.size() == today.due.size());
+  std::size_t due_today = engine().Read([&](const OkrState& s) {
+    return DueReminders(s, D("2026-07-22")).size();
+  });
+  BOOST_TEST(Must(Admin(IssueReminders{D("2026-07-22"), std::nullopt}))
+                 .decision.events.size() == due_today);
 }
 
 // The incremental evaluation per stream finds exactly what the full one

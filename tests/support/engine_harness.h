@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/okr_engine.h"
+#include "events/event_codec.h"
 #include "tests/support/temp_dir.h"
 
 namespace okr::testing {
@@ -44,6 +45,31 @@ class EngineHarness {
     auto e = OkrEngine::Open(dir_.Sub("data"), options_);
     if (!e.ok()) throw std::runtime_error(e.status().ToString());
     engine_ = std::move(e).value();
+  }
+
+  // Appends `e` to the log as `actor` past the engine, as a store written
+  // by an older release may hold it (the engine is closed and opened
+  // again around it). Returns its position.
+  std::uint64_t AppendPastTheEngine(const events::Event& e,
+                                    const std::string& actor) {
+    engine_->Close();
+    engine_.reset();
+    std::uint64_t position = 0;
+    {
+      auto store = EventStore::Open(dir_.Sub("data"), options_.store);
+      if (!store.ok()) throw std::runtime_error(store.status().ToString());
+      NewEvent ne = events::ToNewEvent(e);
+      CommandMeta meta;
+      meta.actor = actor;
+      std::string stream = ne.stream;
+      auto r = store.value()->Append(stream, std::nullopt, {std::move(ne)},
+                                     std::move(meta));
+      if (!r.ok()) throw std::runtime_error(r.status().ToString());
+      position = r.value().last_position;
+      store.value()->Close();
+    }
+    Reopen();
+    return position;
   }
 
   Outcome<CommandResult> Run(const std::string& actor, Role role, Command cmd,
