@@ -19,6 +19,23 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::IOError(what + ": " + s.ToString());
 }
 
+Result<AppendResult> AnswerOfRecord(const format::IdempotencyRecord& applied,
+                                    const CommandMeta& meta) {
+  if (applied.fingerprint != meta.fingerprint) {
+    return Status::IdempotencyMismatch(
+        "idempotency key \"" + meta.idempotency_key +
+        "\" was already used for a different request");
+  }
+  AppendResult r;
+  r.first_position = applied.first_position;
+  r.last_position = applied.last_position;
+  r.recorded_at_us = applied.recorded_at_us;
+  r.command_id = applied.command_id;
+  r.replayed = true;
+  r.response = applied.response;
+  return r;
+}
+
 }  // namespace store_internal
 
 EventStore::EventStore(const std::string& path, const StoreOptions& options)

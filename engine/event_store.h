@@ -218,10 +218,15 @@ class EventStore {
   // The durable version of `stream`; 0 if it has no events.
   Result<std::uint64_t> StreamVersion(const std::string& stream) const;
 
-  // The record of an applied idempotency key, or nullopt if it was never
-  // applied (or its command is not durable yet).
-  Result<std::optional<format::IdempotencyRecord>> LookupIdempotency(
-      const std::string& actor, const std::string& key) const;
+  // What Append would answer for meta's (actor, idempotency key), without
+  // appending: nullopt when the key was never applied (or its command is
+  // not durable yet); the original command's result (replayed = true) when
+  // it was applied with the same fingerprint; IdempotencyMismatch when with
+  // another. Lets a caller that decides before appending (the engine)
+  // answer a repeated command without deciding it again.
+  // REQUIRES: !meta.idempotency_key.empty().
+  Result<std::optional<AppendResult>> AnswerByKey(
+      const CommandMeta& meta) const;
 
   // Durable subscriber checkpoints (0 when none was stored).
   Result<std::uint64_t> LoadCheckpoint(const std::string& subscriber) const;

@@ -16,6 +16,7 @@
 
 #include "engine/event_store.h"
 #include "engine/status.h"
+#include "engine/storage_format.h"
 
 namespace okr {
 
@@ -37,6 +38,12 @@ inline bool HasNul(std::string_view s) {
 // A RocksDB status as ours: NotFound and Corruption kept, IOError otherwise;
 // `what` says what was being done.
 Status FromRocks(const rocksdb::Status& s, const std::string& what);
+
+// The one rule of idempotency: what a command with `meta` gets for a key
+// applied as `applied`: the original command's result (replayed) with the
+// same fingerprint, IdempotencyMismatch with another.
+Result<AppendResult> AnswerOfRecord(const format::IdempotencyRecord& applied,
+                                    const CommandMeta& meta);
 
 }  // namespace store_internal
 

@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cassert>
 
 #include "engine/event_store.h"
 #include "engine/event_store_internal.h"
@@ -15,6 +16,7 @@
 
 namespace okr {
 
+using store_internal::AnswerOfRecord;
 using store_internal::AsSlice;
 using store_internal::FromRocks;
 using store_internal::HasNul;
@@ -185,22 +187,25 @@ Result<std::uint64_t> EventStore::LastIndexedVersion(
   return version;
 }
 
-Result<std::optional<format::IdempotencyRecord>> EventStore::LookupIdempotency(
-    const std::string& actor, const std::string& key) const {
+Result<std::optional<AppendResult>> EventStore::AnswerByKey(
+    const CommandMeta& meta) const {
+  assert(!meta.idempotency_key.empty());
   ReaderLock reading(&db_mu_);
   if (db_ == nullptr) return Status::Closed("the event store is closed");
   std::string value;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), idem_cf_,
-                                format::PairKey(actor, key), &value);
-  std::optional<format::IdempotencyRecord> none;
-  if (rs.IsNotFound()) return none;
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), idem_cf_,
+               format::PairKey(meta.actor, meta.idempotency_key), &value);
+  if (rs.IsNotFound()) return std::optional<AppendResult>();
   if (!rs.ok()) return FromRocks(rs, "read idempotency key");
   format::IdempotencyRecord rec;
   if (!format::DecodeIdempotency(value, &rec)) {
     return Status::Corruption("malformed idempotency record");
   }
-  if (rec.last_position > LastPosition()) return none;
-  return std::optional<format::IdempotencyRecord>(std::move(rec));
+  if (rec.last_position > LastPosition()) return std::optional<AppendResult>();
+  Result<AppendResult> answer = AnswerOfRecord(rec, meta);
+  if (!answer.ok()) return answer.status();
+  return std::optional<AppendResult>(std::move(answer).value());
 }
 
 Result<std::uint64_t> EventStore::LoadCheckpoint(

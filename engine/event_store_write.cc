@@ -18,6 +18,7 @@
 
 namespace okr {
 
+using store_internal::AnswerOfRecord;
 using store_internal::FromRocks;
 using store_internal::HasNul;
 using store_internal::kMaxDataBytes;
@@ -200,20 +201,9 @@ std::optional<Result<AppendResult>> EventStore::Replay(
     }
   }
   if (!seen) return std::nullopt;
-  if (seen->fingerprint != meta.fingerprint) {
-    return Status::IdempotencyMismatch(
-        "idempotency key '" + meta.idempotency_key + "' was already used by " +
-        meta.actor + " for another request");
-  }
-  stat_replays_.fetch_add(1);
-  AppendResult r;
-  r.first_position = seen->first_position;
-  r.last_position = seen->last_position;
-  r.recorded_at_us = seen->recorded_at_us;
-  r.command_id = seen->command_id;
-  r.replayed = true;
-  r.response = seen->response;
-  return r;
+  Result<AppendResult> answer = AnswerOfRecord(*seen, meta);
+  if (answer.ok()) stat_replays_.fetch_add(1);
+  return answer;
 }
 
 Result<AppendResult> EventStore::Decide(Pending& p, GroupState& g) {

@@ -263,8 +263,10 @@ class OkrEngine {
   bool stopping_ = false;
   std::size_t in_flight_ = 0;  // appended, completion not yet seen
   bool resync_needed_ = false;
-  // Idempotency keys (actor + '\n' + key) of commands in flight, with the
-  // commands that carry the same key and wait for its outcome.
+  // Idempotency keys (format::PairKey(actor, key), as the store keeps them)
+  // of commands in flight, with the commands that carry the same key and
+  // wait for its outcome. Whether a durable key answers a command is the
+  // store's rule (EventStore::AnswerByKey).
   std::map<std::string, std::vector<Queued>> pending_keys_;
 
   // The read state: written by the projector thread only.

@@ -6,14 +6,11 @@
 
 #include "engine/okr_engine.h"
 #include "engine/okr_engine_internal.h"
+#include "engine/storage_format.h"
 #include "events/event_codec.h"
 
 namespace okr {
 namespace {
-
-std::string KeyOf(const std::string& actor, const std::string& key) {
-  return actor + '\n' + key;
-}
 
 DomainError FromStatus(const Status& s) {
   if (s.IsVersionConflict()) {
@@ -131,7 +128,7 @@ void OkrEngine::DecideOne(Queued q) {
   }
   std::string key;
   if (!q.request.idempotency_key.empty()) {
-    key = KeyOf(q.request.caller.actor, q.request.idempotency_key);
+    key = format::PairKey(q.request.caller.actor, q.request.idempotency_key);
     if (AnsweredByIdempotencyKey(q, key)) return;
   }
   const CommandRequest& req = q.request;
@@ -185,22 +182,19 @@ bool OkrEngine::AnsweredByIdempotencyKey(Queued& q, const std::string& key) {
       return true;
     }
   }
-  auto record =
-      store_->LookupIdempotency(req.caller.actor, req.idempotency_key);
-  if (!record.ok()) {
-    Refuse(std::move(q), FromStatus(record.status()));
+  // The store's answer for the key (AnswerByKey): never applied, a replay
+  // of the original command, or a refusal for another request.
+  CommandMeta meta;
+  meta.actor = req.caller.actor;
+  meta.idempotency_key = req.idempotency_key;
+  meta.fingerprint = req.fingerprint;
+  auto answer = store_->AnswerByKey(meta);
+  if (!answer.ok()) {
+    Refuse(std::move(q), FromStatus(answer.status()));
     return true;
   }
-  if (!record.value()) return false;
-  const format::IdempotencyRecord& rec = *record.value();
-  if (rec.fingerprint != req.fingerprint) {
-    Refuse(std::move(q), DomainError::Conflict(
-                             "idempotency-key-reused",
-                             "Idempotency-Key \"" + req.idempotency_key +
-                                 "\" was already used for a different request",
-                             "Idempotency-Key"));
-    return true;
-  }
+  if (!answer.value()) return false;
+  const AppendResult& rec = *answer.value();
   ++stat_replayed_;
   CommandResult result;
   result.decision.stream = TargetStream(req.command);

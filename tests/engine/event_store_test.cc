@@ -164,10 +164,19 @@ BOOST_AUTO_TEST_CASE(idempotent_replay_appends_nothing_even_after_restart) {
   BOOST_TEST(after_restart.replayed);
   BOOST_TEST(after_restart.recorded_at_us == first.recorded_at_us);
   BOOST_TEST(store->LastPosition() == 1u);
-  auto looked_up = store->LookupIdempotency("alice", "key-1");
-  BOOST_REQUIRE(looked_up.ok() && looked_up->has_value());
-  BOOST_TEST(looked_up->value().first_position == 1u);
-  BOOST_TEST(!store->LookupIdempotency("bob", "key-1")->has_value());
+  // Asked without appending, the store answers as Append does.
+  auto answer = store->AnswerByKey(meta);
+  BOOST_REQUIRE(answer.ok() && answer->has_value());
+  BOOST_TEST(answer->value().replayed);
+  BOOST_TEST(answer->value().first_position == 1u);
+  BOOST_TEST(answer->value().command_id == first.command_id);
+  BOOST_TEST(answer->value().response == "{\"id\":\"x\"}");
+  CommandMeta other = meta;
+  other.actor = "bob";
+  BOOST_TEST(!store->AnswerByKey(other)->has_value());
+  other = meta;
+  other.fingerprint = "another request";
+  BOOST_TEST(store->AnswerByKey(other).status().IsIdempotencyMismatch());
 }
 
 BOOST_AUTO_TEST_CASE(idempotency_key_with_another_request_is_refused) {
