@@ -16,6 +16,7 @@
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
+#include "events/export_format.h"
 #include "events/instant.h"
 
 namespace okr {
@@ -43,13 +44,13 @@ bool OpenOut(const std::string& path, std::ofstream* file, std::ostream** out) {
 std::string EncodeIdempotencyLine(const EventStore::IdempotencyEntry& entry) {
   const format::IdempotencyRecord& r = entry.record;
   return Dump(json{{"actor", entry.actor},
-                   {"key_b64", http::Base64Encode(entry.key)},
-                   {"fingerprint_b64", http::Base64Encode(r.fingerprint)},
+                   {"key_b64", events::Base64Encode(entry.key)},
+                   {"fingerprint_b64", events::Base64Encode(r.fingerprint)},
                    {"first_position", r.first_position},
                    {"last_position", r.last_position},
                    {"recorded_at", FormatInstant(r.recorded_at_us)},
                    {"command_id", r.command_id},
-                   {"response_b64", http::Base64Encode(r.response)}});
+                   {"response_b64", events::Base64Encode(r.response)}});
 }
 
 bool DecodeIdempotencyLine(std::string_view line,
@@ -100,7 +101,7 @@ bool DecodeIdempotencyLine(std::string_view line,
   for (auto [name, out] : {std::pair{"key_b64", &entry->key},
                            std::pair{"fingerprint_b64", &r.fingerprint},
                            std::pair{"response_b64", &r.response}}) {
-    if (!http::Base64Decode(j[name].get<std::string>(), out)) {
+    if (!events::Base64Decode(j[name].get<std::string>(), out)) {
       *why = std::string(name) + " is not canonical base64";
       return false;
     }
@@ -124,7 +125,7 @@ int RunExport(const std::string& data_dir, const std::string& out_path,
   Status s = store.value()->ForEach(1, [&](const RecordedEvent& e) {
     // Stored text that is not UTF-8 reads as U+FFFD in `data`; `data_b64`
     // keeps its bytes, and import restores from those.
-    *out << Dump(http::EventJson(e)) << '\n';
+    *out << Dump(events::ExportJson(e)) << '\n';
     return static_cast<bool>(*out);
   });
   out->flush();
@@ -161,7 +162,7 @@ bool DecodeExportLine(std::string_view line, RecordedEvent* e,
     *why = "not valid JSON";
     return false;
   }
-  return http::EventFromJson(j, e, why);
+  return events::FromExportJson(j, e, why);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include "adapters/http/api_call.h"
 #include "adapters/http/route_handlers.h"
 #include "adapters/http/views.h"
+#include "events/export_format.h"
 
 namespace okr::http {
 
@@ -26,7 +27,7 @@ void GetEvents(ApiCall& c, const PathParams&) {
   json list = json::array();
   std::uint64_t next = after;
   for (const RecordedEvent& e : *page) {
-    list.push_back(EventJson(e));
+    list.push_back(events::ExportJson(e));
     next = e.position;
   }
   c.Json(200, json{{"events", list}, {"next", next}});

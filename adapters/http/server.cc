@@ -23,6 +23,7 @@
 #include "adapters/http/routes.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
+#include "events/export_format.h"
 
 namespace okr::http {
 namespace {
@@ -116,7 +117,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
         // Event types are the catalogue's names; stored text in the data
         // that is not UTF-8 is written as U+FFFD (JsonText).
         out_ += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
-                "\ndata: " + JsonText(EventJson(e)) + "\n\n";
+                "\ndata: " + JsonText(events::ExportJson(e)) + "\n\n";
       }
       position_ = page->back().position;
     } catch (const std::exception& e) {

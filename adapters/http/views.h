@@ -36,25 +36,6 @@ json KpiJson(const Kpi& k);
 // result after it.
 json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
                  const KeyResult& k, std::uint64_t position, Date at);
-// An event of the log as GET /v1/events shows it: the envelope, `data` (the
-// payload's JSON form in its stored schema version, {"undecodable": why} if
-// the codec refuses it) and `data_b64` (the stored payload bytes, base64,
-// RFC 4648 with padding). Never throws; but `data` may hold strings that are
-// not UTF-8 (stored before the API refused them), so dump it with
-// json::error_handler_t::replace (U+FFFD) and restore from `data_b64`.
-json EventJson(const RecordedEvent& e);
-// The inverse, strict: every member present with its type, nothing else.
-// With `data_b64` the data are its bytes, which the codec must decode and
-// whose JSON form must equal `data` (both rendered with U+FFFD for what is
-// not UTF-8); without it (exports written before data_b64) the data are
-// rebuilt from `data`. False with *error otherwise.
-bool EventFromJson(const json& j, RecordedEvent* e, std::string* error);
-
-// Base64 (RFC 4648, with padding, no line breaks) of bytes, and back. Decode
-// accepts only the canonical form (what Encode writes); false, leaving *out
-// unchanged, on anything else.
-std::string Base64Encode(std::string_view bytes);
-bool Base64Decode(std::string_view text, std::string* out);
 
 }  // namespace okr::http
 

@@ -4,7 +4,7 @@
 // Invariants when the line decodes into a RecordedEvent:
 //   - its data are bytes the codec decodes (events::Decode), since import
 //     rebuilt them from the JSON form;
-//   - export then import is the identity: EventJson() of the event, dumped
+//   - export then import is the identity: ExportJson() of the event, dumped
 //     as export dumps it (U+FFFD for text that is not UTF-8, which data_b64
 //     may carry) and decoded again, gives the same RecordedEvent (every
 //     envelope field and the data bytes);
@@ -17,8 +17,8 @@
 #include <string_view>
 
 #include "adapters/cli/export_import.h"
-#include "adapters/http/views.h"
 #include "events/event_codec.h"
+#include "events/export_format.h"
 
 namespace {
 
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   Check(original["version"].get<std::uint64_t>() == e.version);
   Check(original["schema_version"].get<std::uint64_t>() == e.schema_version);
 
-  std::string exported = okr::http::EventJson(e).dump(
+  std::string exported = okr::events::ExportJson(e).dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
   okr::RecordedEvent again;
   Check(okr::DecodeExportLine(exported, &again, &why));

@@ -24,6 +24,7 @@
 #include "adapters/cli/export_import.h"
 #include "adapters/http/json_text.h"
 #include "adapters/http/views.h"
+#include "events/export_format.h"
 #include "events/utf8.h"
 #include "tests/fuzz/http_harness.h"
 
@@ -81,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::set<std::string> cycles{"2026-q3", "2026-q2"}, objectives, krs;
   for (const okr::RecordedEvent& e : *page) {
     // The live stream and the export write this text.
-    std::string line = okr::http::JsonText(okr::http::EventJson(e));
+    std::string line = okr::http::JsonText(okr::events::ExportJson(e));
     Check(okr::IsValidUtf8(line));
     okr::RecordedEvent back;
     std::string why;

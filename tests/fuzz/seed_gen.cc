@@ -23,6 +23,7 @@
 #include "adapters/http/views.h"
 #include "engine/snapshot_store.h"
 #include "events/event_codec.h"
+#include "events/export_format.h"
 #include "tests/fuzz/http_harness.h"
 
 namespace {
@@ -234,7 +235,7 @@ int main(int argc, char** argv) {
   std::set<std::string> cereal_types;
   for (const okr::RecordedEvent& e : *page) {
     std::string n = Hex2(static_cast<int>(e.position)) + "-" + e.type;
-    Write(root / "fuzz_event_json" / n, okr::http::EventJson(e).dump());
+    Write(root / "fuzz_event_json" / n, okr::events::ExportJson(e).dump());
     if (cereal_types.insert(e.type).second) {
       std::string bytes(1,
                         static_cast<char>(index_of(e.type, e.schema_version)));
