@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <vector>
@@ -189,6 +190,10 @@ std::string Metrics::Render(OkrEngine& engine) const {
   }
   StoreStats s = engine.store().Stats();
   EngineStats e = engine.Stats();
+  // Live first: a stream counted live is already counted open.
+  const std::int64_t live = event_streams_live.load();
+  const std::int64_t catching_up =
+      std::max<std::int64_t>(0, event_streams_open.load() - live);
   out << "# HELP okr_store_commands_total Commands appended.\n"
       << "# TYPE okr_store_commands_total counter\n"
       << "okr_store_commands_total " << s.commands << "\n"
@@ -247,6 +252,12 @@ std::string Metrics::Render(OkrEngine& engine) const {
       << "# HELP okr_engine_applied_position Position of the read state.\n"
       << "# TYPE okr_engine_applied_position gauge\n"
       << "okr_engine_applied_position " << e.applied_position << "\n"
+      << "# HELP okr_event_streams Open event streams (GET "
+         "/v1/events/stream): catching_up reads the log, live waits at its "
+         "head for the next durable event.\n"
+      << "# TYPE okr_event_streams gauge\n"
+      << "okr_event_streams{state=\"catching_up\"} " << catching_up << "\n"
+      << "okr_event_streams{state=\"live\"} " << live << "\n"
       << "# HELP okr_build_info The version of this okr binary; always 1.\n"
       << "# TYPE okr_build_info gauge\n"
       << "okr_build_info{version=\"" << EscapeLabelValue(kOkrVersion)

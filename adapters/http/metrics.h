@@ -2,7 +2,8 @@
 // format (version 0.0.4): requests by route, method and status, a latency
 // histogram per route, the store's and the engine's counters (appends,
 // commit group sizes, last position, commands decided, refused and
-// replayed, snapshots), the standard process metrics read from /proc/self
+// replayed, snapshots), the event streams open and live, the standard
+// process metrics read from /proc/self
 // and a build-info gauge.
 //
 // The number of series is bounded by what the server knows, never by what
@@ -16,6 +17,7 @@
 #define OKR_ADAPTERS_HTTP_METRICS_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -59,6 +61,12 @@ class Metrics {
   void Record(std::string_view route, std::string_view method, int status,
               double seconds);
   std::string Render(OkrEngine& engine) const;
+
+  // Event streams (GET /v1/events/stream) open now, and of those the ones
+  // live: at the head of the log, waiting to be woken by the next durable
+  // event. The server keeps them.
+  std::atomic<std::int64_t> event_streams_open{0};
+  std::atomic<std::int64_t> event_streams_live{0};
 
  private:
   struct Histogram {

@@ -67,16 +67,23 @@ std::vector<std::pair<std::string, std::string>> SecurityHeaders(bool html) {
 class SseStream : public std::enable_shared_from_this<SseStream> {
  public:
   SseStream(beast::tcp_stream stream, EventStore& store, std::uint64_t after,
-            std::chrono::milliseconds write_timeout, ServerStats& stats)
+            std::chrono::milliseconds write_timeout, ServerStats& stats,
+            Metrics& metrics)
       : stream_(std::move(stream)),
         store_(store),
         position_(after),
         write_timeout_(write_timeout),
         timer_(stream_.get_executor()),
-        stats_(stats) {
+        stats_(stats),
+        metrics_(metrics) {
     ++stats_.open_connections;
+    ++metrics_.event_streams_open;
   }
-  ~SseStream() { --stats_.open_connections; }
+  ~SseStream() {
+    SetLive(false);
+    --metrics_.event_streams_open;
+    --stats_.open_connections;
+  }
 
   void Start() {
     out_ =
@@ -111,7 +118,10 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     if (position_ == std::numeric_limits<std::uint64_t>::max()) return;
     try {
       auto page = store_.ReadAll(position_ + 1, 500);
-      if (!page.ok() || page->empty()) return;
+      if (!page.ok()) return;
+      // At the head: live, until a wake finds more.
+      SetLive(page->empty());
+      if (page->empty()) return;
       out_.clear();
       for (const RecordedEvent& e : *page) {
         // Event types are the catalogue's names; stored text in the data
@@ -149,6 +159,12 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
           if (self->woken_) self->Pump();
         });
   }
+  // Counted in okr_event_streams{state="live"} while at the head.
+  void SetLive(bool live) {
+    if (live == live_) return;
+    live_ = live;
+    metrics_.event_streams_live += live ? 1 : -1;
+  }
   void Heartbeat() {
     timer_.expires_after(std::chrono::seconds(15));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -167,8 +183,9 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   std::chrono::milliseconds write_timeout_;
   net::steady_timer timer_;
   ServerStats& stats_;
+  Metrics& metrics_;
   std::string out_;
-  bool writing_ = false, woken_ = true, closed_ = false;
+  bool writing_ = false, woken_ = true, closed_ = false, live_ = false;
 };
 
 struct SseHub {
@@ -412,7 +429,7 @@ struct Server::Impl {
       stream_.expires_never();
       auto sse = std::make_shared<SseStream>(
           std::move(stream_), server_.api->engine().store(), after,
-          server_.options.write_timeout, server_.stats);
+          server_.options.write_timeout, server_.stats, server_.api->metrics());
       server_.hub->Add(sse);
       sse->Start();
     }

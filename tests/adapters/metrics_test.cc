@@ -135,6 +135,21 @@ BOOST_AUTO_TEST_CASE(process_metrics_and_build_info_are_there_and_plausible) {
   BOOST_TEST(text.find("# TYPE okr_build_info gauge\n") != std::string::npos);
 }
 
+// Event streams: the open ones not live are catching up.
+BOOST_AUTO_TEST_CASE(event_streams_by_state) {
+  testing::EngineHarness harness;
+  Metrics m;
+  m.event_streams_open = 3;
+  m.event_streams_live = 1;
+  const std::string text = m.Render(harness.engine());
+  BOOST_TEST(text.find("# TYPE okr_event_streams gauge\n") !=
+             std::string::npos);
+  BOOST_TEST(text.find("\nokr_event_streams{state=\"catching_up\"} 2\n") !=
+             std::string::npos);
+  BOOST_TEST(text.find("\nokr_event_streams{state=\"live\"} 1\n") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

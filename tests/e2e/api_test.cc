@@ -3,6 +3,10 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -663,8 +667,17 @@ BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
   std::vector<std::uint64_t> want;
   for (std::uint64_t p = 4; p <= n; ++p) want.push_back(p);
   BOOST_TEST(live.ids() == want, tt::per_element());
-  // Only once the stream has reached the head is n + 1 appended: it cannot
-  // come by catch-up, only by the stream being woken.
+  // Only once the stream has read to the head and waits there (live, as
+  // /metrics tells) is n + 1 appended: it cannot come by catch-up, only by
+  // the stream being woken.
+  auto live_streams = [&] {
+    const std::string series = "okr_event_streams{state=\"live\"} ";
+    std::string body = As("john", "GET", "/metrics").body;
+    std::size_t at = body.find(series);
+    return at == std::string::npos ? -1
+                                   : std::stoi(body.substr(at + series.size()));
+  };
+  BOOST_TEST_REQUIRE(testing::Eventually([&] { return live_streams() == 1; }));
   BOOST_TEST_REQUIRE(
       As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 50}})
           .status == 201);
@@ -673,6 +686,7 @@ BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
   BOOST_TEST(live.ids() == want, tt::per_element());
   BOOST_TEST(live.text().find("text/event-stream") != std::string::npos);
   BOOST_TEST(live.text().find("event: CheckInRecorded") != std::string::npos);
+  BOOST_TEST_REQUIRE(testing::Eventually([&] { return live_streams() == 1; }));
   // With ?after=n: only the last one.
   SseClient after(process->port(), "?after=" + std::to_string(n) +
                                        " HTTP/1.1\r\nHost: x\r\n" + auth +
