@@ -18,6 +18,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "stale";
     case ErrorKind::kRule:
       return "rule";
+    case ErrorKind::kUnsupportedMedia:
+      return "unsupported_media";
     case ErrorKind::kUnavailable:
       return "unavailable";
   }

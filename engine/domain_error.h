@@ -19,14 +19,15 @@
 namespace okr {
 
 enum class ErrorKind {
-  kInvalid,       // malformed input: a bad id, date, enum or length (400)
-  kUnauthorised,  // no or unknown caller (401)
-  kForbidden,     // the caller may not write this (403)
-  kNotFound,      // an unknown id (404)
-  kConflict,      // wrong state, duplicate id, reused idempotency key (409)
-  kStale,         // If-Match no longer holds (412)
-  kRule,          // a domain rule is broken (422)
-  kUnavailable,   // the store failed or is closing; outcome unknown (503)
+  kInvalid,           // malformed input: a bad id, date, enum or length (400)
+  kUnauthorised,      // no or unknown caller (401)
+  kForbidden,         // the caller may not write this (403)
+  kNotFound,          // an unknown id (404)
+  kConflict,          // wrong state, duplicate id, reused idempotency key (409)
+  kStale,             // If-Match no longer holds (412)
+  kRule,              // a domain rule is broken (422)
+  kUnsupportedMedia,  // a body in a form its route does not take (415)
+  kUnavailable,       // the store failed or is closing; outcome unknown (503)
 };
 
 const char* ErrorKindName(ErrorKind kind);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <map>
+#include <set>
 
 #include "projections/json_writer.h"
 
@@ -62,8 +63,30 @@ RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
 
 }  // namespace
 
+std::vector<std::string> SubtreeIds(const OkrState& state, const Cycle& cycle,
+                                    const std::string& root) {
+  std::map<std::string, std::vector<std::string>> children;
+  for (const std::string& id : cycle.objectives) {
+    const Objective* o = state.FindObjective(id);
+    if (o != nullptr && o->parent_id) children[*o->parent_id].push_back(id);
+  }
+  std::vector<std::string> out;
+  std::set<std::string> seen;  // alignment has no loops; a guard all the same
+  std::vector<std::string> todo{root};
+  while (!todo.empty()) {
+    std::string id = std::move(todo.back());
+    todo.pop_back();
+    if (!seen.insert(id).second) continue;
+    out.push_back(id);
+    for (const std::string& kid : children[id]) todo.push_back(kid);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Retrospective BuildRetrospective(const OkrState& state,
-                                 const std::string& cycle_id, Date at) {
+                                 const std::string& cycle_id, Date at,
+                                 const std::optional<std::string>& scope) {
   assert(state.FindCycle(cycle_id) != nullptr);  // REQUIRES
   const Cycle& c = *state.FindCycle(cycle_id);
   Retrospective r;
@@ -75,10 +98,20 @@ Retrospective BuildRetrospective(const OkrState& state,
   r.at = at;
   r.weeks = formulas::WeeksInCycle(c.starts_on, c.ends_on);
   r.closed = c.state == CycleState::kClosed;
-  r.notes = c.notes;
-
+  r.scope = scope;
   std::vector<std::string> ids = c.objectives;
   std::sort(ids.begin(), ids.end());
+  if (scope) {
+    ids = SubtreeIds(state, c, *scope);
+    for (const RetroNote& n : c.notes) {
+      if (n.objective_id &&
+          std::binary_search(ids.begin(), ids.end(), *n.objective_id)) {
+        r.notes.push_back(n);
+      }
+    }
+  } else {
+    r.notes = c.notes;
+  }
   struct Owner {
     int objectives = 0, check_ins = 0;
     std::vector<Date> dates;
@@ -181,6 +214,11 @@ std::string RetrospectiveJsonText(const Retrospective& r) {
       .Field("ends_on", r.ends_on.ToString())
       .Field("state", ToString(r.cycle_state));
   w.EndObject();
+  if (r.scope) {
+    w.Field("objective", *r.scope);
+  } else {
+    w.Key("objective").Null();
+  }
   w.Field("closed", r.closed)
       .Field("provisional", !r.closed)
       .Field("at", r.at.ToString())

@@ -95,6 +95,8 @@ struct Retrospective {
   Date starts_on, ends_on, at;
   int weeks = 0;
   bool closed = false;
+  // The objective whose subtree the report covers; nullopt: the cycle.
+  std::optional<std::string> scope;
   RetroSummary summary;
   std::vector<RetroObjective> objectives;       // by id
   std::vector<RetroParticipant> participation;  // by owner
@@ -102,8 +104,20 @@ struct Retrospective {
 };
 
 // REQUIRES: state.FindCycle(cycle_id) != nullptr.
-Retrospective BuildRetrospective(const OkrState& state,
-                                 const std::string& cycle_id, Date at);
+//
+// With `scope`, the report covers that objective and its descendants only
+// (as aligned now): the summary, the participation and the notes are of
+// those objectives, and notes about no objective are left out, so a
+// department or team gets a page of its own size. REQUIRES: `scope` is an
+// objective of the cycle.
+Retrospective BuildRetrospective(
+    const OkrState& state, const std::string& cycle_id, Date at,
+    const std::optional<std::string>& scope = std::nullopt);
+
+// The ids of objective `root` of cycle `cycle` and of every objective
+// aligned under it, directly or not, sorted.
+std::vector<std::string> SubtreeIds(const OkrState& state, const Cycle& cycle,
+                                    const std::string& root);
 
 // The JSON of docs/openapi.yaml (RetrospectiveJson): cycle is an object;
 // provisional, at, weeks; removals and abandoned in the summary; per key result

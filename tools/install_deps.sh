@@ -22,7 +22,12 @@ packages=(
   clang clang-14 libclang-rt-14-dev
   prometheus              # /usr/bin/promtool, for `promtool check metrics`
                           # in the metrics test (tests/e2e/metrics_test.cc)
+  chromium fonts-dejavu-core  # the browser the web app's tests drive (tests/web), and a font for its pages
 )
+# Node.js and npm install the web app's front-end libraries (package.json,
+# pinned by package-lock.json). A machine that has them (Debian's or
+# NodeSource's package) keeps its own; Debian's otherwise.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -31,13 +36,21 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install_deps: all dependencies present"
-  exit 0
+  echo "install_deps: all Debian packages present"
+else
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  echo "install_deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-echo "install_deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The front-end libraries, exactly as the lockfile pins them; again only
+# when the lockfile changed since the last install.
+cd "$(dirname "$0")/.."
+if ! cmp -s package-lock.json node_modules/.okr-installed-lock 2>/dev/null; then
+  echo "install_deps: npm ci (package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.okr-installed-lock
+fi

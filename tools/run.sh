@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 bash tools/install_deps.sh
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build/release -j"$(nproc)"
+cmake --build build/release -j"$(nproc)" --target okr
 
 okr=./build/release/adapters/okr
 data=${OKR_DATA:-./okr-data}

@@ -137,6 +137,14 @@ void AddServeOptions(CLI::App* serve, ServeOptions* o) {
                    "Seconds an expensive read may wait for a thread; then "
                    "503 read-deadline-exceeded")
       ->capture_default_str();
+  serve->add_option("--public-url", o->public_url,
+                    "Where people reach the web app (http:// or https://); "
+                    "its origin is the one the app's requests must come "
+                    "from, and https:// makes the session cookie Secure");
+  serve
+      ->add_option("--session-hours", o->session_hours,
+                   "Hours a web app sign-in lasts")
+      ->capture_default_str();
   serve
       ->add_option("--reminder-interval", o->reminder_interval,
                    "Seconds between reminder runs; 0 turns them off")

@@ -12,6 +12,7 @@
 #include "adapters/cli/control_socket.h"
 #include "adapters/cli/reminder_driver.h"
 #include "adapters/http/api.h"
+#include "adapters/http/browser.h"
 #include "adapters/http/json_body.h"
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
@@ -106,6 +107,19 @@ int RunServe(const ServeOptions& o) {
   so.header_timeout = std::chrono::seconds(o.header_timeout);
   so.idle_timeout = std::chrono::seconds(o.idle_timeout);
   so.body_timeout = std::chrono::seconds(o.body_timeout);
+  std::optional<std::string> public_origin;
+  if (!o.public_url.empty()) {
+    public_origin = http::OriginOf(o.public_url);
+    if (!public_origin) {
+      std::cerr << "okr serve: --public-url must be an http:// or https:// "
+                   "URL such as https://okr.example.com\n";
+      return kExitUsage;
+    }
+  }
+  if (o.session_hours < 1 || o.session_hours > 24 * 366) {
+    std::cerr << "okr serve: --session-hours must be 1 to 8784\n";
+    return kExitUsage;
+  }
   if (o.durability != "sync" && o.durability != "async") {
     std::cerr << "okr serve: --durability is sync or async\n";
     return kExitUsage;
@@ -177,12 +191,23 @@ int RunServe(const ServeOptions& o) {
   ao.reads.threads = o.read_threads;
   ao.reads.queue_limit = static_cast<std::size_t>(o.read_queue);
   ao.reads.deadline = std::chrono::seconds(o.read_deadline);
+  ao.session_max_age = std::chrono::hours(o.session_hours);
+  ao.secure_cookies = public_origin && public_origin->rfind("https:", 0) == 0;
   http::Api api(*engine.value(), tokens.value(), ao);
   http::Server server(api, so);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "okr serve: " << s.ToString() << "\n";
     return kExitFailure;
   }
+  if (!public_origin && (so.host == "0.0.0.0" || so.host == "::")) {
+    std::cerr << "okr serve: listening on every address without "
+                 "--public-url: the web app can sign in but not change "
+                 "anything until --public-url names where people reach it\n";
+  }
+  // The app's origin, now that the port is known (--listen HOST:0).
+  api.SetAppOrigins(public_origin
+                        ? std::vector<std::string>{*public_origin}
+                        : http::ListenOrigins(so.host, server.port()));
   std::unique_ptr<webhook::DeliveryWorker> worker;
   if (!o.webhooks.empty()) {
     webhook::DeliveryOptions d;
@@ -214,6 +239,11 @@ int RunServe(const ServeOptions& o) {
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
             << std::endl;
+  std::cout << "okr serve: the web app is at "
+            << (public_origin
+                    ? *public_origin
+                    : http::ListenOrigins(so.host, server.port()).front())
+            << "/" << std::endl;
   server.Run();
   control.Stop();
   if (driver) driver->Stop();

@@ -26,6 +26,11 @@ struct ServeOptions {
   std::int64_t read_queue = 16;         // reads waiting for it, at most
   std::int64_t read_deadline = 30;      // seconds a read may wait
   std::int64_t reminder_interval = 60;  // seconds; 0: off
+  // Where people reach the web app ("https://okr.example.com"); empty:
+  // the listen address. Its origin is the app's; https makes the session
+  // cookie Secure.
+  std::string public_url;
+  std::int64_t session_hours = 8;  // a web app sign-in lasts this long
   std::vector<std::string> webhooks;    // http:// URLs
   std::string webhook_secret;
   std::string webhook_secret_file;  // the secret's bytes, trailing newline cut

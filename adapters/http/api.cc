@@ -1,10 +1,12 @@
 #include "adapters/http/api.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
 
 #include "adapters/http/api_call.h"
+#include "adapters/http/browser.h"
 #include "adapters/http/json_text.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/route_handlers.h"
@@ -42,12 +44,19 @@ void Guarded(const HttpRequest& request, const Api::Respond& respond, Fn fn) {
   }
 }
 
-// The refusal of a request without a known bearer token.
-DomainError Unauthorised(const std::string& authorization) {
-  return DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
-                     authorization.empty()
-                         ? "an Authorization: Bearer token is required"
-                         : "unknown token"};
+// The refusal of a request without a known bearer token or session.
+DomainError Unauthorised(const HttpRequest& r) {
+  const char* detail =
+      !r.authorization.empty() ? "unknown token"
+      : FindCookie(r.cookie, kSessionCookie)
+          ? "the session has ended or expired: sign in again"
+          : "an Authorization: Bearer token (or the web app's session "
+            "cookie) is required";
+  return DomainError{ErrorKind::kUnauthorised, "unauthorised", "", detail};
+}
+
+bool ChangesNothing(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }
 
 // Whether a call runs on the read pool: as its line says. A GET that no
@@ -82,7 +91,27 @@ void Dispatch(ApiCall& c, const Route* route, const PathParams& params) {
 Api::Api(OkrEngine& engine, const Tokens& tokens, ApiOptions options)
     : engine_(engine),
       tokens_(tokens),
+      options_(options),
+      sessions_(options.session_max_age),
+      origins_(std::make_shared<const std::vector<std::string>>()),
       reads_(std::make_unique<ReadPool>(options.reads)) {}
+
+void Api::SetAppOrigins(std::vector<std::string> origins) {
+  auto next =
+      std::make_shared<const std::vector<std::string>>(std::move(origins));
+  std::lock_guard lock(origins_mu_);
+  origins_ = std::move(next);
+}
+
+ApiShared Api::Shared() {
+  std::shared_ptr<const std::vector<std::string>> origins;
+  {
+    std::lock_guard lock(origins_mu_);
+    origins = origins_;
+  }
+  return ApiShared{engine_,  metrics_,          trees_, sessions_, tokens_,
+                   options_, std::move(origins)};
+}
 
 Api::~Api() = default;
 
@@ -133,18 +162,27 @@ void Api::Handle(const HttpRequest& request, Respond respond) {
 
 void Api::Serve(const HttpRequest& request, RequestTarget target,
                 const Respond& respond) {
-  ApiCall call(request, std::move(target), respond,
-               ApiShared{engine_, metrics_, trees_});
+  ApiCall call(request, std::move(target), respond, Shared());
   if (auto e = CheckUtf8("Idempotency-Key", request.idempotency_key)) {
     return call.Error(*e);
   }
-  call.caller = Authenticate(request.authorization);
-  if (const Route* open = FindPublicRoute(call.path)) {
-    return Dispatch(call, open, {});
+  Authenticated who = Authenticate(request);
+  call.caller = who.caller;
+  call.session_id = who.session_id;
+  if (const Route* probe = FindProbeRoute(call.path)) {
+    return Dispatch(call, probe, {});
   }
-  if (!call.caller) return call.Error(Unauthorised(request.authorization));
   PathParams params;
   const Route* route = FindRoute(request.method, call.path, &params);
+  if (route != nullptr && route->access == Access::kPublic) {
+    return Dispatch(call, route, params);
+  }
+  if (!call.caller) return call.Error(Unauthorised(request));
+  if (who.by_cookie) {
+    if (std::optional<DomainError> e = CheckBrowserRequest(request, route)) {
+      return call.Error(*e);
+    }
+  }
   if (OnReadPool(route, request, call.target)) {
     return Pool(call, route, std::move(params));
   }
@@ -164,8 +202,7 @@ void Api::Pool(const ApiCall& call, const Route* route, PathParams params) {
           "retry"}));
     }
     Guarded(*copy, respond, [&] {
-      ApiCall pooled(*copy, target, respond,
-                     ApiShared{engine_, metrics_, trees_});
+      ApiCall pooled(*copy, target, respond, Shared());
       pooled.caller = caller;
       Dispatch(pooled, route, params);
     });
@@ -182,20 +219,72 @@ void Api::Pool(const ApiCall& call, const Route* route, PathParams params) {
   }
 }
 
+std::optional<DomainError> Api::CheckBrowserRequest(const HttpRequest& request,
+                                                    const Route* route) const {
+  // SameSite=Strict keeps the cookie off cross-site requests, but another
+  // port of the same host is the same site: the Origin is what tells.
+  if (ChangesNothing(request.method)) return std::nullopt;
+  std::shared_ptr<const std::vector<std::string>> origins;
+  {
+    std::lock_guard lock(origins_mu_);
+    origins = origins_;
+  }
+  if (std::find(origins->begin(), origins->end(), request.origin) ==
+      origins->end()) {
+    return DomainError{
+        ErrorKind::kForbidden, "cross-origin-request", "Origin",
+        request.origin.empty()
+            ? "a request signed in by the session cookie that changes "
+              "anything must carry the app's Origin header"
+            : "the Origin of this request is not the app's: a request "
+              "signed in by the session cookie that changes anything must "
+              "come from the app itself"};
+  }
+  const std::string_view type = route != nullptr
+                                    ? route->body_type
+                                    : std::string_view("application/json");
+  if (!request.body.empty() && !HasMediaType(request.content_type, type)) {
+    return DomainError{
+        ErrorKind::kUnsupportedMedia, "unsupported-media-type", "Content-Type",
+        "a body sent with the session cookie must be " + std::string(type)};
+  }
+  return std::nullopt;
+}
+
 std::optional<HttpResponse> Api::OpenStream(const HttpRequest& request,
-                                            std::uint64_t* after) const {
+                                            std::uint64_t* after) {
   RequestTarget target;
   DomainError bad;
   if (!ParseRequestTarget(request.target, &target, &bad)) {
     return ErrorResponse(bad);
   }
-  if (!Authenticate(request.authorization)) {
-    return ErrorResponse(Unauthorised(request.authorization));
+  if (!Authenticate(request).caller) {
+    return ErrorResponse(Unauthorised(request));
   }
   if (std::optional<DomainError> e = StreamStart(request, target, after)) {
     return ErrorResponse(*e);
   }
   return std::nullopt;
+}
+
+Authenticated Api::Authenticate(const HttpRequest& request) {
+  Authenticated who;
+  if (!request.authorization.empty()) {
+    who.caller = Authenticate(request.authorization);
+    return who;
+  }
+  std::optional<std::string> id = FindCookie(request.cookie, kSessionCookie);
+  if (!id || id->empty()) return who;
+  std::optional<std::string> token = sessions_.Find(*id, engine_.NowMicros());
+  if (!token) return who;
+  // The tokens file stays the source of identities: the session stands
+  // for its token, looked up each time.
+  who.caller = tokens_.Find(*token);
+  if (who.caller) {
+    who.by_cookie = true;
+    who.session_id = std::move(*id);
+  }
+  return who;
 }
 
 std::optional<Caller> Api::Authenticate(const std::string& auth) const {

@@ -14,10 +14,12 @@
 #ifndef OKR_ADAPTERS_HTTP_API_H_
 #define OKR_ADAPTERS_HTTP_API_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,19 +28,22 @@
 #include "adapters/http/read_pool.h"
 #include "adapters/http/request_target.h"
 #include "adapters/http/routes.h"
+#include "adapters/http/sessions.h"
 #include "adapters/http/tokens.h"
 #include "adapters/http/tree_cache.h"
 #include "engine/okr_engine.h"
 
 namespace okr::http {
 
-struct ApiCall;  // api_call.h
+struct ApiCall;    // api_call.h
+struct ApiShared;  // api_call.h
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query: "/v1/cycles?as_of=..."
   std::string authorization, if_match, idempotency_key;
-  std::string last_event_id;  // GET /v1/events/stream only
+  std::string cookie, origin, content_type;  // the headers, as received
+  std::string last_event_id;                 // GET /v1/events/stream only
   std::string body;
 };
 
@@ -52,6 +57,20 @@ struct HttpResponse {
 struct ApiOptions {
   // Where the expensive reads run (as_of, /changes, the retrospective).
   ReadPoolOptions reads;
+  // How long a web app session lives after sign-in.
+  std::chrono::seconds session_max_age{std::chrono::hours(8)};
+  // The session cookie is `Secure` (sent only over https): set when the
+  // public URL people reach the app at starts with https://.
+  bool secure_cookies = false;
+};
+
+// Who a request is from, and by which credential.
+struct Authenticated {
+  std::optional<Caller> caller;  // nullopt: no known credential
+  // By the session cookie (no Authorization header was sent): the
+  // browser's rules apply (browser.h, Api::Serve).
+  bool by_cookie = false;
+  std::string session_id;  // the cookie's session, when by_cookie
 };
 
 class Api {
@@ -79,11 +98,21 @@ class Api {
   // Last-Event-ID, parsed as GET /v1/events parses after=). nullopt with
   // *after set when the stream may start; otherwise the refusal to send.
   std::optional<HttpResponse> OpenStream(const HttpRequest& request,
-                                         std::uint64_t* after) const;
+                                         std::uint64_t* after);
 
   // The caller a bearer token ("Bearer <token>", the scheme in any case)
   // belongs to, if any.
   std::optional<Caller> Authenticate(const std::string& authorization) const;
+  // Who sent `request`: the Authorization header when there is one (a bad
+  // token is not made good by a cookie), else the session cookie.
+  Authenticated Authenticate(const HttpRequest& request);
+
+  // The origins the web app is served at ("http://127.0.0.1:8080"): a
+  // request authenticated by the session cookie that may change anything
+  // must carry one of them in its Origin header. Set once the address is
+  // known, before the server serves; none set: every such request is
+  // refused.
+  void SetAppOrigins(std::vector<std::string> origins);
   OkrEngine& engine() { return engine_; }
   // Where answers are counted (the server counts the event stream's).
   Metrics& metrics() { return metrics_; }
@@ -99,13 +128,24 @@ class Api {
   // this thread or on the read pool.
   void Serve(const HttpRequest& request, RequestTarget target,
              const Respond& respond);
+  // What the handlers of a call share, with the origins of now.
+  ApiShared Shared();
   // Runs `call` on the read pool; answers 503 when the pool refuses it.
   void Pool(const ApiCall& call, const Route* route, PathParams params);
 
+  // The browser's rules for a request authenticated by the cookie: a
+  // refusal, or nullopt when it may go on.
+  std::optional<DomainError> CheckBrowserRequest(const HttpRequest& request,
+                                                 const Route* route) const;
+
   OkrEngine& engine_;
   const Tokens& tokens_;
+  const ApiOptions options_;
   Metrics metrics_;
   TreeCache trees_;
+  Sessions sessions_;
+  mutable std::mutex origins_mu_;
+  std::shared_ptr<const std::vector<std::string>> origins_;  // origins_mu_
 
   // Last: its jobs use everything above, so it is destroyed first. Null
   // once StopReads() ran. Guarded by reads_mu_ (Submit itself is

@@ -38,6 +38,11 @@ struct ApiShared {
   OkrEngine& engine;
   Metrics& metrics;
   TreeCache& trees;
+  Sessions& sessions;
+  const Tokens& tokens;
+  const ApiOptions& options;
+  // The web app's origins (Api::SetAppOrigins); never null.
+  std::shared_ptr<const std::vector<std::string>> origins;
 };
 
 struct ApiCall {
@@ -54,7 +59,11 @@ struct ApiCall {
         respond(std::move(respond)),
         engine(shared.engine),
         metrics(shared.metrics),
-        trees(shared.trees) {}
+        trees(shared.trees),
+        sessions(shared.sessions),
+        tokens(shared.tokens),
+        options(shared.options),
+        origins(shared.origins) {}
   ApiCall(const ApiCall&) = delete;  // `path` refers into `target`
   ApiCall& operator=(const ApiCall&) = delete;
 
@@ -65,8 +74,14 @@ struct ApiCall {
   OkrEngine& engine;
   Metrics& metrics;
   TreeCache& trees;
+  Sessions& sessions;
+  const Tokens& tokens;
+  const ApiOptions& options;
+  const std::shared_ptr<const std::vector<std::string>> origins;
   // Set once the token is checked (public routes run before).
   std::optional<Caller> caller;
+  // The session cookie's id, when the cookie authenticated the call.
+  std::string session_id;
 
   const std::string* Query(const char* name) const {
     return target.Query(name);

@@ -170,12 +170,29 @@ void GetCycleRetrospective(ApiCall& c, const PathParams& p) {
     return c.Error(
         DomainError::Invalid("format", "format must be json, md or html"));
   }
+  std::optional<std::string> scope;
+  if (const std::string* o = c.Query("objective")) {
+    if (!ValidId(*o)) return c.Error(BadId("objective", *o));
+    scope = *o;
+  }
   // Built under the read lock; rendered after it is released.
   std::optional<Retrospective> retro;
+  bool scope_found = true;
   if (!c.ReadAt([&](const OkrState& st, Date at) {
-        if (st.FindCycle(id) != nullptr) retro = BuildRetrospective(st, id, at);
+        if (st.FindCycle(id) == nullptr) return;
+        if (scope) {
+          const Objective* o = st.FindObjective(*scope);
+          scope_found = o != nullptr && o->cycle_id == id;
+          if (!scope_found) return;
+        }
+        retro = BuildRetrospective(st, id, at, scope);
       })) {
     return;
+  }
+  if (!scope_found) {
+    return c.Error(DomainError::NotFound(
+        "objective",
+        "cycle \"" + id + "\" has no objective \"" + *scope + "\""));
   }
   if (!retro) return c.Error(NoCycle(id));
   HttpResponse r;

@@ -29,7 +29,9 @@ void GetKeyResult(ApiCall& c, const PathParams& p) {
       return c.Error(
           DomainError::NotFound("id", "no key result \"" + id + "\""));
     }
-    c.Json(200, KeyResultJson(st, *k, at), k->version);
+    json j = KeyResultJson(st, *k, at);
+    j["series"] = KeyResultSeriesJson(*k, at);
+    c.Json(200, j, k->version);
   });
 }
 

@@ -9,6 +9,18 @@ namespace okr::http {
 
 using nlohmann::json;
 
+void GetKpis(ApiCall& c, const PathParams&) {
+  const std::string* owner = c.Query("owner");
+  c.ReadAt([&](const OkrState& st, Date) {
+    json list = json::array();
+    for (const auto& [id, k] : st.kpis()) {
+      if (owner && k.owner != *owner) continue;
+      list.push_back(KpiJson(k));
+    }
+    c.Json(200, json{{"kpis", list}});
+  });
+}
+
 void PostKpis(ApiCall& c, const PathParams&) {
   JsonBody b = c.Body(false);
   DefineKpi cmd;
@@ -36,7 +48,9 @@ void GetKpi(ApiCall& c, const PathParams& p) {
     if (k == nullptr) {
       return c.Error(DomainError::NotFound("id", "no KPI \"" + id + "\""));
     }
-    c.Json(200, KpiJson(*k), k->version);
+    json j = KpiJson(*k);
+    j["measurements"] = KpiSeriesJson(*k);
+    c.Json(200, j, k->version);
   });
 }
 

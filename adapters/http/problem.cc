@@ -18,6 +18,8 @@ int StatusOf(ErrorKind kind) {
       return 412;
     case ErrorKind::kRule:
       return 422;
+    case ErrorKind::kUnsupportedMedia:
+      return 415;
     case ErrorKind::kUnavailable:
       return 503;
   }
@@ -41,6 +43,8 @@ const char* TitleOf(ErrorKind kind) {
       return "Precondition failed";
     case ErrorKind::kRule:
       return "Rule broken";
+    case ErrorKind::kUnsupportedMedia:
+      return "Unsupported media type";
     case ErrorKind::kUnavailable:
       return "Service unavailable";
   }

@@ -22,6 +22,13 @@ namespace okr::http {
 struct HttpRequest;
 struct RequestTarget;
 
+// app_routes.cc: the web app and its sessions
+void GetApp(ApiCall& c, const PathParams& p);
+void GetAppFile(ApiCall& c, const PathParams& p);
+void GetSession(ApiCall& c, const PathParams& p);
+void PostSession(ApiCall& c, const PathParams& p);
+void DeleteSession(ApiCall& c, const PathParams& p);
+
 // system_routes.cc
 void GetHealthz(ApiCall& c, const PathParams& p);
 void GetMetrics(ApiCall& c, const PathParams& p);
@@ -59,6 +66,7 @@ void PostKeyResultCheckIns(ApiCall& c, const PathParams& p);
 void PostKeyResultGrade(ApiCall& c, const PathParams& p);
 
 // kpi_routes.cc
+void GetKpis(ApiCall& c, const PathParams& p);
 void PostKpis(ApiCall& c, const PathParams& p);
 void GetKpi(ApiCall& c, const PathParams& p);
 void PostKpiMeasurements(ApiCall& c, const PathParams& p);

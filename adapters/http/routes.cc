@@ -9,6 +9,7 @@
 namespace okr::http {
 namespace {
 
+constexpr Access kProbe = Access::kProbe;
 constexpr Access kPublic = Access::kPublic;
 constexpr Access kMember = Access::kMember;
 constexpr Reads kInline = Reads::kInline;
@@ -26,9 +27,14 @@ constexpr RouteKind kStream = RouteKind::kStream;
 // clang-format off
 constexpr Route kRoutes[] = {
     // method  pattern                                 handler                       access   reads    spelling, kind
-    {"GET",    "/healthz",                             GetHealthz,                   kPublic, kInline, kExact},
+    {"GET",    "/",                                    GetApp,                       kPublic, kInline, kExact},
+    {"GET",    "/app/{file}",                          GetAppFile,                   kPublic, kInline},
+    {"GET",    "/healthz",                             GetHealthz,                   kProbe,  kInline, kExact},
     {"GET",    "/metrics",                             GetMetrics,                   kMember, kInline, kExact},
     {"GET",    "/v1/openapi.yaml",                     GetOpenApi,                   kMember, kAsOf},
+    {"GET",    "/v1/session",                          GetSession,                   kMember, kInline},
+    {"POST",   "/v1/session",                          PostSession,                  kPublic, kInline},
+    {"DELETE", "/v1/session",                          DeleteSession,                kMember, kInline},
     {"GET",    "/v1/cycles",                           GetCycles,                    kMember, kAsOf},
     {"POST",   "/v1/cycles",                           PostCycles,                   kMember, kInline},
     {"GET",    "/v1/cycles/{id}",                      GetCycle,                     kMember, kAsOf},
@@ -54,6 +60,7 @@ constexpr Route kRoutes[] = {
     {"GET",    "/v1/key-results/{id}/history",         GetKeyResultHistory,          kMember, kAsOf},
     {"POST",   "/v1/key-results/{id}/check-ins",       PostKeyResultCheckIns,        kMember, kInline},
     {"POST",   "/v1/key-results/{id}/grade",           PostKeyResultGrade,           kMember, kInline},
+    {"GET",    "/v1/kpis",                             GetKpis,                      kMember, kAsOf},
     {"POST",   "/v1/kpis",                             PostKpis,                     kMember, kInline},
     {"GET",    "/v1/kpis/{id}",                        GetKpi,                       kMember, kAsOf},
     {"POST",   "/v1/kpis/{id}/measurements",           PostKpiMeasurements,          kMember, kInline},
@@ -145,9 +152,9 @@ const Route* FindRoute(std::string_view method, std::string_view path,
   return nullptr;
 }
 
-const Route* FindPublicRoute(std::string_view path) {
+const Route* FindProbeRoute(std::string_view path) {
   for (const Route& r : Routes()) {
-    if (r.access == kPublic && Matches(r, path, nullptr)) return &r;
+    if (r.access == kProbe && Matches(r, path, nullptr)) return &r;
   }
   return nullptr;
 }

@@ -45,8 +45,14 @@ using RouteHandler = void (*)(ApiCall& call, const PathParams& params);
 // member writes only what it owns) are the engine's command handlers', not
 // the table's: the HTTP layer only knows whether a token is needed.
 enum class Access {
-  kPublic,  // no token needed (/healthz); answered before authentication
-  kMember,  // any known token (401 without one)
+  // No token needed, whatever the method (liveness probes send what they
+  // like; /healthz always answered them all); answered before
+  // authentication.
+  kProbe,
+  // No token needed for this method: the web app's page and files, and
+  // signing in.
+  kPublic,
+  kMember,  // any known token or session (401 without one)
 };
 
 // Where a route runs. Reads that may replay a long stretch of the log or
@@ -83,6 +89,11 @@ struct Route {
   Reads reads = Reads::kInline;
   Spelling spelling = Spelling::kSegments;
   RouteKind kind = RouteKind::kHandler;
+  // The media type of the body the route takes. Required of requests
+  // authenticated by the session cookie that carry a body (a cross-site
+  // form can send only form and text/plain bodies); bearer-token requests
+  // are not asked for it.
+  std::string_view body_type = "application/json";
 };
 
 // The route label of a path that matches no pattern.
@@ -107,9 +118,8 @@ std::span<const std::string_view> MethodLabels();
 const Route* FindRoute(std::string_view method, std::string_view path,
                        PathParams* params);
 
-// The public line `path` names, whatever the method (liveness probes send
-// what they like; /healthz always answered them all), or null.
-const Route* FindPublicRoute(std::string_view path);
+// The Access::kProbe line `path` names, whatever the method, or null.
+const Route* FindProbeRoute(std::string_view path);
 
 // The segments of `path` that stand where a line's pattern has `{id}`, the
 // path following that line's literal segments up to there: the ids a

@@ -357,6 +357,9 @@ struct Server::Impl {
       r.method = std::string(req.method_string());
       r.target = std::string(req.target());
       r.authorization = std::string(req[bhttp::field::authorization]);
+      r.cookie = std::string(req[bhttp::field::cookie]);
+      r.origin = std::string(req[bhttp::field::origin]);
+      r.content_type = std::string(req[bhttp::field::content_type]);
       r.if_match = std::string(req[bhttp::field::if_match]);
       r.idempotency_key = std::string(req["Idempotency-Key"]);
       r.body = std::move(req.body());
@@ -415,6 +418,7 @@ struct Server::Impl {
       r.method = std::string(req.method_string());
       r.target = std::string(req.target());
       r.authorization = std::string(req[bhttp::field::authorization]);
+      r.cookie = std::string(req[bhttp::field::cookie]);
       r.last_event_id = std::string(req["Last-Event-ID"]);
       std::uint64_t after = 0;
       if (std::optional<HttpResponse> refused =

@@ -150,6 +150,30 @@ json KpiJson(const Kpi& k) {
               {"version", k.version}};
 }
 
+json KeyResultSeriesJson(const KeyResult& k, Date at) {
+  json out = json::array();  // check_ins are in (date, position) order
+  for (const CheckIn& c : k.check_ins) {
+    if (c.date > at) continue;
+    out.push_back(
+        json{{"date", c.date.ToString()},
+             {"value", c.value},
+             {"confidence",
+              c.confidence ? json(static_cast<int>(*c.confidence)) : json()},
+             {"position", c.position}});
+  }
+  return out;
+}
+
+json KpiSeriesJson(const Kpi& k) {
+  json out = json::array();
+  for (const Measurement& m : k.measurements) {
+    out.push_back(json{{"date", m.date.ToString()},
+                       {"value", m.value},
+                       {"position", m.position}});
+  }
+  return out;
+}
+
 json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
                  const KeyResult& k, std::uint64_t position, Date at) {
   return json{{"kr_id", c.kr_id},

@@ -32,6 +32,12 @@ json TreeJson(const OkrState& s, const Cycle& c, Date at);
 // event in the log has it.)
 json ReminderJson(const DueReminder& r, const IssuedReminder* issued);
 json KpiJson(const Kpi& k);
+// The values over time, oldest first, for charts: a key result's
+// check-ins dated up to `at` [{date, value, confidence, position}], and a
+// KPI's measurements [{date, value, position}], each in (date, position)
+// order.
+json KeyResultSeriesJson(const KeyResult& k, Date at);
+json KpiSeriesJson(const Kpi& k);
 // A check-in as recorded: the event's fields, where it landed, and the key
 // result after it.
 json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,

@@ -201,6 +201,12 @@ std::string RetrospectiveHtml(const Retrospective& r) {
     << kStyle << "</style></head><body>\n";
   h << "<h1>Retrospective: " << Html(r.cycle_name) << " (" << Html(r.cycle_id)
     << ")</h1>\n";
+  if (r.scope) {
+    h << "<p class=\"scope\">Scope: objective " << Html(*r.scope)
+      << " and what is aligned under it, " << r.objectives.size()
+      << (r.objectives.size() == 1 ? " objective" : " objectives")
+      << " in all.</p>\n";
+  }
   if (r.closed) {
     h << "<p><strong>Final</strong>: the cycle is closed; scores are the "
          "grades given.</p>\n";

@@ -22,6 +22,12 @@ std::string RetrospectiveMarkdown(const Retrospective& r) {
   const RetroSummary& s = r.summary;
   md << "# Retrospective: " << Markdown(r.cycle_name) << " (" << r.cycle_id
      << ")\n\n";
+  if (r.scope) {
+    md << "Scope: objective " << Markdown(*r.scope)
+       << " and what is aligned under it, " << r.objectives.size()
+       << (r.objectives.size() == 1 ? " objective" : " objectives")
+       << " in all.\n\n";
+  }
   if (r.closed) {
     md << "**Final**: the cycle is closed; scores are the grades given.\n\n";
   } else {

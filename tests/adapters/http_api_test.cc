@@ -565,6 +565,334 @@ BOOST_AUTO_TEST_CASE(kpis_with_health) {
       403);
 }
 
+// love (team, maria) has mine (individual, john) aligned under it; solo
+// (individual, john) stands alone. mine's calls 0 -> 10 at 5: 0.5; solo's
+// demos 0 -> 4 at 1: 0.25; love has no check-ins: 0. Scoped to love: love
+// and mine, average (0 + 0.5) / 2 = 0.25, 3 key results, 1 check-in,
+// maria and john take part; the note about love stays, the cycle's own note
+// and the one about solo go. Scoped to mine: mine alone, 0.5, john alone.
+BOOST_AUTO_TEST_CASE(a_retrospective_of_one_objective_covers_its_subtree_only) {
+  const json mine{{"id", "mine"},
+                  {"cycle_id", "q"},
+                  {"title", "Mine"},
+                  {"level", "individual"},
+                  {"parent_id", "love"}};
+  BOOST_TEST_REQUIRE(As("john", "POST", "/v1/objectives", mine).status == 201);
+  BOOST_TEST_REQUIRE(As("john", "POST", "/v1/objectives",
+                        {{"id", "solo"},
+                         {"cycle_id", "q"},
+                         {"title", "Solo"},
+                         {"level", "individual"}})
+                         .status == 201);
+  for (const char* o : {"mine", "solo"}) {
+    BOOST_TEST_REQUIRE(
+        As("john", "POST", std::string("/v1/objectives/") + o + "/activate")
+            .status == 200);
+  }
+  BOOST_TEST_REQUIRE(As("john", "POST", "/v1/objectives/mine/key-results",
+                        {{"id", "calls"},
+                         {"title", "Calls"},
+                         {"kind", "metric"},
+                         {"start", 0},
+                         {"target", 10}})
+                         .status == 201);
+  BOOST_TEST_REQUIRE(As("john", "POST", "/v1/objectives/solo/key-results",
+                        {{"id", "demos"},
+                         {"title", "Demos"},
+                         {"kind", "metric"},
+                         {"start", 0},
+                         {"target", 4}})
+                         .status == 201);
+  As("john", "POST", "/v1/key-results/calls/check-ins", {{"value", 5}});
+  As("john", "POST", "/v1/key-results/demos/check-ins", {{"value", 1}});
+  As("maria", "POST", "/v1/cycles/q/retrospective/notes",
+     {{"objective_id", "love"}, {"text", "about love"}});
+  As("john", "POST", "/v1/cycles/q/retrospective/notes",
+     {{"objective_id", "solo"}, {"text", "about solo"}});
+  As("root", "POST", "/v1/cycles/q/retrospective/notes",
+     {{"text", "about the quarter"}});
+
+  json whole = As("john", "GET", "/v1/cycles/q/retrospective").json();
+  BOOST_TEST(whole["objective"].is_null());
+  BOOST_TEST(whole["objectives"].size() == 3u);
+  BOOST_TEST(whole["notes"].size() == 3u);
+
+  HttpResult r = As("john", "GET", "/v1/cycles/q/retrospective?objective=love");
+  BOOST_TEST_REQUIRE(r.status == 200);
+  json love = r.json();
+  BOOST_TEST(love["objective"] == "love");
+  BOOST_TEST_REQUIRE(love["objectives"].size() == 2u);
+  BOOST_TEST(love["objectives"][0]["id"] == "love");
+  BOOST_TEST(love["objectives"][1]["id"] == "mine");
+  BOOST_TEST(std::abs(love["summary"]["average_score"].get<double>() - 0.25) <
+             1e-9);
+  BOOST_TEST(love["summary"]["key_results"] == 3);
+  BOOST_TEST(love["summary"]["check_ins"] == 1);
+  BOOST_TEST(love["participation"].size() == 2u);
+  BOOST_TEST_REQUIRE(love["notes"].size() == 1u);
+  BOOST_TEST(love["notes"][0]["text"] == "about love");
+
+  json just =
+      As("john", "GET", "/v1/cycles/q/retrospective?objective=mine").json();
+  BOOST_TEST_REQUIRE(just["objectives"].size() == 1u);
+  BOOST_TEST(std::abs(just["summary"]["average_score"].get<double>() - 0.5) <
+             1e-9);
+  BOOST_TEST_REQUIRE(just["participation"].size() == 1u);
+  BOOST_TEST(just["participation"][0]["owner"] == "john");
+  BOOST_TEST(just["notes"].empty());
+
+  HttpResult md =
+      As("john", "GET", "/v1/cycles/q/retrospective?objective=love&format=md");
+  BOOST_TEST(md.body.find("Scope: objective love and what is aligned under "
+                          "it, 2 objectives in all.") != std::string::npos);
+  BOOST_TEST(md.body.find("Solo") == std::string::npos);
+  HttpResult html = As("john", "GET",
+                       "/v1/cycles/q/retrospective?objective=mine&format=html");
+  BOOST_TEST(html.body.find("1 objective in all.") != std::string::npos);
+  BOOST_TEST(!testing::XmlProblem(html.body).has_value());
+
+  HttpResult none =
+      As("john", "GET", "/v1/cycles/q/retrospective?objective=nope");
+  BOOST_TEST(none.status == 404);
+  BOOST_TEST(none.json()["field"] == "objective");
+  HttpResult bad = As("john", "GET", "/v1/cycles/q/retrospective?objective=B!");
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(bad.json()["field"] == "objective");
+}
+
+BOOST_AUTO_TEST_CASE(
+    kpis_are_listed_and_one_has_its_measurements_in_date_order) {
+  As("maria", "POST", "/v1/kpis",
+     {{"id", "p95"}, {"name", "p95 latency"}, {"unit", "ms"}});
+  As("john", "POST", "/v1/kpis",
+     {{"id", "nps-k"}, {"name", "NPS"}, {"unit", "points"}});
+  As("maria", "POST", "/v1/kpis/p95/measurements",
+     {{"value", 250}, {"date", Today().AddDays(-1).ToString()}});
+  As("maria", "POST", "/v1/kpis/p95/measurements",
+     {{"value", 240}, {"date", Today().AddDays(-5).ToString()}});
+  json all = As("john", "GET", "/v1/kpis").json();
+  BOOST_TEST_REQUIRE(all["kpis"].size() == 2u);
+  BOOST_TEST(all["kpis"][0]["id"] == "nps-k");
+  BOOST_TEST(all["kpis"][1]["id"] == "p95");
+  BOOST_TEST(!all["kpis"][1].contains("measurements"));
+  BOOST_TEST(As("john", "GET", "/v1/kpis?owner=maria").json()["kpis"].size() ==
+             1u);
+  json p95 = As("john", "GET", "/v1/kpis/p95").json();
+  BOOST_TEST_REQUIRE(p95["measurements"].size() == 2u);
+  BOOST_TEST(p95["measurements"][0]["value"] == 240);
+  BOOST_TEST(p95["measurements"][1]["value"] == 250);
+  BOOST_TEST(p95["latest"]["value"] == 250);
+}
+
+BOOST_AUTO_TEST_CASE(a_key_result_has_its_check_ins_as_a_series_up_to_at) {
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 52}, {"date", start.AddDays(20).ToString()}});
+  As("maria", "POST", "/v1/key-results/nps/check-ins",
+     {{"value", 48}, {"confidence", 4}, {"date", start.AddDays(3).ToString()}});
+  json kr = As("john", "GET", "/v1/key-results/nps").json();
+  BOOST_TEST_REQUIRE(kr["series"].size() == 2u);
+  BOOST_TEST(kr["series"][0]["date"] == start.AddDays(3).ToString());
+  BOOST_TEST(kr["series"][0]["value"] == 48);
+  BOOST_TEST(kr["series"][0]["confidence"] == 4);
+  BOOST_TEST(kr["series"][1]["value"] == 52);
+  BOOST_TEST(kr["series"][1]["confidence"].is_null());
+  json early = As("john", "GET",
+                  "/v1/key-results/nps?at=" + start.AddDays(10).ToString())
+                   .json();
+  BOOST_TEST(early["series"].size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The web app's sessions: a token signs in once and the HttpOnly cookie
+// then authenticates like it; a request by cookie that changes anything
+// must come from the app's origin (http://127.0.0.1:8080 and its loopback
+// spellings here) with a JSON body.
+struct Browser : Quarter {
+  static constexpr char kOrigin[] = "http://127.0.0.1:8080";
+  // Signs `who` in; the cookie's value ("okr_session=<id>").
+  std::string SignIn(const std::string& who) {
+    HttpResult r =
+        Raw("POST", "/v1/session", json{{"token", Token(who)}}.dump(),
+            {{"Content-Type", "application/json"}});
+    BOOST_TEST_REQUIRE(r.status == 200, r.body);
+    std::string set = r.header("set-cookie");
+    return set.substr(0, set.find(';'));
+  }
+  HttpResult ByCookie(const std::string& cookie, const std::string& method,
+                      const std::string& target, const std::string& body = "",
+                      const std::string& origin = kOrigin,
+                      const std::string& type = "application/json") {
+    std::vector<std::pair<std::string, std::string>> h{{"Cookie", cookie}};
+    if (!origin.empty()) h.emplace_back("Origin", origin);
+    if (!type.empty()) h.emplace_back("Content-Type", type);
+    return Raw(method, target, body, h);
+  }
+};
+
+BOOST_FIXTURE_TEST_SUITE(web_sessions, Browser)
+
+BOOST_AUTO_TEST_CASE(
+    a_token_signs_in_once_and_the_cookie_authenticates_like_it) {
+  HttpResult r =
+      Raw("POST", "/v1/session", json{{"token", Token("maria")}}.dump(),
+          {{"Content-Type", "application/json; charset=utf-8"},
+           {"Origin", kOrigin}});
+  BOOST_TEST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.json()["actor"] == "maria");
+  BOOST_TEST(r.json()["role"] == "member");
+  BOOST_TEST(r.json()["expires_at"].is_string());
+  const std::string set = r.header("set-cookie");
+  BOOST_TEST(set.rfind("okr_session=", 0) == 0u);
+  BOOST_TEST(set.substr(12, 64).find_first_not_of("0123456789abcdef") ==
+             std::string::npos);
+  BOOST_TEST(set.substr(76) ==
+             "; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict");
+  const std::string cookie = set.substr(0, set.find(';'));
+  json me = ByCookie("theme=dark; " + cookie, "GET", "/v1/session").json();
+  BOOST_TEST(me["actor"] == "maria");
+  BOOST_TEST(me["by"] == "session");
+  BOOST_TEST(As("maria", "GET", "/v1/session").json()["by"] == "token");
+  HttpResult love = ByCookie(cookie, "GET", "/v1/objectives/love", "", "", "");
+  BOOST_TEST(love.status == 200);
+  BOOST_TEST(love.json()["owner"] == "maria");
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_sign_in_sets_no_cookie_and_appends_nothing) {
+  const std::uint64_t log = Events();
+  HttpResult unknown =
+      Raw("POST", "/v1/session", R"({"token":"nope-nope-nope"})",
+          {{"Content-Type", "application/json"}});
+  BOOST_TEST(unknown.status == 401);
+  BOOST_TEST(unknown.json()["field"] == "token");
+  BOOST_TEST(unknown.header("set-cookie").empty());
+  HttpResult form = Raw("POST", "/v1/session", R"({"token":"maria-token-001"})",
+                        {{"Content-Type", "text/plain"}});
+  BOOST_TEST(form.status == 415);
+  BOOST_TEST(form.json()["field"] == "Content-Type");
+  BOOST_TEST(form.json()["type"] ==
+             "urn:okr-ledger:problem:unsupported-media-type");
+  HttpResult elsewhere =
+      Raw("POST", "/v1/session", R"({"token":"maria-token-001"})",
+          {{"Content-Type", "application/json"},
+           {"Origin", "http://127.0.0.1:9999"}});
+  BOOST_TEST(elsewhere.status == 403);
+  BOOST_TEST(elsewhere.json()["field"] == "Origin");
+  HttpResult missing =
+      Raw("POST", "/v1/session", "{}", {{"Content-Type", "application/json"}});
+  BOOST_TEST(missing.status == 400);
+  BOOST_TEST(missing.json()["field"] == "token");
+  BOOST_TEST(Raw("POST", "/v1/session", R"({"token":"maria-token-001","x":1})",
+                 {{"Content-Type", "application/json"}})
+                 .status == 400);
+  BOOST_TEST(Events() == log);
+}
+
+BOOST_AUTO_TEST_CASE(a_change_by_cookie_needs_the_apps_origin_and_a_json_body) {
+  const std::string cookie = SignIn("maria");
+  const std::string body = R"({"value": 50})";
+  const std::string target = "/v1/key-results/nps/check-ins";
+  const std::uint64_t log = Events();
+  HttpResult other =
+      ByCookie(cookie, "POST", target, body, "http://127.0.0.1:8081");
+  BOOST_TEST(other.status == 403);
+  BOOST_TEST(other.json()["type"] ==
+             "urn:okr-ledger:problem:cross-origin-request");
+  BOOST_TEST(other.json()["field"] == "Origin");
+  BOOST_TEST(ByCookie(cookie, "POST", target, body, "").status == 403);
+  BOOST_TEST(ByCookie(cookie, "POST", target, body, "null").status == 403);
+  BOOST_TEST(
+      ByCookie(cookie, "POST", target, body, "https://127.0.0.1:8080").status ==
+      403);
+  // A cross-site form can send text/plain: refused, whatever it holds.
+  HttpResult plain =
+      ByCookie(cookie, "POST", target, body, kOrigin, "text/plain");
+  BOOST_TEST(plain.status == 415);
+  BOOST_TEST(plain.json()["field"] == "Content-Type");
+  BOOST_TEST(ByCookie(cookie, "POST", target, body, kOrigin, "").status == 415);
+  BOOST_TEST(Events() == log);
+  // From the app: recorded, by the session's actor.
+  HttpResult ok = ByCookie(cookie, "POST", target, body);
+  BOOST_TEST(ok.status == 201);
+  BOOST_TEST(ByCookie(cookie, "POST", target, R"({"value": 51})",
+                      "http://localhost:8080")
+                 .status == 201);
+  BOOST_TEST(Events() == log + 2);
+  json last = As("root", "GET", "/v1/events?after=" + std::to_string(log + 1))
+                  .json()["events"][0];
+  BOOST_TEST(last["actor"] == "maria");
+  // Bearer tokens keep today's rules: no Origin, text/plain is parsed.
+  BOOST_TEST(As("maria", "POST", target, json{{"value", 52}},
+                {{"Content-Type", "text/plain"}})
+                 .status == 201);
+  // An action without a body needs the origin, not a content type.
+  BOOST_TEST(
+      ByCookie(cookie, "POST", "/v1/objectives/love/achieve", "", kOrigin, "")
+          .status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(signing_out_ends_the_session_on_the_server) {
+  const std::string cookie = SignIn("john");
+  BOOST_TEST(ByCookie(cookie, "DELETE", "/v1/session", "", "", "").status ==
+             403);  // it changes something: the app's origin only
+  HttpResult out = ByCookie(cookie, "DELETE", "/v1/session", "", kOrigin, "");
+  BOOST_TEST(out.status == 204);
+  BOOST_TEST(out.header("set-cookie").find("Max-Age=0") != std::string::npos);
+  HttpResult after = ByCookie(cookie, "GET", "/v1/cycles");
+  BOOST_TEST(after.status == 401);
+  BOOST_TEST(after.json()["detail"] ==
+             "the session has ended or expired: sign in again");
+  // Another session of the same token is its own.
+  const std::string again = SignIn("john");
+  BOOST_TEST(ByCookie(again, "GET", "/v1/cycles").status == 200);
+  // A restart of the server ends every session.
+  Restart();
+  BOOST_TEST(ByCookie(again, "GET", "/v1/cycles").status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(an_authorization_header_wins_over_the_cookie) {
+  const std::string cookie = SignIn("maria");
+  HttpResult r =
+      Raw("GET", "/v1/cycles", "",
+          {{"Cookie", cookie}, {"Authorization", "Bearer wrong-token"}});
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(r.json()["detail"] == "unknown token");
+  HttpResult root =
+      Raw("GET", "/v1/session", "",
+          {{"Cookie", cookie}, {"Authorization", "Bearer " + Token("root")}});
+  BOOST_TEST(root.json()["actor"] == "root");
+  BOOST_TEST(root.json()["by"] == "token");
+}
+
+BOOST_AUTO_TEST_CASE(
+    the_apps_page_and_files_are_public_under_their_own_policy) {
+  HttpResult page = Raw("GET", "/");
+  BOOST_TEST(page.status == 200);
+  BOOST_TEST(page.header("content-type") == "text/html; charset=utf-8");
+  BOOST_TEST(page.body.find("<script type=\"module\" src=\"/app/main.mjs\">") !=
+             std::string::npos);
+  const std::string policy = page.header("content-security-policy");
+  BOOST_TEST(policy.find("default-src 'self'") != std::string::npos);
+  BOOST_TEST(policy.find("script-src 'self';") != std::string::npos);
+  BOOST_TEST(policy.find("unsafe") == std::string::npos);
+  HttpResult main = Raw("GET", "/app/main.mjs");
+  BOOST_TEST(main.status == 200);
+  BOOST_TEST(main.header("content-type") == "text/javascript; charset=utf-8");
+  // The one bare import of the libraries points at the served file.
+  HttpResult hooks = Raw("GET", "/app/hooks.mjs");
+  BOOST_TEST(hooks.status == 200);
+  BOOST_TEST(hooks.body.find("from\"./preact.mjs\"") != std::string::npos);
+  BOOST_TEST(hooks.body.find("from\"preact\"") == std::string::npos);
+  HttpResult none = Raw("GET", "/app/secrets.txt");
+  BOOST_TEST(none.status == 404);
+  BOOST_TEST(none.json()["field"] == "file");
+  // One segment only: a decoded '/' makes it no file of the app's.
+  BOOST_TEST(Raw("GET", "/app/..%2Ftokens").status == 401);
+  // Only GET is public: anything else on them needs a token.
+  BOOST_TEST(Raw("POST", "/").status == 401);
+  BOOST_TEST(Raw("GET", "/v1/session").status == 401);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

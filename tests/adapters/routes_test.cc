@@ -90,8 +90,12 @@ BOOST_AUTO_TEST_CASE(every_line_is_answerable_as_the_table_says) {
       }
       // Only GETs read the state: nothing else goes to the read pool.
       if (r.method != "GET") BOOST_TEST((r.reads == Reads::kInline));
-      // Only /healthz answers without a token.
-      BOOST_TEST((r.access == Access::kPublic) == (r.pattern == "/healthz"));
+      // Only /healthz answers without a token whatever the method; only
+      // the web app's page and files and signing in need no token.
+      BOOST_TEST((r.access == Access::kProbe) == (r.pattern == "/healthz"));
+      const bool app = r.pattern == "/" || r.pattern == "/app/{file}" ||
+                       (r.pattern == "/v1/session" && r.method == "POST");
+      BOOST_TEST((r.access == Access::kPublic) == app);
       PathParams params;
       std::string path(r.pattern);
       for (std::size_t at; (at = path.find("{id}")) != std::string::npos;) {
@@ -119,9 +123,16 @@ BOOST_AUTO_TEST_CASE(a_path_is_routed_by_method_and_segments) {
   // Spelled exactly, or not at all.
   BOOST_TEST(FindRoute("GET", "/metrics", nullptr) != nullptr);
   BOOST_TEST(FindRoute("GET", "/metrics/", nullptr) == nullptr);
-  BOOST_TEST(FindPublicRoute("/healthz") != nullptr);
-  BOOST_TEST(FindPublicRoute("/healthz/") == nullptr);
-  BOOST_TEST(FindPublicRoute("/metrics") == nullptr);
+  BOOST_TEST(FindProbeRoute("/healthz") != nullptr);
+  BOOST_TEST(FindProbeRoute("/healthz/") == nullptr);
+  BOOST_TEST(FindProbeRoute("/metrics") == nullptr);
+  BOOST_TEST(FindProbeRoute("/") == nullptr);
+  // The app's files: one segment each, GET only.
+  const Route* file = FindRoute("GET", "/app/main.mjs", &p);
+  BOOST_REQUIRE(file != nullptr);
+  BOOST_TEST(p["file"] == "main.mjs");
+  BOOST_TEST(FindRoute("POST", "/app/main.mjs", nullptr) == nullptr);
+  BOOST_TEST(FindRoute("GET", "/app/a/b.mjs", nullptr) == nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(a_path_names_the_ids_under_a_resource_whatever_follows) {
@@ -169,15 +180,19 @@ BOOST_AUTO_TEST_CASE(a_path_is_labelled_with_the_pattern_it_matches) {
       {"/v1/reminders/run", "/v1/reminders/run"},
       {"/v1/events", "/v1/events"},
       {"/v1/events/stream", "/v1/events/stream"},
+      {"/", "/"},
+      {"", "/"},
+      {"/app/main.mjs", "/app/{file}"},
+      {"/v1/session", "/v1/session"},
   };
   for (const auto& [path, pattern] : cases) {
     BOOST_TEST(MatchRoute(path) == pattern, path);
   }
   for (const char* path :
-       {"", "/", "/v1", "/v2/cycles", "/v1/cycles/c1/tree/x", "/v1/nothing",
-        "/V1/cycles", "/v1/events/stream/x", "/v1/events/x", "/v1/kpis/p/q",
-        "/healthzz", "/v1/cycles/c1/retrospective/x", "/v1/reminders/run/x",
-        "/_/v1/cycles", "/v1/cycles/\"/x\n", "/{id}"}) {
+       {"/v1", "/app", "/app/a/b", "/v2/cycles", "/v1/cycles/c1/tree/x",
+        "/v1/nothing", "/V1/cycles", "/v1/events/stream/x", "/v1/events/x",
+        "/v1/kpis/p/q", "/healthzz", "/v1/cycles/c1/retrospective/x",
+        "/v1/reminders/run/x", "/_/v1/cycles", "/v1/cycles/\"/x\n", "/{id}"}) {
     BOOST_TEST(MatchRoute(path) == kUnmatchedRoute, path);
   }
 }

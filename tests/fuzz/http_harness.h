@@ -79,6 +79,9 @@ inline bool ParseRequest(std::string_view bytes, http::HttpRequest* out) {
   out->target = std::string(req.target());
   out->authorization = std::string(req[bhttp::field::authorization]);
   out->if_match = std::string(req[bhttp::field::if_match]);
+  out->cookie = std::string(req[bhttp::field::cookie]);
+  out->origin = std::string(req[bhttp::field::origin]);
+  out->content_type = std::string(req[bhttp::field::content_type]);
   out->idempotency_key = std::string(req["Idempotency-Key"]);
   out->body = std::move(req.body());
   return true;

@@ -4,6 +4,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "adapters/http/browser.h"
 #include "events/instant.h"
 #include "tests/support/tokens_file.h"
 
@@ -36,6 +37,7 @@ ApiHarness::ApiHarness(const std::string& clock_start)
   if (!loaded.ok()) throw std::runtime_error(loaded.status().ToString());
   tokens_ = std::make_unique<http::Tokens>(std::move(loaded).value());
   api_ = std::make_unique<http::Api>(engine_.engine(), *tokens_);
+  api_->SetAppOrigins(http::ListenOrigins("127.0.0.1", 8080));
 }
 
 ApiHarness::~ApiHarness() { api_.reset(); }
@@ -54,6 +56,9 @@ HttpResult ApiHarness::Request(
     if (n == "if-match") r.if_match = value;
     if (n == "idempotency-key") r.idempotency_key = value;
     if (n == "last-event-id") r.last_event_id = value;
+    if (n == "cookie") r.cookie = value;
+    if (n == "origin") r.origin = value;
+    if (n == "content-type") r.content_type = value;
   }
   std::promise<http::HttpResponse> answer;
   api_->Handle(
@@ -71,6 +76,7 @@ void ApiHarness::Restart() {
   api_.reset();
   engine_.Reopen();
   api_ = std::make_unique<http::Api>(engine_.engine(), *tokens_);
+  api_->SetAppOrigins(http::ListenOrigins("127.0.0.1", 8080));
 }
 
 }  // namespace okr::testing

@@ -31,16 +31,18 @@ class ApiHarness {
   ~ApiHarness();
 
   // Answers a request as Api::Handle does. Of the headers, Authorization,
-  // If-Match, Idempotency-Key and Last-Event-ID reach the Api (the only
-  // ones it reads); the answer's header names are lower-cased, with
-  // content-type among them.
+  // If-Match, Idempotency-Key, Last-Event-ID, Cookie, Origin and
+  // Content-Type reach the Api (the only ones it reads); the answer's
+  // header names are lower-cased, with content-type among them. The web
+  // app's origins are those of a server listening on 127.0.0.1:8080
+  // (http://127.0.0.1:8080, http://localhost:8080, http://[::1]:8080).
   HttpResult Request(
       const std::string& method, const std::string& target,
       const std::string& body = "",
       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // Closes the Api and the engine and opens both again on the same folder,
-  // as a restart of the server does (the clock goes on).
+  // as a restart of the server does (the clock goes on; sessions end).
   void Restart();
 
   EngineHarness& engine() { return engine_; }
