@@ -16,8 +16,8 @@ table { border-collapse: collapse; margin: .5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .band { padding: 0 .4em; border-radius: .3em; color: #fff; }
-.green { background: #2e7d32; } .yellow { background: #b58900; }
-.red { background: #c62828; } .none { background: #777; }
+.green { background: #2e7d32; } .yellow { background: #8a6100; }
+.red { background: #c62828; } .none { background: #666; }
 .provisional { border: 2px dashed #b58900; padding: .5em; }
 .objective { margin: 1.5em 0; } .kr { display: inline-block;
   vertical-align: top; margin: 0 1em 1em 0; width: 380px; }
@@ -161,7 +161,7 @@ std::string ScoreDistributionChart(const std::array<int, 10>& histogram) {
       << kW - 10 << "\" y2=\"" << kH - kBottom << "\" stroke=\"#888\"/>";
   for (int i = 0; i < 10; ++i) {
     double h = (kH - kTop - kBottom) * histogram[i] / most;
-    const char* colour = i >= 7 ? "#2e7d32" : i >= 4 ? "#b58900" : "#c62828";
+    const char* colour = i >= 7 ? "#2e7d32" : i >= 4 ? "#8a6100" : "#c62828";
     double x = kLeft + i * bar;
     svg << "<rect x=\"" << Number(x + 2, 1) << "\" y=\""
         << Number(kH - kBottom - h, 1) << "\" width=\"" << Number(bar - 4, 1)

@@ -265,7 +265,7 @@ test('what changed: the last 7 days show the target change with before and after
   await page.getByRole('link', { name: 'What changed' }).first().click();
   await page.getByRole('heading', { name: 'What changed' }).waitFor({ timeout: WAIT });
   const kr = (await call('GET', `/v1/key-results/${memberKr.id}`)).json;
-  const entry = page.locator('.diff li', { hasText: `key result ${memberKr.id}` }).first();
+  const entry = page.locator('.diff li', { hasText: `key result ${memberKr.title} (${memberKr.id})` }).first();
   await entry.waitFor({ timeout: WAIT });
   assert.match(await entry.textContent(), new RegExp(`target:\\s*${kr.original_target}\\s*→\\s*${kr.target}|target:.*→\\s*${kr.target}`));
   await axe(page, 'what changed');
@@ -285,6 +285,7 @@ test('the retrospective of the cycle and of one objective\'s subtree', async () 
   await page.goto(`${base}/#/objective/${objective}`);
   await page.getByRole('link', { name: 'retrospective of this objective and below' }).click();
   await page.getByText(`Scope: objective ${objective}`).waitFor({ timeout: WAIT });
+  await axe(page, 'retrospective of a subtree');
   await shot(page, 'retrospective-subtree');
   await page.goto(`${base}/v1/cycles/${cycleId}/retrospective?format=html`);
   await page.getByRole('heading', { name: /^Retrospective:/ }).waitFor({ timeout: WAIT });

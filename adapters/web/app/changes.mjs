@@ -1,9 +1,10 @@
 // What changed in a cycle between two instants (default: the last 7 days):
 // the window diff, readable.
-import { html, useState, useEffect, api, q, num, toInstant, toLocalInput } from './lib.mjs';
+import { html, useState, useEffect, api, q, num, pct, toInstant, toLocalInput } from './lib.mjs';
 
-function show(v) {
+function show(v, field) {
   if (v === null || v === undefined) return '—';
+  if (typeof v === 'number' && (field === 'progress' || field === 'attainment')) return pct(v);
   if (typeof v === 'number') return num(v, 3);
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
@@ -11,7 +12,7 @@ function show(v) {
 function Fields({ fields }) {
   if (!fields || fields.length === 0) return null;
   return html`<ul class="fields">${fields.map((f, i) => html`<li key=${i}><code>${f.field}</code>:
-    <span class="before">${show(f.before)}</span> → <span class="after">${show(f.after)}</span></li>`)}</ul>`;
+    <span class="before">${show(f.before, f.field)}</span> → <span class="after">${show(f.after, f.field)}</span></li>`)}</ul>`;
 }
 
 export function Changes({ cycleId }) {
@@ -23,6 +24,22 @@ export function Changes({ cycleId }) {
   const [to, setTo] = useState(null);
   const [diff, setDiff] = useState(null);
   const [problem, setProblem] = useState(null);
+  const [titles, setTitles] = useState(new Map());
+  // Titles for the ids the diff names, from the cycle's tree as it is now.
+  useEffect(() => {
+    if (!cycle) return;
+    api('GET', `/v1/cycles/${q(cycle)}/tree`).then((t) => {
+      const m = new Map();
+      const walk = (n) => {
+        m.set(n.id, n.title);
+        for (const k of n.key_results || []) m.set(k.id, k.title);
+        (n.children || []).forEach(walk);
+      };
+      (t.objectives || []).forEach(walk);
+      setTitles(m);
+    }, () => {});
+  }, [cycle]);
+  const name = (id) => (titles.has(id) ? `${titles.get(id)} (${id})` : id);
   useEffect(() => {
     api('GET', '/v1/cycles').then((r) => {
       const list = r.cycles || [];
@@ -54,9 +71,9 @@ export function Changes({ cycleId }) {
     ${problem && html`<p class="error" role="alert">${problem.message}</p>`}
     ${diff && html`<p class="muted">From ${diff.from} to ${diff.to}: ${objectives.length} objectives changed.</p>
       <ul class="diff">${objectives.map((o) => html`<li key=${o.id} class=${'change ' + o.change}>
-        <p><span class=${'badge ' + o.change}>${o.change}</span> <a href=${`#/objective/${q(o.id)}`}>${o.title || o.id}</a></p>
+        <p><span class=${'badge ' + o.change}>${o.change}</span> <a href=${`#/objective/${q(o.id)}`}>${name(o.id)}</a></p>
         <${Fields} fields=${o.fields} />
         ${o.key_results && o.key_results.length > 0 && html`<ul>${o.key_results.map((k) => html`<li key=${k.id}>
-          <span class=${'badge ' + k.change}>${k.change}</span> key result ${k.title || k.id}<${Fields} fields=${k.fields} /></li>`)}</ul>`}
+          <span class=${'badge ' + k.change}>${k.change}</span> ${`key result ${name(k.id)}`}<${Fields} fields=${k.fields} /></li>`)}</ul>`}
       </li>`)}</ul>`}`;
 }
