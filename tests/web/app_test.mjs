@@ -45,10 +45,10 @@ async function eventsAfter(position) {
   return (await call('GET', `/v1/events?after=${position}&limit=1000`)).json.events;
 }
 
-function startServer() {
+function startServer(extra = []) {
   return new Promise((resolve, reject) => {
     const p = spawn(BIN, ['serve', '--data', join(dir, 'data'), '--listen', '127.0.0.1:0',
-      '--tokens', join(dir, 'tokens'), '--reminder-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      '--tokens', join(dir, 'tokens'), '--reminder-interval', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => {
       out += d;
@@ -346,4 +346,39 @@ test('sign out ends the session on the server: the old cookie no longer works', 
   assert.equal((await call('GET', '/v1/session', asCookie)).status, 401);
   assert.equal((await call('GET', '/v1/cycles', asCookie)).status, 401);
   await context.close();
+});
+
+test('behind --public-url https://…: the cookie is Secure and only that origin may change anything', async () => {
+  // The server restarted with --public-url (one store, one server at a
+  // time); this runs after the browser tests.
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+  const s = await startServer(['--public-url', 'https://OKR.example.com/']);
+  server = s.process;
+  base = `http://127.0.0.1:${s.port}`;
+  const signIn = await fetch(`${base}/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: tokens.member }) });
+  assert.equal(signIn.status, 200);
+  const set = signIn.headers.get('set-cookie');
+  assert.match(set, /; HttpOnly; SameSite=Strict; Secure$/);
+  const cookie = set.split(';')[0];
+  const checkIn = (origin) => call('POST', `/v1/key-results/${memberKr.id}/check-ins`,
+    { token: null, body: { value: 1 }, headers: { Cookie: cookie, Origin: origin } });
+  const before = await head();
+  assert.equal((await checkIn(base)).status, 403);  // the listen address is not the app's now
+  assert.equal(await head(), before);
+  assert.equal((await checkIn('https://okr.example.com')).status, 201);
+  assert.equal(await head(), before + 1);
+});
+
+test('a --public-url that is not an http(s) URL is refused before anything starts', () => {
+  let status = 0;
+  try {
+    execFileSync(BIN, ['serve', '--data', join(dir, 'nothing'), '--public-url', 'ftp://okr.example.com'],
+      { stdio: 'pipe' });
+  } catch (e) {
+    status = e.status;
+    assert.match(String(e.stderr), /--public-url must be an http:\/\/ or https:\/\/ URL/);
+  }
+  assert.equal(status, 2);
 });
