@@ -43,6 +43,7 @@ struct HttpRequest {
   std::string target;  // path and query: "/v1/cycles?as_of=..."
   std::string authorization, if_match, idempotency_key;
   std::string cookie, origin, content_type;  // the headers, as received
+  std::string if_none_match;
   std::string last_event_id;                 // GET /v1/events/stream only
   std::string body;
 };

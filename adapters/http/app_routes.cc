@@ -25,11 +25,20 @@ constexpr const char* kAppPolicy =
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+// The app's files may be kept by the browser, asked again each time (its
+// ETag answers 304 when they did not change): the API's no-store stays for
+// everything else.
 void Serve(ApiCall& c, const web::Asset& a) {
   HttpResponse r;
   r.content_type = std::string(a.content_type);
-  r.body = std::string(a.bytes);
   r.headers.emplace_back("Content-Security-Policy", kAppPolicy);
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("ETag", std::string(a.etag));
+  if (c.req.if_none_match == a.etag) {
+    r.status = 304;
+  } else {
+    r.body = std::string(a.bytes);
+  }
   c.Reply(std::move(r));
 }
 

@@ -358,6 +358,7 @@ struct Server::Impl {
       r.target = std::string(req.target());
       r.authorization = std::string(req[bhttp::field::authorization]);
       r.cookie = std::string(req[bhttp::field::cookie]);
+      r.if_none_match = std::string(req[bhttp::field::if_none_match]);
       r.origin = std::string(req[bhttp::field::origin]);
       r.content_type = std::string(req[bhttp::field::content_type]);
       r.if_match = std::string(req[bhttp::field::if_match]);

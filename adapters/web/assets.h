@@ -16,6 +16,8 @@ struct Asset {
   std::string_view name;          // "app.js": served at /app/<name>
   std::string_view content_type;  // "text/javascript; charset=utf-8"
   std::string_view bytes;
+  // The ETag of the bytes: a quoted prefix of their SHA-256 in hex.
+  std::string_view etag;
 };
 
 // Every file, index.html (the page served at /) among them.

@@ -878,6 +878,16 @@ BOOST_AUTO_TEST_CASE(
   HttpResult main = Raw("GET", "/app/main.mjs");
   BOOST_TEST(main.status == 200);
   BOOST_TEST(main.header("content-type") == "text/javascript; charset=utf-8");
+  // Kept by the browser and asked again: unchanged is 304 without a body.
+  BOOST_TEST(main.header("cache-control") == "no-cache");
+  const std::string etag = main.header("etag");
+  BOOST_TEST(etag.size() == 22u);
+  HttpResult same = Raw("GET", "/app/main.mjs", "", {{"If-None-Match", etag}});
+  BOOST_TEST(same.status == 304);
+  BOOST_TEST(same.body.empty());
+  BOOST_TEST(Raw("GET", "/app/main.mjs", "", {{"If-None-Match", "\"x\""}})
+                 .status == 200);
+  BOOST_TEST(Raw("GET", "/app/style.css").header("etag") != etag);
   // The one bare import of the libraries points at the served file.
   HttpResult hooks = Raw("GET", "/app/hooks.mjs");
   BOOST_TEST(hooks.status == 200);

@@ -57,6 +57,7 @@ HttpResult ApiHarness::Request(
     if (n == "idempotency-key") r.idempotency_key = value;
     if (n == "last-event-id") r.last_event_id = value;
     if (n == "cookie") r.cookie = value;
+    if (n == "if-none-match") r.if_none_match = value;
     if (n == "origin") r.origin = value;
     if (n == "content-type") r.content_type = value;
   }

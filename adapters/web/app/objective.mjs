@@ -53,12 +53,13 @@ export function ObjectivePage({ id }) {
   useEffect(() => {
     (async () => {
       try {
-        const o = await api('GET', `/v1/objectives/${q(id)}`);
+        const [o, h] = await Promise.all([api('GET', `/v1/objectives/${q(id)}`),
+          api('GET', `/v1/objectives/${q(id)}/history`)]);
+        const [c, ...list] = await Promise.all([api('GET', `/v1/cycles/${q(o.cycle_id)}`),
+          ...o.key_results.filter((k) => k.state === 'active').map((k) => api('GET', `/v1/key-results/${q(k.id)}`))]);
         setNow(o);
-        setHistory((await api('GET', `/v1/objectives/${q(id)}/history`)).entries || []);
-        setCycle(await api('GET', `/v1/cycles/${q(o.cycle_id)}`));
-        const list = [];
-        for (const k of o.key_results) if (k.state === 'active') list.push(await api('GET', `/v1/key-results/${q(k.id)}`));
+        setHistory(h.entries || []);
+        setCycle(c);
         setKrs(list);
       } catch (p) { setError(p); }
     })();

@@ -78,20 +78,21 @@ export function Week({ me }) {
   const [error, setError] = useState(null);
   async function load() {
     try {
-      const cycles = (await api('GET', '/v1/cycles')).cycles || [];
-      const active = new Map(cycles.filter((c) => c.state === 'active').map((c) => [c.id, c]));
-      const mine = (await api('GET', `/v1/objectives?owner=${q(me.actor)}`)).objectives || [];
-      const rows = [];
+      // The independent reads at once; then each key result's series.
+      const [cyclesBody, mineBody, remindersBody] = await Promise.all([
+        api('GET', '/v1/cycles'), api('GET', `/v1/objectives?owner=${q(me.actor)}`),
+        api('GET', `/v1/reminders?recipient=${q(me.actor)}`)]);
+      const active = new Map((cyclesBody.cycles || []).filter((c) => c.state === 'active').map((c) => [c.id, c]));
+      const mine = mineBody.objectives || [];
+      const wanted = [];
       for (const o of mine) {
         if (o.state !== 'active' || !active.has(o.cycle_id)) continue;
-        for (const k of o.key_results) {
-          if (k.state !== 'active') continue;
-          rows.push({ objective: o, cycle: active.get(o.cycle_id), kr: await api('GET', `/v1/key-results/${q(k.id)}`) });
-        }
+        for (const k of o.key_results) if (k.state === 'active') wanted.push({ objective: o, cycle: active.get(o.cycle_id), id: k.id });
       }
+      const krs = await Promise.all(wanted.map((w) => api('GET', `/v1/key-results/${q(w.id)}`)));
+      const rows = wanted.map((w, i) => ({ objective: w.objective, cycle: w.cycle, kr: krs[i] }));
       const drafts = mine.filter((o) => o.state === 'draft');
-      const reminders = (await api('GET', `/v1/reminders?recipient=${q(me.actor)}`)).reminders || [];
-      setData({ rows, drafts, reminders });
+      setData({ rows, drafts, reminders: remindersBody.reminders || [] });
     } catch (p) {
       setError(p);
     }
