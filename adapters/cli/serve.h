@@ -30,8 +30,8 @@ struct ServeOptions {
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.
   std::string public_url;
-  std::int64_t session_hours = 8;  // a web app sign-in lasts this long
-  std::vector<std::string> webhooks;    // http:// URLs
+  std::int64_t session_hours = 8;     // a web app sign-in lasts this long
+  std::vector<std::string> webhooks;  // http:// URLs
   std::string webhook_secret;
   std::string webhook_secret_file;  // the secret's bytes, trailing newline cut
   int webhook_attempts = 6;

@@ -44,7 +44,7 @@ struct HttpRequest {
   std::string authorization, if_match, idempotency_key;
   std::string cookie, origin, content_type;  // the headers, as received
   std::string if_none_match;
-  std::string last_event_id;                 // GET /v1/events/stream only
+  std::string last_event_id;  // GET /v1/events/stream only
   std::string body;
 };
 

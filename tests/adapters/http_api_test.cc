@@ -885,8 +885,9 @@ BOOST_AUTO_TEST_CASE(
   HttpResult same = Raw("GET", "/app/main.mjs", "", {{"If-None-Match", etag}});
   BOOST_TEST(same.status == 304);
   BOOST_TEST(same.body.empty());
-  BOOST_TEST(Raw("GET", "/app/main.mjs", "", {{"If-None-Match", "\"x\""}})
-                 .status == 200);
+  BOOST_TEST(
+      Raw("GET", "/app/main.mjs", "", {{"If-None-Match", "\"x\""}}).status ==
+      200);
   BOOST_TEST(Raw("GET", "/app/style.css").header("etag") != etag);
   // The one bare import of the libraries points at the served file.
   HttpResult hooks = Raw("GET", "/app/hooks.mjs");
