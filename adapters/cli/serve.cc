@@ -77,14 +77,14 @@ Result<std::string> WebhookSecret(const ServeOptions& o) {
   return std::string();
 }
 
-}  // namespace
-
-int RunServe(const ServeOptions& o) {
-  http::ServerOptions so;
+// The server's options from the command line's; false, having said why
+// on stderr, when one is out of range.
+bool ServerOptionsOf(const ServeOptions& o, http::ServerOptions* out) {
+  http::ServerOptions& so = *out;
   std::size_t colon = o.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "okr serve: --listen must be HOST:PORT\n";
-    return kExitUsage;
+    return false;
   }
   so.host = o.listen.substr(0, colon);
   try {
@@ -93,7 +93,7 @@ int RunServe(const ServeOptions& o) {
     so.port = static_cast<std::uint16_t>(port);
   } catch (const std::exception&) {
     std::cerr << "okr serve: --listen must be HOST:PORT\n";
-    return kExitUsage;
+    return false;
   }
   so.threads = std::max(1, o.threads);
   if (o.max_connections < 1 || o.header_timeout < 1 || o.idle_timeout < 1 ||
@@ -101,12 +101,20 @@ int RunServe(const ServeOptions& o) {
       o.read_deadline < 1) {
     std::cerr << "okr serve: --max-connections, the timeouts and the read "
                  "pool's options must be 1 or more\n";
-    return kExitUsage;
+    return false;
   }
   so.max_connections = static_cast<std::size_t>(o.max_connections);
   so.header_timeout = std::chrono::seconds(o.header_timeout);
   so.idle_timeout = std::chrono::seconds(o.idle_timeout);
   so.body_timeout = std::chrono::seconds(o.body_timeout);
+  return true;
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& o) {
+  http::ServerOptions so;
+  if (!ServerOptionsOf(o, &so)) return kExitUsage;
   std::optional<std::string> public_origin;
   if (!o.public_url.empty()) {
     public_origin = http::OriginOf(o.public_url);
@@ -205,9 +213,10 @@ int RunServe(const ServeOptions& o) {
                  "anything until --public-url names where people reach it\n";
   }
   // The app's origin, now that the port is known (--listen HOST:0).
-  api.SetAppOrigins(public_origin
-                        ? std::vector<std::string>{*public_origin}
-                        : http::ListenOrigins(so.host, server.port()));
+  const std::vector<std::string> origins =
+      public_origin ? std::vector<std::string>{*public_origin}
+                    : http::ListenOrigins(so.host, server.port());
+  api.SetAppOrigins(origins);
   std::unique_ptr<webhook::DeliveryWorker> worker;
   if (!o.webhooks.empty()) {
     webhook::DeliveryOptions d;
@@ -239,11 +248,8 @@ int RunServe(const ServeOptions& o) {
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
             << std::endl;
-  std::cout << "okr serve: the web app is at "
-            << (public_origin
-                    ? *public_origin
-                    : http::ListenOrigins(so.host, server.port()).front())
-            << "/" << std::endl;
+  std::cout << "okr serve: the web app is at " << origins.front() << "/"
+            << std::endl;
   server.Run();
   control.Stop();
   if (driver) driver->Stop();
