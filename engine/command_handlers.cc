@@ -23,7 +23,8 @@ const char* CommandName(const Command& c) {
                                            "DefineKpi",
                                            "RecordMeasurement",
                                            "IssueReminders",
-                                           "RecordReminderOutcome"};
+                                           "RecordReminderOutcome",
+                                           "RecordDigestOutcome"};
   static_assert(std::size(kNames) == std::variant_size_v<Command>);
   return kNames[c.index()];
 }
@@ -50,6 +51,8 @@ std::string TargetStream(const Command& command) {
           return "kpi/" + c.kpi_id;
         } else if constexpr (std::is_same_v<T, RecordReminderOutcome>) {
           return "reminder/" + c.reminder_id;
+        } else if constexpr (std::is_same_v<T, RecordDigestOutcome>) {
+          return "digest/" + c.digest_id;
         } else {
           return "";
         }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -129,9 +130,22 @@ struct RecordMeasurement {
 // streams (DueRemindersFor): a driver that evaluated the whole state for
 // `at` once re-evaluates only the streams written since, since on one date
 // nothing else can become due. Absent: the whole state.
+//
+// The scheduled driver issues some kinds at a time and for some people at a
+// time (each person's weekly schedule in their time zone): `kinds` (empty:
+// every kind), `only_recipients` (absent: everyone) and
+// `except_recipients` narrow what is issued. `policy` holds what the rules
+// take from the people file (projections/reminders.h).
 struct IssueReminders {
   Date at;
   std::optional<std::vector<std::string>> streams;
+  ReminderPolicy policy;
+  std::vector<std::string> kinds;
+  std::optional<std::set<std::string>> only_recipients;
+  std::set<std::string> except_recipients;
+  // `at` may be this many days after today (UTC): a person's local date
+  // east of UTC is a day ahead of it for up to 14 hours.
+  int ahead_days = 0;
 };
 // The delivery worker's record of one reminder's delivery to one webhook.
 // Admins only (the worker runs as the admin actor "okr-delivery"); a second
@@ -142,13 +156,26 @@ struct RecordReminderOutcome {
   bool delivered = false;
   std::string error;
 };
+// A digest's delivery to one person on one people channel (slack, teams,
+// email): which reminders it carried and its message id, delivered or
+// given up with the last error. Admins only (the delivery workers); a
+// second outcome for the same digest_id changes nothing.
+struct RecordDigestOutcome {
+  std::string digest_id, channel, recipient;
+  std::vector<std::string> reminder_ids;
+  std::string message_id;
+  std::int32_t attempts = 0;
+  bool delivered = false;
+  std::string error;
+};
 
 using Command =
     std::variant<CreateCycle, StartCycle, CloseCycle, AddRetrospectiveNote,
                  CreateObjective, UpdateObjective, SetParent,
                  TransitionObjective, AddKeyResult, UpdateKeyResult,
                  RemoveKeyResult, RecordCheckIn, GradeKeyResult, DefineKpi,
-                 RecordMeasurement, IssueReminders, RecordReminderOutcome>;
+                 RecordMeasurement, IssueReminders, RecordReminderOutcome,
+                 RecordDigestOutcome>;
 
 // The command's name for logs and metrics ("RecordCheckIn").
 const char* CommandName(const Command& c);

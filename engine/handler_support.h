@@ -100,6 +100,7 @@ Outcome<Decision> Handle(const Context& c, const DefineKpi& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordMeasurement& cmd);
 Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordReminderOutcome& cmd);
+Outcome<Decision> Handle(const Context& c, const RecordDigestOutcome& cmd);
 
 }  // namespace okr::handlers
 

@@ -1,4 +1,5 @@
 // Reminders: issue what is due (once per kind and key), record deliveries.
+#include <algorithm>
 #include <cassert>
 #include <set>
 #include <string>
@@ -18,7 +19,7 @@ Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd) {
   // Keys of some kinds (grading_due, draft_pending, checkin_due) do not hold
   // the date: a run for a later date would spend them before they are due.
   // Previewing the future is GET /v1/reminders?at=.
-  if (c.today < cmd.at) {
+  if (c.today.AddDays(std::clamp(cmd.ahead_days, 0, 1)) < cmd.at) {
     return DomainError::Rule("reminder-run-in-future", "at",
                              "reminders are issued for today or an earlier "
                              "date, not " +
@@ -30,14 +31,21 @@ Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd) {
   assert(c.state.ExactAt(cmd.at));
   std::vector<DueReminder> due;
   if (!cmd.streams) {
-    due = DueReminders(c.state, cmd.at);
+    due = DueReminders(c.state, cmd.at, cmd.policy);
   } else {
     for (const std::string& stream : *cmd.streams) {
-      for (DueReminder& r : DueRemindersFor(c.state, cmd.at, stream)) {
+      for (DueReminder& r :
+           DueRemindersFor(c.state, cmd.at, stream, cmd.policy)) {
         due.push_back(std::move(r));
       }
     }
   }
+  std::erase_if(due, [&](const DueReminder& r) {
+    return (!cmd.kinds.empty() && std::find(cmd.kinds.begin(), cmd.kinds.end(),
+                                            r.kind) == cmd.kinds.end()) ||
+           (cmd.only_recipients && !cmd.only_recipients->count(r.recipient)) ||
+           cmd.except_recipients.count(r.recipient) != 0;
+  });
   Decision d{{}, "", ""};
   std::set<std::pair<std::string, std::string>> seen;
   for (const DueReminder& r : due) {
@@ -71,6 +79,44 @@ Outcome<Decision> Handle(const Context& c, const RecordReminderOutcome& cmd) {
   } else {
     d.events.push_back(events::ReminderDeliveryFailed{
         cmd.reminder_id, cmd.webhook, cmd.attempts, cmd.error.substr(0, 500)});
+  }
+  return d;
+}
+
+Outcome<Decision> Handle(const Context& c, const RecordDigestOutcome& cmd) {
+  if (!c.caller.admin()) {
+    return DomainError::Forbidden(
+        "only the delivery workers record deliveries");
+  }
+  if (cmd.channel != "slack" && cmd.channel != "teams" &&
+      cmd.channel != "email") {
+    return DomainError::Invalid("channel",
+                                "channel is slack, teams or email, not \"" +
+                                    cmd.channel + "\"");
+  }
+  if (Check e = CheckId("digest_id", cmd.digest_id)) return *e;
+  if (Check e = CheckText("recipient", cmd.recipient, 1, 200)) return *e;
+  if (Check e = CheckText("message_id", cmd.message_id, 1, 200)) return *e;
+  if (cmd.reminder_ids.empty()) {
+    return DomainError::Invalid("reminder_ids",
+                                "a digest carries one reminder or more");
+  }
+  for (const std::string& id : cmd.reminder_ids) {
+    if (c.state.reminders().count(id) == 0) {
+      return DomainError::NotFound("reminder_ids",
+                                   "no reminder \"" + id + "\"");
+    }
+  }
+  Decision d{{}, "digest/" + cmd.digest_id, cmd.digest_id};
+  if (c.state.digests().count(cmd.digest_id) != 0) return d;  // recorded
+  if (cmd.delivered) {
+    d.events.push_back(events::DigestDelivered{
+        cmd.digest_id, cmd.channel, cmd.recipient, cmd.reminder_ids,
+        cmd.message_id, cmd.attempts});
+  } else {
+    d.events.push_back(events::DigestDeliveryFailed{
+        cmd.digest_id, cmd.channel, cmd.recipient, cmd.reminder_ids,
+        cmd.message_id, cmd.attempts, cmd.error.substr(0, 500)});
   }
   return d;
 }

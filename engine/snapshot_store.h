@@ -36,7 +36,7 @@ namespace okr {
 class SnapshotStore {
  public:
   // 3: the chain hash at the position (2 lacked it, 1 the change records).
-  static constexpr std::uint32_t kFormatVersion = 3;
+  static constexpr std::uint32_t kFormatVersion = 4;
 
   // Creates `dir` (and its parent) mode 0700 if they do not exist.
   explicit SnapshotStore(std::string dir);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "events/date.h"
 
@@ -386,6 +387,46 @@ struct ReminderDeliveryFailed {
   }
 };
 
+// ---- digests: stream digest/<digest_id> ----
+// What reached whom on a people channel (slack, teams, email): one digest
+// per person per run, carrying the reminder_ids of the ReminderIssued
+// events it lists. No address or name: those live in the people file only.
+
+struct DigestDelivered {
+  static constexpr char kType[] = "DigestDelivered";
+  static constexpr std::uint32_t kSchemaVersion = 1;
+  static constexpr char kStreamKind[] = "digest";
+  std::string digest_id, channel, recipient;
+  std::vector<std::string> reminder_ids;
+  std::string message_id;
+  std::int32_t attempts = 0;
+  const std::string& stream_id() const { return digest_id; }
+  template <class V>
+  void Visit(V&& v) {
+    v("digest_id", digest_id), v("channel", channel), v("recipient", recipient),
+        v("reminder_ids", reminder_ids), v("message_id", message_id),
+        v("attempts", attempts);
+  }
+};
+
+struct DigestDeliveryFailed {
+  static constexpr char kType[] = "DigestDeliveryFailed";
+  static constexpr std::uint32_t kSchemaVersion = 1;
+  static constexpr char kStreamKind[] = "digest";
+  std::string digest_id, channel, recipient;
+  std::vector<std::string> reminder_ids;
+  std::string message_id;
+  std::int32_t attempts = 0;
+  std::string error;  // of the last attempt
+  const std::string& stream_id() const { return digest_id; }
+  template <class V>
+  void Visit(V&& v) {
+    v("digest_id", digest_id), v("channel", channel), v("recipient", recipient),
+        v("reminder_ids", reminder_ids), v("message_id", message_id),
+        v("attempts", attempts), v("error", error);
+  }
+};
+
 // Every current event type. Old schema versions (CheckInRecordedV1) are not
 // here: the codec upcasts them on decode.
 using Event = std::variant<
@@ -396,7 +437,8 @@ using Event = std::variant<
     ObjectiveAbandoned, ObjectiveGraded, KeyResultAdded, KeyResultRetitled,
     KeyResultTargetChanged, KeyResultWeightChanged, KeyResultRemoved,
     KeyResultGraded, CheckInRecorded, KpiDefined, KpiThresholdsChanged,
-    KpiMeasured, ReminderIssued, ReminderDelivered, ReminderDeliveryFailed>;
+    KpiMeasured, ReminderIssued, ReminderDelivered, ReminderDeliveryFailed,
+    DigestDelivered, DigestDeliveryFailed>;
 
 }  // namespace okr::events
 

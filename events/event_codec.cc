@@ -3,6 +3,7 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -28,6 +29,10 @@ void FieldToJson(json& j, const char* name, std::int32_t v) { j[name] = v; }
 void FieldToJson(json& j, const char* name, const Date& v) {
   j[name] = v.ToString();
 }
+void FieldToJson(json& j, const char* name,
+                 const std::vector<std::string>& v) {
+  j[name] = v;
+}
 template <class T>
 void FieldToJson(json& j, const char* name, const std::optional<T>& v) {
   if (v) {
@@ -40,6 +45,15 @@ void FieldToJson(json& j, const char* name, const std::optional<T>& v) {
 bool FieldFromJson(const json& j, std::string* v) {
   if (!j.is_string()) return false;
   *v = j.get<std::string>();
+  return true;
+}
+bool FieldFromJson(const json& j, std::vector<std::string>* v) {
+  if (!j.is_array()) return false;
+  v->clear();
+  for (const json& x : j) {
+    if (!x.is_string()) return false;
+    v->push_back(x.get<std::string>());
+  }
   return true;
 }
 bool FieldFromJson(const json& j, double* v) {

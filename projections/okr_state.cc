@@ -104,7 +104,8 @@ void OkrState::Compact() {
 bool OkrState::operator==(const OkrState& o) const {
   return cycles_ == o.cycles_ && objectives_ == o.objectives_ &&
          key_results_ == o.key_results_ && kpis_ == o.kpis_ &&
-         reminders_ == o.reminders_ && last_position_ == o.last_position_ &&
+         reminders_ == o.reminders_ && digests_ == o.digests_ &&
+         last_position_ == o.last_position_ &&
          last_recorded_at_us_ == o.last_recorded_at_us_;
 }
 
@@ -137,6 +138,10 @@ std::uint64_t OkrState::StreamVersion(const std::string& stream) const {
   if (kind == "reminder") {
     auto it = reminders_.find(id);
     return it == reminders_.end() ? 0 : it->second.version;
+  }
+  if (kind == "digest") {
+    auto it = digests_.find(id);
+    return it == digests_.end() ? 0 : it->second.version;
   }
   return 0;
 }
@@ -335,6 +340,12 @@ class OkrState::Folder {
       m->outcomes[v.webhook] = {false, v.attempts, v.error};
     }
   }
+  void operator()(const events::DigestDelivered& v) {
+    Digest(v, true, "");
+  }
+  void operator()(const events::DigestDeliveryFailed& v) {
+    Digest(v, false, v.error);
+  }
 
  private:
   // The entity an event changes, its version moved to the event's; null if
@@ -355,6 +366,12 @@ class OkrState::Folder {
   Kpi* KpiOf(const std::string& id) { return Versioned(s_.kpis_, id); }
   IssuedReminder* ReminderOf(const std::string& id) {
     return Versioned(s_.reminders_, id);
+  }
+  template <class E>
+  void Digest(const E& v, bool delivered, const std::string& error) {
+    DigestOutcome& d = s_.digests_[v.digest_id];
+    d = {v.digest_id, v.channel,  v.recipient, v.message_id, v.reminder_ids,
+         delivered,   v.attempts, error,       r_.position,  r_.version};
   }
 
   void Move(const std::string& objective_id) {

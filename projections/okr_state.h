@@ -264,6 +264,25 @@ struct IssuedReminder {
   }
 };
 
+// A digest's delivery to one person on one people channel
+// (DigestDelivered / DigestDeliveryFailed), by digest id.
+struct DigestOutcome {
+  std::string id, channel, recipient, message_id;
+  std::vector<std::string> reminder_ids;
+  bool delivered = false;
+  std::int32_t attempts = 0;
+  std::string error;  // of the last attempt, when not delivered
+  std::uint64_t position = 0;
+  std::uint64_t version = 0;
+
+  bool operator==(const DigestOutcome&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, channel, recipient, message_id, reminder_ids, delivered, attempts,
+       error, position, version);
+  }
+};
+
 enum class History { kFull, kLatestOnly };
 
 // A key result evaluated at a date.
@@ -312,6 +331,9 @@ class OkrState {
   const std::map<std::string, IssuedReminder>& reminders() const {
     return reminders_;
   }
+  const std::map<std::string, DigestOutcome>& digests() const {
+    return digests_;
+  }
   // The reminder issued for (kind, key), or nullptr: each is issued once.
   const IssuedReminder* FindReminder(const std::string& kind,
                                      const std::string& key) const;
@@ -350,7 +372,7 @@ class OkrState {
   void save(A& ar) const {
     ar(cycles_, objectives_, static_cast<std::uint64_t>(key_results_.size()));
     for (const auto& [id, k] : key_results_) ar(k);
-    ar(kpis_, reminders_, last_position_, last_recorded_at_us_);
+    ar(kpis_, reminders_, digests_, last_position_, last_recorded_at_us_);
   }
   template <class A>
   void load(A& ar) {
@@ -362,7 +384,7 @@ class OkrState {
       ar(k);
       AddLoaded(std::move(k));
     }
-    ar(kpis_, reminders_, last_position_, last_recorded_at_us_);
+    ar(kpis_, reminders_, digests_, last_position_, last_recorded_at_us_);
     if (history_ == History::kLatestOnly) Compact();
     RebuildIndexes();
   }
@@ -383,6 +405,7 @@ class OkrState {
   std::map<std::string, KeyResult> key_results_;
   std::map<std::string, Kpi> kpis_;
   std::map<std::string, IssuedReminder> reminders_;  // by reminder id
+  std::map<std::string, DigestOutcome> digests_;     // by digest id
   std::uint64_t last_position_ = 0;
   std::int64_t last_recorded_at_us_ = 0;
   // Derived: open (draft or active) objectives per (cycle, owner).

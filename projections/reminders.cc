@@ -18,8 +18,14 @@ std::string Days(int n) {
 }
 
 void KeyResultReminders(const OkrState& s, const Cycle& c, const Objective& o,
-                        const KeyResult& k, Date at,
+                        const KeyResult& k, Date at, const ReminderPolicy& p,
                         std::vector<DueReminder>* out) {
+  // A check-in dated within the last skip_recent_days days (or after `at`)
+  // silences the key result. Check-ins are ordered by date.
+  if (p.skip_recent_days > 0 && !k.check_ins.empty() &&
+      at.DaysSince(k.check_ins.back().date) < p.skip_recent_days) {
+    return;
+  }
   KeyResultView view = s.ViewKeyResult(k, at);
   if (view.status == formulas::Status::kDone) return;
   // The latest check-in dated on or before `at`.
@@ -47,6 +53,22 @@ void KeyResultReminders(const OkrState& s, const Cycle& c, const Objective& o,
         {"checkin_overdue", k.id, kAdminsRecipient, k.id + "/" + since,
          "Check-in overdue on " + what + " owned by " + o.owner + ": " + when +
              ", " + Days(days) + " before " + at.ToString() + "."});
+    // Escalated up the alignment, or to the owner's manager.
+    std::string to;
+    if (o.parent_id) {
+      const Objective* parent = s.FindObjective(*o.parent_id);
+      if (parent != nullptr && parent->owner != o.owner) to = parent->owner;
+    }
+    if (to.empty()) {
+      auto m = p.managers.find(o.owner);
+      if (m != p.managers.end() && m->second != o.owner) to = m->second;
+    }
+    if (!to.empty()) {
+      out->push_back({"checkin_escalated", k.id, to, k.id + "/" + since,
+                      "Escalated: " + what + " owned by " + o.owner +
+                          " has had no check-in for " + Days(days) + " (" +
+                          when + ")."});
+    }
   }
 }
 
@@ -86,13 +108,16 @@ void ObjectiveOwnReminders(const OkrState& s, const Cycle& c,
 
 // The objective's own reminders and those of its key results.
 void ObjectiveReminders(const OkrState& s, const Cycle& c, const Objective& o,
-                        Date at, std::vector<DueReminder>* out) {
+                        Date at, const ReminderPolicy& p,
+                        std::vector<DueReminder>* out) {
   ObjectiveOwnReminders(s, c, o, at, out);
   if (c.state != CycleState::kActive || o.state != ObjectiveState::kActive)
     return;
   for (const std::string& kid : o.key_results) {
     const KeyResult* k = s.FindKeyResult(kid);
-    if (k != nullptr && !k->removed) KeyResultReminders(s, c, o, *k, at, out);
+    if (k != nullptr && !k->removed) {
+      KeyResultReminders(s, c, o, *k, at, p, out);
+    }
   }
 }
 
@@ -134,7 +159,8 @@ void Sort(std::vector<DueReminder>* out) {
 // rather than a lookup per key result by id: a key result's objective, and
 // an objective's cycle, are looked up only when they change from the
 // previous one's (ids of one objective's key results sort together).
-std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
+std::vector<DueReminder> DueReminders(const OkrState& s, Date at,
+                                      const ReminderPolicy& p) {
   std::vector<DueReminder> out;
   for (const auto& [cid, c] : s.cycles()) CycleReminders(c, at, &out);
   const Cycle* cycle = nullptr;
@@ -156,7 +182,7 @@ std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
       continue;
     const Cycle* c = cycle_of(objective->cycle_id);
     if (c != nullptr && c->state == CycleState::kActive) {
-      KeyResultReminders(s, *c, *objective, k, at, &out);
+      KeyResultReminders(s, *c, *objective, k, at, p, &out);
     }
   }
   for (const auto& [kid, k] : s.kpis()) KpiReminders(k, at, &out);
@@ -165,7 +191,8 @@ std::vector<DueReminder> DueReminders(const OkrState& s, Date at) {
 }
 
 std::vector<DueReminder> DueRemindersFor(const OkrState& s, Date at,
-                                         const std::string& stream) {
+                                         const std::string& stream,
+                                         const ReminderPolicy& p) {
   std::vector<DueReminder> out;
   auto slash = stream.find('/');
   if (slash == std::string::npos) return out;
@@ -173,7 +200,7 @@ std::vector<DueReminder> DueRemindersFor(const OkrState& s, Date at,
   const std::string id = stream.substr(slash + 1);
   auto objective = [&](const Objective* o) {
     const Cycle* c = o != nullptr ? s.FindCycle(o->cycle_id) : nullptr;
-    if (c != nullptr) ObjectiveReminders(s, *c, *o, at, &out);
+    if (c != nullptr) ObjectiveReminders(s, *c, *o, at, p, &out);
   };
   if (kind == "kr") {
     const KeyResult* k = s.FindKeyResult(id);

@@ -16,6 +16,12 @@
 //   "<kr>/<last>/14"). At 21 and more both are still due if not issued.
 // - checkin_overdue (to "admins"): the same at 21 days or more (key
 //   "<kr>/<last>").
+// - checkin_escalated: the same at 21 days or more, to the owner of the
+//   objective's parent (the objective it aligns up to) when that is someone
+//   else, otherwise to the owner's manager (ReminderPolicy::managers, from
+//   the people file); none when neither exists (key "<kr>/<last>").
+// - The check-in kinds leave out a key result with a check-in dated within
+//   the last ReminderPolicy::skip_recent_days days of `at` (or after it).
 // - cycle_ending (to the owner): an active objective of an active cycle whose
 //   status at `at` is at_risk or off_track, when `at` is 0 to 14 days before
 //   ends_on (key "<objective>/<cycle>").
@@ -33,6 +39,7 @@
 #ifndef OKR_PROJECTIONS_REMINDERS_H_
 #define OKR_PROJECTIONS_REMINDERS_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,10 +54,22 @@ struct DueReminder {
   bool operator==(const DueReminder&) const = default;
 };
 
+// What the rules take from outside the log: who manages whom (the people
+// file; for checkin_escalated) and how recent a check-in silences the
+// check-in kinds. The default is what GET /v1/reminders shows without a
+// people file: no managers, nothing skipped.
+struct ReminderPolicy {
+  std::map<std::string, std::string> managers;  // actor -> manager
+  int skip_recent_days = 0;
+
+  bool operator==(const ReminderPolicy&) const = default;
+};
+
 inline constexpr char kAdminsRecipient[] = "admins";
 
 // Everything due at `at`, issued or not, ordered by (kind, key).
-std::vector<DueReminder> DueReminders(const OkrState& state, Date at);
+std::vector<DueReminder> DueReminders(const OkrState& state, Date at,
+                                      const ReminderPolicy& policy = {});
 
 // What is due at `at` about the entity of one stream and what hangs on it:
 // "kr/<id>" its objective (own rules and every key result's); "objective/
@@ -60,7 +79,8 @@ std::vector<DueReminder> DueReminders(const OkrState& state, Date at);
 // a driver re-evaluates the streams written since its last run instead of
 // the whole state. A subset of DueReminders(state, at), same order.
 std::vector<DueReminder> DueRemindersFor(const OkrState& state, Date at,
-                                         const std::string& stream);
+                                         const std::string& stream,
+                                         const ReminderPolicy& policy = {});
 
 }  // namespace okr
 

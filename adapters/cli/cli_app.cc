@@ -149,9 +149,39 @@ void AddServeOptions(CLI::App* serve, ServeOptions* o) {
       ->add_option("--reminder-interval", o->reminder_interval,
                    "Seconds between reminder runs; 0 turns them off")
       ->capture_default_str();
+  serve
+      ->add_option("--reminder-schedule", o->reminder_schedule,
+                   "When the check-in reminders are issued each week, in "
+                   "each person's own time zone (\"MON 09:00\")")
+      ->capture_default_str();
+  serve
+      ->add_option("--skip-recent-days", o->skip_recent_days,
+                   "Leave out key results with a check-in dated within the "
+                   "last this many days")
+      ->capture_default_str();
   serve->add_option("--webhook", o->webhooks,
-                    "Deliver issued reminders to this http:// URL "
-                    "(repeatable)");
+                    "Deliver each issued reminder, signed, to this http:// "
+                    "or https:// URL (repeatable)");
+  serve->add_option("--slack-webhook", o->slack_webhooks,
+                    "Send each person's digest to this Slack incoming "
+                    "webhook (https://, repeatable)");
+  serve->add_option("--teams-webhook", o->teams_webhooks,
+                    "Send each person's digest to this Teams Workflows "
+                    "webhook (https://, repeatable)");
+  serve->add_option("--smtp", o->smtp_url,
+                    "Email each person's digest through this server: "
+                    "smtp://host:587 (STARTTLS required) or smtps://host");
+  serve->add_option("--smtp-from", o->smtp_from,
+                    "The address digests are sent from");
+  serve->add_option("--smtp-credentials", o->smtp_credentials_file,
+                    "File with one user:password line for SMTP "
+                    "authentication (mode 0600); none without it");
+  serve->add_option("--webhook-ca", o->webhook_ca,
+                    "PEM file of the CA(s) every delivery's TLS trusts "
+                    "instead of the system's (webhooks, Slack, Teams, SMTP)");
+  serve->add_option("--people", o->people_file,
+                    "The people directory: names, addresses, Slack ids, time "
+                    "zones and managers (JSON, mode 0600; reread on SIGHUP)");
   serve->add_option("--webhook-secret", o->webhook_secret,
                     "HMAC-SHA256 key of the X-Okr-Signature header "
                     "(or the OKR_WEBHOOK_SECRET environment variable)");

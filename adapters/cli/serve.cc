@@ -2,6 +2,9 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
+#include <fstream>
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -17,6 +20,8 @@
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
 #include "adapters/webhook/delivery_worker.h"
+#include "adapters/webhook/digest_worker.h"
+#include "adapters/webhook/people.h"
 #include "engine/clock.h"
 #include "engine/okr_engine.h"
 #include "events/instant.h"
@@ -110,6 +115,122 @@ bool ServerOptionsOf(const ServeOptions& o, http::ServerOptions* out) {
   return true;
 }
 
+// The delivery settings that are checked before the store opens: the
+// people file, the SMTP sender and credentials, the CA file, the schedule.
+struct DeliverySettings {
+  webhook::People people;
+  webhook::MailServer mail;
+  webhook::Tls tls;
+  WeeklySchedule schedule;
+};
+
+Result<DeliverySettings> DeliverySettingsOf(const ServeOptions& o) {
+  DeliverySettings d;
+  auto bad = [](const std::string& m) { return Status::InvalidArgument(m); };
+  if (!o.people_file.empty()) {
+    Result<webhook::People> people = webhook::People::Load(o.people_file);
+    if (!people.ok()) return people.status();
+    d.people = std::move(people.value());
+  }
+  std::optional<WeeklySchedule> schedule =
+      ParseWeeklySchedule(o.reminder_schedule);
+  if (!schedule) {
+    return bad("--reminder-schedule must be a weekday and a time such as "
+               "\"MON 09:00\", not \"" +
+               o.reminder_schedule + "\"");
+  }
+  d.schedule = *schedule;
+  if (o.skip_recent_days < 0 || o.skip_recent_days > 366) {
+    return bad("--skip-recent-days must be 0 to 366");
+  }
+  if (!o.webhook_ca.empty()) {
+    if (!std::ifstream(o.webhook_ca).good()) {
+      return bad("--webhook-ca " + o.webhook_ca + " cannot be read");
+    }
+    d.tls.ca_file = o.webhook_ca;
+  }
+  if (o.smtp_url.empty()) {
+    if (!o.smtp_from.empty() || !o.smtp_credentials_file.empty()) {
+      return bad("--smtp-from and --smtp-credentials need --smtp");
+    }
+    return d;
+  }
+  if (!webhook::ParseEndpoint(o.smtp_url, {"smtp", "smtps"})) {
+    return bad("--smtp must be smtp://host[:port] (STARTTLS) or "
+               "smtps://host[:port], not \"" +
+               o.smtp_url + "\"");
+  }
+  if (!webhook::IsEmailAddress(o.smtp_from)) {
+    return bad("--smtp needs --smtp-from, an address such as "
+               "okr@example.com");
+  }
+  d.mail.url = o.smtp_url;
+  d.mail.from = o.smtp_from;
+  if (!o.smtp_credentials_file.empty()) {
+    Result<std::string> text = http::ReadSecretFile("SMTP credentials file",
+                                                    o.smtp_credentials_file);
+    if (!text.ok()) return text.status();
+    std::string line = text.value().substr(0, text.value().find('\n'));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return bad("SMTP credentials file " + o.smtp_credentials_file +
+                 " must hold one user:password line");
+    }
+    d.mail.user = line.substr(0, colon);
+    d.mail.password = line.substr(colon + 1);
+  }
+  return d;
+}
+
+// The delivery workers: one per generic webhook, per Slack and Teams
+// webhook, and one for the SMTP server; each with its own checkpoint.
+Status StartDelivery(const ServeOptions& o, const DeliverySettings& d,
+                     const std::string& secret,
+                     const webhook::PeopleDirectory& people,
+                     const std::vector<std::string>& admins,
+                     const std::string& my_week_url, OkrEngine* engine,
+                     std::vector<std::unique_ptr<webhook::LogFollower>>* out) {
+  webhook::RetryPolicy retry;
+  retry.max_attempts = std::max(1, o.webhook_attempts);
+  retry.base_backoff = std::chrono::milliseconds(o.webhook_backoff_ms);
+  retry.timeout = std::chrono::milliseconds(o.webhook_timeout_ms);
+  for (const std::string& url : o.webhooks) {
+    webhook::DeliveryOptions w;
+    static_cast<webhook::RetryPolicy&>(w) = retry;
+    w.url = url;
+    w.secret = secret;
+    w.tls = d.tls;
+    auto worker = std::make_unique<webhook::DeliveryWorker>(engine, w);
+    if (Status s = worker->Start(); !s.ok()) return s;
+    out->push_back(std::move(worker));
+  }
+  auto digest = [&](const std::string& channel,
+                    const std::string& url) -> Status {
+    webhook::DigestOptions g;
+    static_cast<webhook::RetryPolicy&>(g) = retry;
+    g.channel = channel;
+    g.url = url;
+    g.mail = d.mail;
+    g.tls = d.tls;
+    g.my_week_url = my_week_url;
+    g.people = &people;
+    g.admins = admins;
+    auto worker = std::make_unique<webhook::DigestWorker>(engine, g);
+    if (Status s = worker->Start(); !s.ok()) return s;
+    out->push_back(std::move(worker));
+    return Status::OK();
+  };
+  for (const std::string& url : o.slack_webhooks) {
+    if (Status s = digest("slack", url); !s.ok()) return s;
+  }
+  for (const std::string& url : o.teams_webhooks) {
+    if (Status s = digest("teams", url); !s.ok()) return s;
+  }
+  if (!o.smtp_url.empty()) return digest("email", o.smtp_url);
+  return Status::OK();
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
@@ -170,6 +291,13 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "okr serve: " << secret.status().ToString() << "\n";
     return kExitFailure;
   }
+  Result<DeliverySettings> delivery = DeliverySettingsOf(o);
+  if (!delivery.ok()) {
+    std::cerr << "okr serve: " << delivery.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  webhook::PeopleDirectory people;
+  people.Set(delivery.value().people);
   if (!o.webhooks.empty() && secret.value().empty()) {
     std::cerr << "okr serve: --webhook needs --webhook-secret-file, "
                  "--webhook-secret or OKR_WEBHOOK_SECRET to sign "
@@ -201,6 +329,9 @@ int RunServe(const ServeOptions& o) {
   ao.reads.deadline = std::chrono::seconds(o.read_deadline);
   ao.session_max_age = std::chrono::hours(o.session_hours);
   ao.secure_cookies = public_origin && public_origin->rfind("https:", 0) == 0;
+  ao.reminder_policy = [&people, skip = o.skip_recent_days] {
+    return ReminderPolicy{people.Get()->Managers(), skip};
+  };
   http::Api api(*engine.value(), tokens.value(), ao);
   http::Server server(api, so);
   if (Status s = server.Start(); !s.ok()) {
@@ -217,21 +348,39 @@ int RunServe(const ServeOptions& o) {
       public_origin ? std::vector<std::string>{*public_origin}
                     : http::ListenOrigins(so.host, server.port());
   api.SetAppOrigins(origins);
-  std::unique_ptr<webhook::DeliveryWorker> worker;
-  if (!o.webhooks.empty()) {
-    webhook::DeliveryOptions d;
-    d.urls = o.webhooks;
-    d.secret = secret.value();
-    d.max_attempts = std::max(1, o.webhook_attempts);
-    d.base_backoff = std::chrono::milliseconds(o.webhook_backoff_ms);
-    d.timeout = std::chrono::milliseconds(o.webhook_timeout_ms);
-    worker = std::make_unique<webhook::DeliveryWorker>(engine.value().get(),
-                                                       std::move(d));
-    if (Status s = worker->Start(); !s.ok()) {
-      std::cerr << "okr serve: " << s.ToString() << "\n";
-      return kExitUsage;
-    }
+  std::vector<std::unique_ptr<webhook::LogFollower>> workers;
+  if (Status s = StartDelivery(o, delivery.value(), secret.value(), people,
+                               tokens.value().Admins(),
+                               origins.front() + "/#/week",
+                               engine.value().get(), &workers);
+      !s.ok()) {
+    std::cerr << "okr serve: " << s.ToString() << "\n";
+    return kExitUsage;
   }
+  // SIGHUP rereads the people file; a file that does not load leaves the
+  // one in force.
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set hangup(signals_ioc, SIGHUP);
+  std::function<void()> on_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (o.people_file.empty()) {
+        std::cerr << "okr serve: SIGHUP: no --people file to reread\n";
+      } else if (Result<webhook::People> p =
+                     webhook::People::Load(o.people_file);
+                 p.ok()) {
+        std::cout << "okr serve: reread " << o.people_file << " ("
+                  << p.value().all().size() << " people)" << std::endl;
+        people.Set(std::move(p.value()));
+      } else {
+        std::cerr << "okr serve: SIGHUP: " << p.status().ToString()
+                  << "; the people file read before stays in force\n";
+      }
+      on_hangup();
+    });
+  };
+  on_hangup();
+  std::thread signals_thread([&] { signals_ioc.run(); });
   // `okr backup` asks the server for a consistent copy through this.
   ControlSocket control(*engine.value(), o.data_dir);
   if (Status s = control.Start(); !s.ok()) {
@@ -240,8 +389,12 @@ int RunServe(const ServeOptions& o) {
   }
   std::unique_ptr<ReminderDriver> driver;
   if (o.reminder_interval > 0) {
-    driver = std::make_unique<ReminderDriver>(
-        engine.value().get(), std::chrono::seconds(o.reminder_interval));
+    DriverOptions d;
+    d.interval = std::chrono::seconds(o.reminder_interval);
+    d.schedule = delivery.value().schedule;
+    d.skip_recent_days = o.skip_recent_days;
+    d.people = &people;
+    driver = std::make_unique<ReminderDriver>(engine.value().get(), d);
     driver->Start();
   }
   std::cout << "okr serve: listening on http://" << so.host << ":"
@@ -253,7 +406,9 @@ int RunServe(const ServeOptions& o) {
   server.Run();
   control.Stop();
   if (driver) driver->Stop();
-  if (worker) worker->Stop();
+  for (auto& w : workers) w->Stop();
+  boost::asio::post(signals_ioc, [&] { hangup.cancel(); });
+  signals_thread.join();
   api.StopReads();  // before the engine closes and the server goes
   engine.value()->Close();
   std::cout << "okr serve: stopped cleanly" << std::endl;

@@ -63,6 +63,10 @@ struct ApiOptions {
   // The session cookie is `Secure` (sent only over https): set when the
   // public URL people reach the app at starts with https://.
   bool secure_cookies = false;
+  // What the reminder rules take from the people file (managers, and how
+  // recent a check-in silences the check-in kinds), read at each
+  // GET /v1/reminders and POST /v1/reminders/run. Unset: the default.
+  std::function<ReminderPolicy()> reminder_policy;
 };
 
 // Who a request is from, and by which credential.

@@ -28,6 +28,11 @@ ApiCall::RenderBody IssuedBody(Date at) {
   };
 }
 
+ReminderPolicy PolicyOf(const ApiCall& c) {
+  return c.options.reminder_policy ? c.options.reminder_policy()
+                                   : ReminderPolicy{};
+}
+
 }  // namespace
 
 void GetReminders(ApiCall& c, const PathParams&) {
@@ -35,9 +40,10 @@ void GetReminders(ApiCall& c, const PathParams&) {
   // Evaluated under the read lock; the answer is built after it.
   std::vector<std::pair<DueReminder, std::optional<IssuedReminder>>> due;
   Date at;
+  const ReminderPolicy policy = PolicyOf(c);
   if (!c.ReadAt([&](const OkrState& st, Date when) {
         at = when;
-        for (DueReminder& r : DueReminders(st, when)) {
+        for (DueReminder& r : DueReminders(st, when, policy)) {
           if (recipient != nullptr && r.recipient != *recipient) continue;
           const IssuedReminder* issued = st.FindReminder(r.kind, r.key);
           due.emplace_back(std::move(r),
@@ -65,7 +71,10 @@ void PostRemindersRun(ApiCall& c, const PathParams&) {
   }
   JsonBody b = c.Body();
   if (!c.Finish(b)) return;
-  c.Mutate(IssueReminders{at, std::nullopt}, IssuedBody(at), 200, nullptr);
+  // At once, every kind, whatever the schedule of the automatic driver.
+  IssueReminders cmd{at, std::nullopt};
+  cmd.policy = PolicyOf(c);
+  c.Mutate(std::move(cmd), IssuedBody(at), 200, nullptr);
 }
 
 }  // namespace okr::http

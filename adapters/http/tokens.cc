@@ -1,5 +1,6 @@
 #include "adapters/http/tokens.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -167,6 +168,17 @@ std::optional<Caller> Tokens::Find(const std::string& token) const {
     }
   }
   return found;
+}
+
+std::vector<std::string> Tokens::Admins() const {
+  std::vector<std::string> out;
+  for (const Entry& e : entries_) {
+    if (e.caller.admin() &&
+        std::find(out.begin(), out.end(), e.caller.actor) == out.end()) {
+      out.push_back(e.caller.actor);
+    }
+  }
+  return out;
 }
 
 }  // namespace okr::http

@@ -42,6 +42,8 @@ class Tokens {
 
   std::optional<Caller> Find(const std::string& token) const;
   std::size_t size() const { return entries_.size(); }
+  // The actors with the admin role, in the file's order, each once.
+  std::vector<std::string> Admins() const;
 
  private:
   // The text of a tokens file read from `path` (named in errors).

@@ -1,6 +1,6 @@
-// Webhook client: POSTs one JSON body to an http:// URL, signed with
-// HMAC-SHA256 over a timestamp and the body, with a deadline on the whole
-// exchange.
+// Webhook client: POSTs one JSON body to an http:// or https:// URL
+// (transport.h: TLS verified), signed with HMAC-SHA256 over a timestamp
+// and the body, with a deadline on the whole exchange.
 //
 // Signature (what receivers verify, README "Webhooks"):
 //
@@ -14,9 +14,6 @@
 //
 // Thread safety: pure functions; PostSigned() blocks its caller (the
 // delivery worker's own thread) for at most `timeout`.
-//
-// Only plain http:// is supported (webhook receivers on the same host or
-// behind a local relay); https:// URLs are refused when parsed.
 #ifndef OKR_ADAPTERS_WEBHOOK_WEBHOOK_CLIENT_H_
 #define OKR_ADAPTERS_WEBHOOK_WEBHOOK_CLIENT_H_
 
@@ -27,13 +24,12 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/webhook/transport.h"
+
 namespace okr::webhook {
 
-struct Url {
-  std::string host, port, target;  // target: path and query, "/" at least
-};
-// http://host[:port][/path]; nullopt for anything else.
-std::optional<Url> ParseUrl(const std::string& url);
+// True for http(s)://host[:port][/path] (no user name or password).
+bool ValidWebhookUrl(const std::string& url);
 
 // "sha256=" and the lowercase hex HMAC-SHA256 of `message` under `secret`.
 std::string Signature(const std::string& secret, const std::string& message);
@@ -41,16 +37,13 @@ std::string Signature(const std::string& secret, const std::string& message);
 // What X-Okr-Signature signs: "<unix_seconds>.<body>".
 std::string SignedMessage(std::int64_t unix_seconds, const std::string& body);
 
-struct PostResult {
-  bool ok = false;    // a 2xx answer arrived in time
-  int status = 0;     // the HTTP status, 0 without an answer
-  std::string error;  // what went wrong, when !ok
-};
+using PostResult = SendResult;
 
 // POST `body` (application/json) with the headers X-Okr-Timestamp =
 // `unix_seconds`, X-Okr-Signature = Signature(secret, SignedMessage(
 // unix_seconds, body)) and Idempotency-Key = `idempotency_id`.
-PostResult PostSigned(const Url& url, const std::string& body,
+PostResult PostSigned(const std::string& url, const Tls& tls,
+                      const std::string& body,
                       const std::string& secret,
                       const std::string& idempotency_id,
                       std::int64_t unix_seconds,

@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(sigkill_between_issue_and_delivery_loses_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(the_driver_issues_what_is_due_today) {
-  Served s({"--reminder-interval", "1"});
+  Served s({"--reminder-interval", "1", "--reminder-schedule", "always"});
   s.Quarter();
   // The draft has been pending since the cycle's day 7: due today.
   bool issued = testing::Eventually([&] {
@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(deliveries_sign_timestamp_and_body_with_the_secret_file) {
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count();
-  Served s({"--reminder-interval", "1", "--webhook", receiver.Url(),
+  Served s({"--reminder-interval", "1", "--reminder-schedule", "always", "--webhook", receiver.Url(),
             "--webhook-secret-file", secrets.Sub("secret"),
             "--test-clock-start", FormatInstant(now_us), "--test-clock-step-us",
             "0"});

@@ -1,0 +1,105 @@
+// LogFollower: what every delivery worker shares. A subscriber of the
+// durable log with a durable checkpoint in the store (EventStore::
+// SaveCheckpoint under its own subscriber name), on its own thread, with
+// retries that back off.
+//
+// Checkpoints: saved after each page the worker has finished. The first
+// start ever begins at the end of the log (what is issued from then on;
+// the store's past is not replayed to a new receiver), made durable at
+// once so a crash right after cannot move it; a worker whose own
+// checkpoint was never written but whose `legacy` subscriber's was (a
+// store of an earlier release) starts from that one instead. After a
+// crash a worker resumes from its checkpoint: what has an outcome in the
+// log is not sent again, what was sent without one is sent again with the
+// same id.
+//
+// Retries: attempt n (from 1) failing waits min(max_backoff, base_backoff
+// x 2^(n-1)) scaled by a random factor in [0.5, 1) (jitter), up to
+// max_attempts attempts.
+//
+// Thread safety: Start() and Stop() from one thread; HandlePage() runs on
+// the worker's thread. Derived classes call Stop() in their destructor.
+#ifndef OKR_ADAPTERS_WEBHOOK_FOLLOWER_H_
+#define OKR_ADAPTERS_WEBHOOK_FOLLOWER_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/webhook/transport.h"
+#include "engine/okr_engine.h"
+
+namespace okr::webhook {
+
+struct RetryPolicy {
+  int max_attempts = 6;
+  std::chrono::milliseconds base_backoff{500};
+  std::chrono::milliseconds max_backoff{30'000};
+  std::chrono::milliseconds timeout{10'000};  // per attempt
+  std::uint32_t seed = 0;                     // jitter; 0: random
+};
+
+class LogFollower {
+ public:
+  // *engine must outlive the follower.
+  LogFollower(OkrEngine* engine, std::string subscriber,
+              std::string legacy_subscriber = "");
+  virtual ~LogFollower();
+  LogFollower(const LogFollower&) = delete;
+  LogFollower& operator=(const LogFollower&) = delete;
+
+  // Interrupts waits and backoffs; an attempt in flight ends within its
+  // timeout. Idempotent.
+  void Stop();
+
+  const std::string& subscriber() const { return subscriber_; }
+  // Attempts made so far (for tests and metrics).
+  std::uint64_t attempts() const { return attempts_.load(); }
+
+ protected:
+  void StartThread();
+  // Handles one page of events. False when not finished (stopping, or an
+  // outcome not recorded): after a pause the page is read again from the
+  // last checkpoint. *resume_after, set past the page's last position when
+  // the page's handling read further on (a run of reminders longer than
+  // the page), is where the checkpoint goes and reading goes on.
+  virtual bool HandlePage(const std::vector<RecordedEvent>& page,
+                          std::uint64_t* resume_after) = 0;
+
+  bool stopping();
+  // Sleeps up to `d`; false once stopping.
+  bool SleepFor(std::chrono::milliseconds d);
+  // Calls `send` until it succeeds or max_attempts are spent, backing off
+  // between attempts; `salt` varies the jitter of a seeded policy. The
+  // last result and the attempts made; nullopt when stopping interrupted.
+  std::optional<std::pair<SendResult, int>> SendWithRetries(
+      const RetryPolicy& policy, std::uint64_t salt,
+      const std::function<SendResult()>& send);
+  // Records an outcome through the engine, as the admin actor `actor`;
+  // false (said on stderr) when it could not be recorded.
+  bool Record(const std::string& actor, Command command,
+              const std::string& what);
+
+  OkrEngine* const engine_;
+
+ private:
+  void Run();
+
+  const std::string subscriber_, legacy_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+  std::atomic<std::uint64_t> attempts_{0};
+};
+
+}  // namespace okr::webhook
+
+#endif  // OKR_ADAPTERS_WEBHOOK_FOLLOWER_H_
