@@ -90,9 +90,9 @@ Outcome<Decision> Handle(const Context& c, const RecordDigestOutcome& cmd) {
   }
   if (cmd.channel != "slack" && cmd.channel != "teams" &&
       cmd.channel != "email") {
-    return DomainError::Invalid("channel",
-                                "channel is slack, teams or email, not \"" +
-                                    cmd.channel + "\"");
+    return DomainError::Invalid(
+        "channel",
+        "channel is slack, teams or email, not \"" + cmd.channel + "\"");
   }
   if (Check e = CheckId("digest_id", cmd.digest_id)) return *e;
   if (Check e = CheckText("recipient", cmd.recipient, 1, 200)) return *e;
@@ -110,9 +110,9 @@ Outcome<Decision> Handle(const Context& c, const RecordDigestOutcome& cmd) {
   Decision d{{}, "digest/" + cmd.digest_id, cmd.digest_id};
   if (c.state.digests().count(cmd.digest_id) != 0) return d;  // recorded
   if (cmd.delivered) {
-    d.events.push_back(events::DigestDelivered{
-        cmd.digest_id, cmd.channel, cmd.recipient, cmd.reminder_ids,
-        cmd.message_id, cmd.attempts});
+    d.events.push_back(events::DigestDelivered{cmd.digest_id, cmd.channel,
+                                               cmd.recipient, cmd.reminder_ids,
+                                               cmd.message_id, cmd.attempts});
   } else {
     d.events.push_back(events::DigestDeliveryFailed{
         cmd.digest_id, cmd.channel, cmd.recipient, cmd.reminder_ids,

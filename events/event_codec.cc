@@ -29,8 +29,7 @@ void FieldToJson(json& j, const char* name, std::int32_t v) { j[name] = v; }
 void FieldToJson(json& j, const char* name, const Date& v) {
   j[name] = v.ToString();
 }
-void FieldToJson(json& j, const char* name,
-                 const std::vector<std::string>& v) {
+void FieldToJson(json& j, const char* name, const std::vector<std::string>& v) {
   j[name] = v;
 }
 template <class T>

@@ -340,9 +340,7 @@ class OkrState::Folder {
       m->outcomes[v.webhook] = {false, v.attempts, v.error};
     }
   }
-  void operator()(const events::DigestDelivered& v) {
-    Digest(v, true, "");
-  }
+  void operator()(const events::DigestDelivered& v) { Digest(v, true, ""); }
   void operator()(const events::DigestDeliveryFailed& v) {
     Digest(v, false, v.error);
   }

@@ -96,7 +96,8 @@ int ReminderDriver::RunIncremental(const ReminderPolicy& policy,
                                    const std::vector<std::string>& kinds) {
   OkrEngine& engine = *engine_;
   const Date today = engine.Today();
-  IssueReminders cmd{today, std::nullopt};
+  IssueReminders cmd;
+  cmd.at = today;
   cmd.policy = policy;
   cmd.kinds = kinds;
   const std::uint64_t position =
@@ -149,7 +150,8 @@ int ReminderDriver::RunWeekly(const ReminderPolicy& policy) {
     if (!day) return;
     auto done = weekly_done_.find(zone_name);
     if (done != weekly_done_.end() && done->second == *day) return;
-    IssueReminders cmd{*day, std::nullopt};
+    IssueReminders cmd;
+    cmd.at = *day;
     cmd.policy = policy;
     cmd.kinds = kWeekly;
     // A zone east of UTC reaches its Monday while UTC is still on Sunday.

@@ -2,11 +2,10 @@
 
 #include <sys/resource.h>
 
-#include <csignal>
-#include <fstream>
-
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -135,9 +134,10 @@ Result<DeliverySettings> DeliverySettingsOf(const ServeOptions& o) {
   std::optional<WeeklySchedule> schedule =
       ParseWeeklySchedule(o.reminder_schedule);
   if (!schedule) {
-    return bad("--reminder-schedule must be a weekday and a time such as "
-               "\"MON 09:00\", not \"" +
-               o.reminder_schedule + "\"");
+    return bad(
+        "--reminder-schedule must be a weekday and a time such as "
+        "\"MON 09:00\", not \"" +
+        o.reminder_schedule + "\"");
   }
   d.schedule = *schedule;
   if (o.skip_recent_days < 0 || o.skip_recent_days > 366) {
@@ -156,19 +156,21 @@ Result<DeliverySettings> DeliverySettingsOf(const ServeOptions& o) {
     return d;
   }
   if (!webhook::ParseEndpoint(o.smtp_url, {"smtp", "smtps"})) {
-    return bad("--smtp must be smtp://host[:port] (STARTTLS) or "
-               "smtps://host[:port], not \"" +
-               o.smtp_url + "\"");
+    return bad(
+        "--smtp must be smtp://host[:port] (STARTTLS) or "
+        "smtps://host[:port], not \"" +
+        o.smtp_url + "\"");
   }
   if (!webhook::IsEmailAddress(o.smtp_from)) {
-    return bad("--smtp needs --smtp-from, an address such as "
-               "okr@example.com");
+    return bad(
+        "--smtp needs --smtp-from, an address such as "
+        "okr@example.com");
   }
   d.mail.url = o.smtp_url;
   d.mail.from = o.smtp_from;
   if (!o.smtp_credentials_file.empty()) {
-    Result<std::string> text = http::ReadSecretFile("SMTP credentials file",
-                                                    o.smtp_credentials_file);
+    Result<std::string> text =
+        http::ReadSecretFile("SMTP credentials file", o.smtp_credentials_file);
     if (!text.ok()) return text.status();
     std::string line = text.value().substr(0, text.value().find('\n'));
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -349,10 +351,9 @@ int RunServe(const ServeOptions& o) {
                     : http::ListenOrigins(so.host, server.port());
   api.SetAppOrigins(origins);
   std::vector<std::unique_ptr<webhook::LogFollower>> workers;
-  if (Status s = StartDelivery(o, delivery.value(), secret.value(), people,
-                               tokens.value().Admins(),
-                               origins.front() + "/#/week",
-                               engine.value().get(), &workers);
+  if (Status s = StartDelivery(
+          o, delivery.value(), secret.value(), people, tokens.value().Admins(),
+          origins.front() + "/#/week", engine.value().get(), &workers);
       !s.ok()) {
     std::cerr << "okr serve: " << s.ToString() << "\n";
     return kExitUsage;

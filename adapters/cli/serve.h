@@ -30,17 +30,17 @@ struct ServeOptions {
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.
   std::string public_url;
-  std::int64_t session_hours = 8;     // a web app sign-in lasts this long
+  std::int64_t session_hours = 8;  // a web app sign-in lasts this long
   // Issuing: the check-in kinds weekly at this time in each person's zone.
   std::string reminder_schedule = "MON 09:00";
   int skip_recent_days = 3;
   std::vector<std::string> webhooks;  // http:// or https:// URLs
   std::vector<std::string> slack_webhooks, teams_webhooks;  // https://
-  std::string smtp_url;              // smtp://host:587 or smtps://host
-  std::string smtp_from;             // the sender's address
+  std::string smtp_url;               // smtp://host:587 or smtps://host
+  std::string smtp_from;              // the sender's address
   std::string smtp_credentials_file;  // one user:password line, mode 0600
-  std::string webhook_ca;            // PEM CA file for every delivery's TLS
-  std::string people_file;           // the people directory (JSON, 0600)
+  std::string webhook_ca;             // PEM CA file for every delivery's TLS
+  std::string people_file;            // the people directory (JSON, 0600)
   std::string webhook_secret;
   std::string webhook_secret_file;  // the secret's bytes, trailing newline cut
   int webhook_attempts = 6;

@@ -72,7 +72,8 @@ void PostRemindersRun(ApiCall& c, const PathParams&) {
   JsonBody b = c.Body();
   if (!c.Finish(b)) return;
   // At once, every kind, whatever the schedule of the automatic driver.
-  IssueReminders cmd{at, std::nullopt};
+  IssueReminders cmd;
+  cmd.at = at;
   cmd.policy = PolicyOf(c);
   c.Mutate(std::move(cmd), IssuedBody(at), 200, nullptr);
 }

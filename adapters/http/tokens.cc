@@ -1,12 +1,12 @@
 #include "adapters/http/tokens.h"
 
-#include <algorithm>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

@@ -76,9 +76,8 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
   });
   if (!sent) return false;  // stopping: not recorded, sent again later
   return Record(options_.actor,
-                RecordReminderOutcome{r.reminder_id, options_.url,
-                                      sent->second, sent->first.ok,
-                                      sent->first.error},
+                RecordReminderOutcome{r.reminder_id, options_.url, sent->second,
+                                      sent->first.ok, sent->first.error},
                 r.reminder_id);
 }
 

@@ -31,7 +31,8 @@ std::pair<std::string, std::string> GroupOf(const OkrState& s,
     return {"objective/" + o->id,
             "Objective \"" + o->title + "\" (" + o->id + ")"};
   }
-  if (const Kpi* k = s.FindKpi(id); k != nullptr && r.kind.rfind("kpi_", 0) == 0) {
+  if (const Kpi* k = s.FindKpi(id);
+      k != nullptr && r.kind.rfind("kpi_", 0) == 0) {
     return {"kpi/" + k->id, "KPI \"" + k->name + "\" (" + k->id + ")"};
   }
   if (const Cycle* c = s.FindCycle(id)) {
@@ -100,10 +101,11 @@ constexpr std::size_t kSlackSection = 2900;
 
 }  // namespace
 
-std::vector<Digest> BuildDigests(
-    const OkrState& state, const std::vector<events::ReminderIssued>& run,
-    const std::vector<std::string>& admins, const std::string& channel,
-    const std::string& destination) {
+std::vector<Digest> BuildDigests(const OkrState& state,
+                                 const std::vector<events::ReminderIssued>& run,
+                                 const std::vector<std::string>& admins,
+                                 const std::string& channel,
+                                 const std::string& destination) {
   struct Building {
     std::vector<std::string> ids;
     std::vector<DigestGroup> groups;
@@ -155,25 +157,29 @@ std::string SlackPayload(const Digest& d, const Person* person,
   for (const DigestGroup& g : d.groups) {
     if (shown == kSlackGroups) break;
     std::string text = "*" + SlackEscape(g.title) + "*";
-    for (const std::string& m : g.messages) text += "\n\xe2\x80\xa2 " + SlackEscape(m);
-    blocks.push_back({{"type", "section"},
-                      {"text", {{"type", "mrkdwn"}, {"text", Clip(text, kSlackSection)}}}});
+    for (const std::string& m : g.messages)
+      text += "\n\xe2\x80\xa2 " + SlackEscape(m);
+    blocks.push_back(
+        {{"type", "section"},
+         {"text", {{"type", "mrkdwn"}, {"text", Clip(text, kSlackSection)}}}});
     ++shown;
   }
   if (shown < d.groups.size()) {
     blocks.push_back(
         {{"type", "context"},
          {"elements",
-          json::array({{{"type", "mrkdwn"},
-                        {"text", "and " + std::to_string(d.groups.size() - shown) +
-                                     " more in My week"}}})}});
+          json::array(
+              {{{"type", "mrkdwn"},
+                {"text", "and " + std::to_string(d.groups.size() - shown) +
+                             " more in My week"}}})}});
   }
   blocks.push_back(
       {{"type", "actions"},
        {"elements",
-        json::array({{{"type", "button"},
-                      {"text", {{"type", "plain_text"}, {"text", "Open My week"}}},
-                      {"url", my_week_url}}})}});
+        json::array(
+            {{{"type", "button"},
+              {"text", {{"type", "plain_text"}, {"text", "Open My week"}}},
+              {"url", my_week_url}}})}});
   return http::JsonText(
       {{"text", lead + ": " + my_week_url}, {"blocks", std::move(blocks)}});
 }
@@ -211,9 +217,10 @@ std::string TeamsPayload(const Digest& d, const Person* person,
   return http::JsonText(
       {{"type", "message"},
        {"attachments",
-        json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
-                      {"contentUrl", nullptr},
-                      {"content", std::move(card)}}})}});
+        json::array(
+            {{{"contentType", "application/vnd.microsoft.card.adaptive"},
+              {"contentUrl", nullptr},
+              {"content", std::move(card)}}})}});
 }
 
 namespace {

@@ -38,8 +38,8 @@ struct DigestGroup {
 };
 
 struct Digest {
-  std::string channel;    // slack, teams or email
-  std::string recipient;  // an actor
+  std::string channel;                    // slack, teams or email
+  std::string recipient;                  // an actor
   std::vector<std::string> reminder_ids;  // in the run's order
   std::vector<DigestGroup> groups;        // by first appearance in the run
   std::string digest_id;                  // "d-" and 40 hex digits
@@ -49,10 +49,11 @@ struct Digest {
 // One digest per person for the reminders of one run, ordered by
 // recipient. `destination` tells apart two destinations of one channel
 // (the id of each differs); `admins` are the actors "admins" expands to.
-std::vector<Digest> BuildDigests(
-    const OkrState& state, const std::vector<events::ReminderIssued>& run,
-    const std::vector<std::string>& admins, const std::string& channel,
-    const std::string& destination);
+std::vector<Digest> BuildDigests(const OkrState& state,
+                                 const std::vector<events::ReminderIssued>& run,
+                                 const std::vector<std::string>& admins,
+                                 const std::string& channel,
+                                 const std::string& destination);
 
 // Slack incoming webhook: `text` (the notification's fallback) and Block
 // Kit `blocks`; the person named as <@slack_member_id> when the people file

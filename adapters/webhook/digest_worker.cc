@@ -129,9 +129,8 @@ bool DigestWorker::DeliverRun(const std::vector<events::ReminderIssued>& run) {
         (person == nullptr || person->email.empty())) {
       continue;  // no address: nobody to send it to
     }
-    auto sent = SendWithRetries(
-        options_, std::hash<std::string>{}(d.digest_id),
-        [&] { return Send(d, person); });
+    auto sent = SendWithRetries(options_, std::hash<std::string>{}(d.digest_id),
+                                [&] { return Send(d, person); });
     if (!sent) return false;  // stopping: sent again after a restart
     if (!Record(options_.actor,
                 RecordDigestOutcome{d.digest_id, d.channel, d.recipient,
@@ -151,14 +150,13 @@ SendResult DigestWorker::Send(const Digest& d, const Person* person) {
                                  options_.my_week_url, engine_->NowMicros()),
                     options_.tls, options_.timeout);
   }
-  const std::string body =
-      options_.channel == "slack"
-          ? SlackPayload(d, person, options_.my_week_url)
-          : TeamsPayload(d, person, options_.my_week_url);
-  return Post(options_.url,
-              {{"Content-Type", "application/json"},
-               {"Idempotency-Key", d.digest_id}},
-              body, options_.tls, options_.timeout);
+  const std::string body = options_.channel == "slack"
+                               ? SlackPayload(d, person, options_.my_week_url)
+                               : TeamsPayload(d, person, options_.my_week_url);
+  return Post(
+      options_.url,
+      {{"Content-Type", "application/json"}, {"Idempotency-Key", d.digest_id}},
+      body, options_.tls, options_.timeout);
 }
 
 }  // namespace okr::webhook

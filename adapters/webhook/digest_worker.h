@@ -35,7 +35,7 @@ struct DigestOptions : RetryPolicy {
   std::string url;      // the webhook, or the SMTP server (mail.url)
   MailServer mail;      // email: server, sender, credentials
   Tls tls;
-  std::string my_week_url;  // where the digests link to
+  std::string my_week_url;                  // where the digests link to
   const PeopleDirectory* people = nullptr;  // must outlive the worker
   std::vector<std::string> admins;          // admin actors (tokens file)
   std::string actor = "okr-delivery";       // who records the outcomes

@@ -52,9 +52,9 @@ std::optional<std::pair<SendResult, int>> LogFollower::SendWithRetries(
     ++attempts_;
     last = send();
     if (last.ok || attempt == policy.max_attempts) break;
-    auto backoff = std::min<std::int64_t>(
-        policy.max_backoff.count(),
-        policy.base_backoff.count() << std::min(attempt - 1, 20));
+    auto backoff = std::min<std::int64_t>(policy.max_backoff.count(),
+                                          policy.base_backoff.count()
+                                              << std::min(attempt - 1, 20));
     double jitter = std::uniform_real_distribution<double>(0.5, 1.0)(rng);
     if (!SleepFor(std::chrono::milliseconds(
             static_cast<std::int64_t>(backoff * jitter)))) {

@@ -28,8 +28,8 @@ bool IsEmailAddress(const std::string& e) {
     return false;
   }
   for (unsigned char c : e) {
-    if (c <= 0x20 || c >= 0x7f || std::string("\"(),:;<>[\\]").find(c) !=
-                                      std::string::npos) {
+    if (c <= 0x20 || c >= 0x7f ||
+        std::string("\"(),:;<>[\\]").find(c) != std::string::npos) {
       return false;
     }
   }
@@ -86,9 +86,9 @@ Result<People> People::Parse(const std::string& origin,
     return bad("needs \"people\", an array");
   }
   if (list->size() > 1'000'000) return bad("has more than 1,000,000 people");
-  static const std::set<std::string> kFields = {
-      "actor", "display_name", "email", "slack_member_id", "time_zone",
-      "manager"};
+  static const std::set<std::string> kFields = {"actor",     "display_name",
+                                                "email",     "slack_member_id",
+                                                "time_zone", "manager"};
   People out;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const nlohmann::json& e = (*list)[i];

@@ -64,7 +64,7 @@ class People {
   std::map<std::string, std::string> Managers() const;
 
  private:
-  std::vector<Person> people_;            // in the file's order
+  std::vector<Person> people_;  // in the file's order
   std::map<std::string, std::size_t> by_actor_;
 };
 

@@ -157,8 +157,7 @@ struct Reader {
   const std::string* text;
   std::size_t at = 0;
 };
-std::size_t ReadMessage(char* out, std::size_t size, std::size_t n,
-                        void* arg) {
+std::size_t ReadMessage(char* out, std::size_t size, std::size_t n, void* arg) {
   auto* r = static_cast<Reader*>(arg);
   std::size_t len = std::min(size * n, r->text->size() - r->at);
   std::memcpy(out, r->text->data() + r->at, len);

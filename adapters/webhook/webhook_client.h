@@ -43,8 +43,7 @@ using PostResult = SendResult;
 // `unix_seconds`, X-Okr-Signature = Signature(secret, SignedMessage(
 // unix_seconds, body)) and Idempotency-Key = `idempotency_id`.
 PostResult PostSigned(const std::string& url, const Tls& tls,
-                      const std::string& body,
-                      const std::string& secret,
+                      const std::string& body, const std::string& secret,
                       const std::string& idempotency_id,
                       std::int64_t unix_seconds,
                       std::chrono::milliseconds timeout);

@@ -90,9 +90,8 @@ struct Org : EngineHarness {
 BOOST_AUTO_TEST_SUITE(people_file)
 
 BOOST_AUTO_TEST_CASE(a_good_file_loads_with_defaults) {
-  Result<webhook::People> p = webhook::People::Parse(
-      "people.json",
-      R"({"people": [
+  Result<webhook::People> p = webhook::People::Parse("people.json",
+                                                     R"({"people": [
         {"actor": "maria", "display_name": "María Ortiz",
          "email": "maria@example.com", "slack_member_id": "U024BE7LH",
          "time_zone": "Pacific/Auckland", "manager": "carol"},
@@ -119,7 +118,8 @@ BOOST_AUTO_TEST_CASE(a_bad_entry_is_refused_by_number_actor_and_field) {
       "entry 2 (\"b\"): \"time_zone\" \"Mars/Olympus\"");
   has(ErrorOf(R"({"people": [{"actor": "a", "email": "not an address"}]})"),
       "entry 1 (\"a\"): \"email\"");
-  has(ErrorOf(R"({"people": [{"actor": "a", "email": "a@b.c\r\nBcc: x@y.z"}]})"),
+  has(ErrorOf(
+          R"({"people": [{"actor": "a", "email": "a@b.c\r\nBcc: x@y.z"}]})"),
       "\"email\"");
   has(ErrorOf(R"({"people": [{"actor": "a", "slack_member_id": "<!here>"}]})"),
       "\"slack_member_id\"");
@@ -197,8 +197,8 @@ BOOST_FIXTURE_TEST_CASE(the_driver_issues_for_each_zone_at_its_time, Org) {
   BOOST_TEST(issued[0].recipient == "maria");
   BOOST_TEST(issued[0].kind == "checkin_due");
   BOOST_TEST((issued[0].at == D("2026-07-13")));  // her date, not UTC's
-  clock().Set(At("2026-07-13T09:00:00Z"));  // Monday 09:00 in UTC
-  BOOST_TEST(driver.RunOnce() == 1);        // carol's
+  clock().Set(At("2026-07-13T09:00:00Z"));        // Monday 09:00 in UTC
+  BOOST_TEST(driver.RunOnce() == 1);              // carol's
   issued = Issued();
   BOOST_TEST_REQUIRE(issued.size() == 2u);
   BOOST_TEST(issued[1].recipient == "carol");
@@ -269,7 +269,7 @@ BOOST_FIXTURE_TEST_CASE(one_digest_per_person_per_run, Org) {
   });
   BOOST_TEST_REQUIRE(d.size() == 3u);  // carol, maria, root (admins)
   BOOST_TEST(d[0].recipient == "carol");
-  BOOST_TEST(d[0].reminder_ids.size() == 3u);  // 2 due, 1 escalated
+  BOOST_TEST(d[0].reminder_ids.size() == 3u);    // 2 due, 1 escalated
   BOOST_TEST_REQUIRE(d[0].groups.size() == 2u);  // her objective, maria's
   BOOST_TEST(d[1].recipient == "maria");
   BOOST_TEST(d[1].reminder_ids.size() == 2u);
@@ -312,8 +312,10 @@ BOOST_AUTO_TEST_CASE(slack_mentions_the_person_and_escapes_what_members_wrote) {
   webhook::Person p;
   p.actor = "maria";
   p.slack_member_id = "U024BE7LH";
-  json j = json::parse(webhook::SlackPayload(Sample(), &p, "https://okr/#/week"));
-  BOOST_TEST(j["text"].get<std::string>().rfind("<@U024BE7LH>, 2 reminders", 0) == 0);
+  json j =
+      json::parse(webhook::SlackPayload(Sample(), &p, "https://okr/#/week"));
+  BOOST_TEST(
+      j["text"].get<std::string>().rfind("<@U024BE7LH>, 2 reminders", 0) == 0);
   const std::string all = j.dump();
   BOOST_TEST(all.find("<!channel>") == std::string::npos);
   BOOST_TEST(all.find("&lt;!channel&gt; &amp; co") != std::string::npos);
@@ -332,7 +334,8 @@ BOOST_AUTO_TEST_CASE(teams_gets_an_adaptive_card_naming_the_person) {
   webhook::Person p;
   p.actor = "maria";
   p.display_name = "María Ortiz";
-  json j = json::parse(webhook::TeamsPayload(Sample(), &p, "https://okr/#/week"));
+  json j =
+      json::parse(webhook::TeamsPayload(Sample(), &p, "https://okr/#/week"));
   BOOST_TEST(j["type"] == "message");
   const json& a = j["attachments"][0];
   BOOST_TEST(a["contentType"] == "application/vnd.microsoft.card.adaptive");
@@ -349,9 +352,9 @@ BOOST_AUTO_TEST_CASE(an_email_has_its_message_id_and_no_injected_header) {
   webhook::Person p;
   p.actor = "maria";
   p.email = "maria@example.com";
-  const std::string m = webhook::EmailMessage(
-      Sample(), p, "okr@example.com", "https://okr/#/week",
-      At("2026-12-07T09:00:00Z"));
+  const std::string m =
+      webhook::EmailMessage(Sample(), p, "okr@example.com",
+                            "https://okr/#/week", At("2026-12-07T09:00:00Z"));
   const std::string head = m.substr(0, m.find("\r\n\r\n") + 2);
   BOOST_TEST(head.find("From: OKR Ledger <okr@example.com>\r\n") !=
              std::string::npos);

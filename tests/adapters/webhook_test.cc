@@ -85,9 +85,8 @@ struct Delivery : EngineHarness {
   // Waits until the worker's durable checkpoint is at the end of the log.
   void WaitForCheckpoint() {
     bool reached = testing::Eventually([&] {
-      auto c =
-          engine().store().LoadCheckpoint(
-              webhook::DeliveryWorker::SubscriberFor(last_url_));
+      auto c = engine().store().LoadCheckpoint(
+          webhook::DeliveryWorker::SubscriberFor(last_url_));
       return c.ok() && c.value() == LastPosition();
     });
     if (!reached) {

@@ -218,10 +218,10 @@ BOOST_AUTO_TEST_CASE(deliveries_sign_timestamp_and_body_with_the_secret_file) {
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count();
-  Served s({"--reminder-interval", "1", "--reminder-schedule", "always", "--webhook", receiver.Url(),
-            "--webhook-secret-file", secrets.Sub("secret"),
-            "--test-clock-start", FormatInstant(now_us), "--test-clock-step-us",
-            "0"});
+  Served s({"--reminder-interval", "1", "--reminder-schedule", "always",
+            "--webhook", receiver.Url(), "--webhook-secret-file",
+            secrets.Sub("secret"), "--test-clock-start", FormatInstant(now_us),
+            "--test-clock-step-us", "0"});
   s.Quarter();
   BOOST_TEST_REQUIRE(
       receiver.WaitFor([](const auto& r) { return !r.empty(); }));

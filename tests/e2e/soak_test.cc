@@ -74,9 +74,10 @@ struct Cluster {
         OKR_BINARY,
         std::vector<std::string>{
             "serve", "--data", dir.Sub("data"), "--listen", "127.0.0.1:0",
-            "--tokens", dir.Sub("tokens"), "--reminder-interval", "1", "--reminder-schedule", "always",
-            "--webhook", receiver.Url(), "--webhook-secret", "soak-secret",
-            "--webhook-backoff-ms", "50", "--webhook-timeout-ms", "2000"});
+            "--tokens", dir.Sub("tokens"), "--reminder-interval", "1",
+            "--reminder-schedule", "always", "--webhook", receiver.Url(),
+            "--webhook-secret", "soak-secret", "--webhook-backoff-ms", "50",
+            "--webhook-timeout-ms", "2000"});
     port = process->port();
   }
   void Kill() {
