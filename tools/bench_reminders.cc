@@ -1,12 +1,18 @@
 #include "tools/bench_reminders.h"
 
+#include <date/date.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "adapters/demo/org_generator.h"
+#include "adapters/webhook/digest.h"
+#include "adapters/webhook/people.h"
 #include "engine/okr_engine.h"
+#include "engine/reminder_id.h"
 #include "events/event_codec.h"
 #include "projections/reminders.h"
 #include "tools/bench_util.h"
@@ -81,6 +87,75 @@ int RunRemindersBench(const RemindersBenchOptions& o) {
          fold_s / n * 1e6, "us", 2);
   std::printf("  (%zu reminders found over the %llu events)\n", found,
               static_cast<unsigned long long>(n));
+
+  // 3. A Monday's digests: everything due issued in one run, one digest per
+  //    person built and rendered for Slack, Teams and email, for a people
+  //    file of everyone (read and checked first), beside the evaluation
+  //    that found the reminders (its median above).
+  Date monday = at;
+  while (
+      date::weekday(date::sys_days(date::days(monday.days()))).c_encoding() !=
+      1) {
+    monday = monday.AddDays(1);
+  }
+  std::vector<events::ReminderIssued> run;
+  std::set<std::string> owners;
+  engine.Read([&](const OkrState& s) {
+    for (const DueReminder& r : DueReminders(s, monday)) {
+      run.push_back({ReminderId(r.kind, r.key), r.kind, r.subject, r.recipient,
+                     r.key, r.message, monday});
+    }
+    for (const auto& [id, o] : s.objectives()) owners.insert(o.owner);
+    for (const auto& [id, k] : s.kpis()) owners.insert(k.owner);
+  });
+  static constexpr const char* kZones[] = {"UTC", "Europe/Madrid",
+                                           "America/New_York", "Asia/Tokyo"};
+  std::string file = "{\"people\": [";
+  std::size_t i = 0;
+  for (const std::string& a : owners) {
+    file += std::string(i == 0 ? "" : ",") + "{\"actor\": \"" + a +
+            "\", \"display_name\": \"Person " + std::to_string(i) +
+            "\", \"email\": \"" + a +
+            "@example.com\", \"slack_member_id\": \"U" +
+            std::to_string(100000 + i) + "\", \"time_zone\": \"" +
+            kZones[i % 4] + "\"}";
+    ++i;
+  }
+  file += "]}";
+  auto start = Clock::now();
+  Result<webhook::People> people = webhook::People::Parse("bench", file);
+  if (!people.ok()) {
+    std::cerr << people.status().ToString() << "\n";
+    return 1;
+  }
+  Figure(
+      "reading a people file of " + std::to_string(owners.size()) + " people",
+      Seconds(Clock::now() - start) * 1000, "ms", 1);
+  std::size_t digests = 0, bytes = 0;
+  start = Clock::now();
+  engine.Read([&](const OkrState& s) {
+    for (const char* channel : {"slack", "teams", "email"}) {
+      for (const webhook::Digest& d :
+           webhook::BuildDigests(s, run, {}, channel, "bench")) {
+        const webhook::Person* p = people.value().Find(d.recipient);
+        ++digests;
+        if (std::string(channel) == "slack") {
+          bytes += webhook::SlackPayload(d, p, "https://okr/#/week").size();
+        } else if (std::string(channel) == "teams") {
+          bytes += webhook::TeamsPayload(d, p, "https://okr/#/week").size();
+        } else if (p != nullptr) {
+          bytes += webhook::EmailMessage(d, *p, "okr@example.com",
+                                         "https://okr/#/week", 0)
+                       .size();
+        }
+      }
+    }
+  });
+  Figure("every digest of a Monday (" + std::to_string(run.size()) +
+             " reminders, " + std::to_string(digests) +
+             " digests on 3 channels) built and rendered",
+         Seconds(Clock::now() - start) * 1000, "ms", 1);
+  std::printf("  (%zu bytes of payloads)\n", bytes);
   engine.Close();
   if (!o.keep) std::filesystem::remove_all(dir);
   return stats.refused == 0 ? 0 : 1;
