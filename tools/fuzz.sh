@@ -19,7 +19,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_event_cereal fuzz_event_json fuzz_json_body fuzz_snapshot
-           fuzz_http_request fuzz_roundtrip fuzz_browser_headers)
+           fuzz_http_request fuzz_roundtrip fuzz_browser_headers fuzz_people)
 fi
 # OKR_FUZZ_BUILD: a build folder configured with -DOKR_FUZZ=ON already (the
 # test command's checked build); its targets are brought up to date, its

@@ -3,7 +3,7 @@
 # (GCC) through CTest; then one checked build (clang++: AddressSanitizer +
 # UndefinedBehaviorSanitizer, assert() on, libFuzzer's coverage
 # instrumentation) that runs the same suites through CTest and fuzzes each
-# decoder of outside bytes for OKR_FUZZ_SECONDS (default 30) from the same
+# decoder of outside bytes for OKR_FUZZ_SECONDS (default 20) from the same
 # objects (tools/fuzz.sh). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,5 +28,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/checked --output-on-failure
 
-echo "== libFuzzer: regressions, then ${OKR_FUZZ_SECONDS:-30} s per target (docs/fuzzing.md)"
-OKR_FUZZ_BUILD=build/checked bash tools/fuzz.sh "${OKR_FUZZ_SECONDS:-30}"
+echo "== libFuzzer: regressions, then ${OKR_FUZZ_SECONDS:-20} s per target (docs/fuzzing.md)"
+OKR_FUZZ_BUILD=build/checked bash tools/fuzz.sh "${OKR_FUZZ_SECONDS:-20}"
