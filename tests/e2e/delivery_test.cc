@@ -266,6 +266,45 @@ BOOST_FIXTURE_TEST_CASE(digests_reach_every_channel_once_per_person,
   process->Stop(SIGKILL);  // the hanging webhook would hold a clean stop
 }
 
+// smtps:// (TLS from the first byte) with credentials from a 0600 file:
+// every message authenticated; a wrong password is a recorded failure.
+BOOST_FIXTURE_TEST_CASE(email_over_smtps_with_credentials, Delivered) {
+  testing::SmtpSink sink(Made(dir.Sub("smtp")), ca.cert("good"), ca.key("good"),
+                         "okr-mailer:pa55-word",
+                         /*implicit_tls=*/true);
+  testing::WriteTokensFile(dir.Sub("smtp-credentials"),
+                           "okr-mailer:pa55-word\n");
+  Start({"--smtp", sink.Url(), "--smtp-from", "okr@example.com",
+         "--smtp-credentials", dir.Sub("smtp-credentials")});
+  Quarter();
+  BOOST_TEST_REQUIRE(As("root", "POST", "/v1/reminders/run").status == 200);
+  BOOST_TEST_REQUIRE(WaitForEvents("DigestDelivered", 3));
+  BOOST_TEST_REQUIRE(sink.WaitForCount(3), sink.Log());
+  for (const testing::SmtpSink::Message& m : sink.Messages()) {
+    BOOST_TEST(m.tls);
+    BOOST_TEST(m.authenticated_as == "okr-mailer");
+  }
+  BOOST_TEST(process->Stop() == 0);
+  testing::WriteTokensFile(dir.Sub("smtp-credentials"), "okr-mailer:wrong\n");
+  Start({"--smtp", sink.Url(), "--smtp-from", "okr@example.com",
+         "--smtp-credentials", dir.Sub("smtp-credentials"),
+         "--webhook-attempts", "1"});
+  testing::QuarterPlan more("q2", Today().AddDays(-30), 90);
+  more.Draft("idea", "maria");  // draft_pending to maria at once
+  testing::SendPlan(more, [&](const testing::SetupRequest& r) {
+    return As(r.actor, r.method, r.target, r.body);
+  });
+  BOOST_TEST_REQUIRE(As("root", "POST", "/v1/reminders/run").status == 200);
+  BOOST_TEST_REQUIRE(WaitForEvents("DigestDeliveryFailed", 1));
+  json failed = Of("DigestDeliveryFailed")[0];
+  BOOST_TEST(failed["recipient"] == "maria");
+  BOOST_TEST(failed["channel"] == "email");
+  BOOST_TEST(
+      failed["error"].get<std::string>().find("ogin") != std::string::npos,
+      failed["error"]);
+  BOOST_TEST(sink.Messages().size() == 3u);
+}
+
 // A certificate for another host, an expired one and one from an unknown
 // CA are failed attempts whose errors say why; the good one is delivered.
 BOOST_FIXTURE_TEST_CASE(tls_refusals_are_recorded_with_their_reason,
