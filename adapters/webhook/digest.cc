@@ -113,7 +113,9 @@ std::vector<Digest> BuildDigests(const OkrState& state,
   };
   std::map<std::string, Building> by_person;
   for (const events::ReminderIssued& r : run) {
-    auto [key, title] = GroupOf(state, r);
+    const std::pair<std::string, std::string> group = GroupOf(state, r);
+    const std::string& key = group.first;
+    const std::string& title = group.second;
     auto add = [&](const std::string& person) {
       Building& b = by_person[person];
       b.ids.push_back(r.reminder_id);
