@@ -86,7 +86,13 @@ int ReminderDriver::RunOnce() {
   if (people) policy.managers = people->Managers();
   policy.skip_recent_days = options_.skip_recent_days;
   if (options_.schedule.always) return RunIncremental(policy, {});
-  return RunIncremental(policy, kUrgent) + RunWeekly(policy);
+  int issued = RunIncremental(policy, kUrgent);
+  try {
+    issued += RunWeekly(policy);
+  } catch (const std::exception& e) {  // date::locate_zone without tzdata
+    std::cerr << "okr serve: weekly reminders: " << e.what() << "\n";
+  }
+  return issued;
 }
 
 // Incremental within a day: the whole state on the first run of a date,
@@ -191,7 +197,9 @@ void ReminderDriver::Start() {
 }
 
 void ReminderDriver::Stop() {
-  boost::asio::post(ioc_, [this] { timer_.cancel(); });
+  // stop() ends run() even when the timer's handler is already queued
+  // (a cancel posted behind it would find nothing to cancel).
+  ioc_.stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -140,6 +140,11 @@ Result<DeliverySettings> DeliverySettingsOf(const ServeOptions& o) {
         o.reminder_schedule + "\"");
   }
   d.schedule = *schedule;
+  if (o.webhook_timeout_ms < 1 || o.webhook_backoff_ms < 0) {
+    return bad(
+        "--webhook-timeout-ms must be 1 or more and "
+        "--webhook-backoff-ms 0 or more");
+  }
   if (o.skip_recent_days < 0 || o.skip_recent_days > 366) {
     return bad("--skip-recent-days must be 0 to 366");
   }
@@ -185,6 +190,14 @@ Result<DeliverySettings> DeliverySettingsOf(const ServeOptions& o) {
   return d;
 }
 
+// Where digests link to: the app's My week under --public-url (its path
+// kept), or under the listen address.
+std::string MyWeekUrl(std::string public_url, const std::string& origin) {
+  if (public_url.empty()) public_url = origin;
+  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+  return public_url + "/#/week";
+}
+
 // The delivery workers: one per generic webhook, per Slack and Teams
 // webhook, and one for the SMTP server; each with its own checkpoint.
 Status StartDelivery(const ServeOptions& o, const DeliverySettings& d,
@@ -218,6 +231,7 @@ Status StartDelivery(const ServeOptions& o, const DeliverySettings& d,
     g.my_week_url = my_week_url;
     g.people = &people;
     g.admins = admins;
+    g.skip_recent_days = o.skip_recent_days;
     auto worker = std::make_unique<webhook::DigestWorker>(engine, g);
     if (Status s = worker->Start(); !s.ok()) return s;
     out->push_back(std::move(worker));
@@ -351,9 +365,10 @@ int RunServe(const ServeOptions& o) {
                     : http::ListenOrigins(so.host, server.port());
   api.SetAppOrigins(origins);
   std::vector<std::unique_ptr<webhook::LogFollower>> workers;
-  if (Status s = StartDelivery(
-          o, delivery.value(), secret.value(), people, tokens.value().Admins(),
-          origins.front() + "/#/week", engine.value().get(), &workers);
+  if (Status s = StartDelivery(o, delivery.value(), secret.value(), people,
+                               tokens.value().Admins(),
+                               MyWeekUrl(o.public_url, origins.front()),
+                               engine.value().get(), &workers);
       !s.ok()) {
     std::cerr << "okr serve: " << s.ToString() << "\n";
     return kExitUsage;
@@ -407,8 +422,9 @@ int RunServe(const ServeOptions& o) {
   server.Run();
   control.Stop();
   if (driver) driver->Stop();
+  for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
-  boost::asio::post(signals_ioc, [&] { hangup.cancel(); });
+  signals_ioc.stop();
   signals_thread.join();
   api.StopReads();  // before the engine closes and the server goes
   engine.value()->Close();

@@ -24,8 +24,9 @@ DeliveryWorker::~DeliveryWorker() { Stop(); }
 Status DeliveryWorker::Start() {
   if (!ValidWebhookUrl(options_.url)) {
     return Status::InvalidArgument(
-        "a webhook URL must be http(s)://host[:port][/path], not \"" +
-        options_.url + "\"");
+        "a --webhook URL must be http(s)://host[:port][/path] without a user "
+        "name or password, not \"" +
+        Redacted(options_.url) + "\"");
   }
   StartThread();
   return Status::OK();
@@ -68,17 +69,16 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
                      {"at", r.at.ToString()},
                      {"position", recorded.position},
                      {"issued_at", FormatInstant(recorded.recorded_at_us)}});
-  auto sent = SendWithRetries(options_, recorded.position, [&] {
+  auto sent = SendWithRetries(options_, r.reminder_id, [&] {
     // Each attempt is signed at its own time, by the engine's clock.
     const std::int64_t now_seconds = engine_->NowMicros() / 1'000'000;
     return PostSigned(options_.url, options_.tls, body, options_.secret,
                       r.reminder_id, now_seconds, options_.timeout);
   });
   if (!sent) return false;  // stopping: not recorded, sent again later
-  return Record(options_.actor,
+  return Record(options_.actor, r.reminder_id,
                 RecordReminderOutcome{r.reminder_id, options_.url, sent->second,
-                                      sent->first.ok, sent->first.error},
-                r.reminder_id);
+                                      sent->first.ok, sent->first.error});
 }
 
 }  // namespace okr::webhook

@@ -98,6 +98,8 @@ std::string Count(std::size_t n) {
 // Slack allows 50 blocks and 3,000 characters a section.
 constexpr std::size_t kSlackGroups = 45;
 constexpr std::size_t kSlackSection = 2900;
+// Teams: lines of a card (about 28 KB a message).
+constexpr std::size_t kTeamsLines = 60;
 
 }  // namespace
 
@@ -105,14 +107,25 @@ std::vector<Digest> BuildDigests(const OkrState& state,
                                  const std::vector<events::ReminderIssued>& run,
                                  const std::vector<std::string>& admins,
                                  const std::string& channel,
-                                 const std::string& destination) {
+                                 const std::string& destination,
+                                 const DigestSkip& skip) {
   struct Building {
     std::vector<std::string> ids;
     std::vector<DigestGroup> groups;
     std::map<std::string, std::size_t> group_index;
   };
   std::map<std::string, Building> by_person;
+  auto checked_in_lately = [&](const events::ReminderIssued& r) {
+    if (skip.skip_recent_days <= 0 || r.kind.rfind("checkin_", 0) != 0) {
+      return false;
+    }
+    const KeyResult* k = state.FindKeyResult(r.subject);
+    return k != nullptr && !k->check_ins.empty() &&
+           skip.today.DaysSince(k->check_ins.back().date) <
+               skip.skip_recent_days;
+  };
   for (const events::ReminderIssued& r : run) {
+    if (checked_in_lately(r)) continue;
     const std::pair<std::string, std::string> group = GroupOf(state, r);
     const std::string& key = group.first;
     const std::string& title = group.second;
@@ -188,25 +201,33 @@ std::string SlackPayload(const Digest& d, const Person* person,
 
 std::string TeamsPayload(const Digest& d, const Person* person,
                          const std::string& my_week_url) {
-  const std::string name =
-      OneLine(person != nullptr ? person->Name() : d.recipient);
+  // Member-written text goes in TextRuns of RichTextBlocks, which render
+  // plain text: no Markdown link or emphasis can be planted through a
+  // title. Teams takes about 28 KB a message: at most kTeamsLines lines.
+  auto plain = [](const std::string& text, bool bold) {
+    json run = {{"type", "TextRun"}, {"text", Clip(OneLine(text), 1000)}};
+    if (bold) run["weight"] = "Bolder";
+    return json{{"type", "RichTextBlock"}, {"inlines", json::array({run})}};
+  };
   json body = json::array();
-  body.push_back({{"type", "TextBlock"},
-                  {"size", "Medium"},
-                  {"weight", "Bolder"},
-                  {"wrap", true},
-                  {"text", name + ": " + Count(d.reminder_ids.size()) +
-                               " in OKR Ledger"}});
+  body.push_back(plain((person != nullptr ? person->Name() : d.recipient) +
+                           ": " + Count(d.reminder_ids.size()) +
+                           " in OKR Ledger",
+                       true));
+  std::size_t lines = 0, left = d.reminder_ids.size();
   for (const DigestGroup& g : d.groups) {
-    body.push_back({{"type", "TextBlock"},
-                    {"weight", "Bolder"},
-                    {"wrap", true},
-                    {"spacing", "Medium"},
-                    {"text", OneLine(g.title)}});
+    if (lines + 1 >= kTeamsLines) break;
+    body.push_back(plain(g.title, true));
+    ++lines;
     for (const std::string& m : g.messages) {
-      body.push_back(
-          {{"type", "TextBlock"}, {"wrap", true}, {"text", "- " + OneLine(m)}});
+      if (lines >= kTeamsLines) break;
+      body.push_back(plain("- " + m, false));
+      ++lines;
+      --left;
     }
+  }
+  if (left > 0) {
+    body.push_back(plain("and " + Count(left) + " more in My week", false));
   }
   json card = {
       {"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},

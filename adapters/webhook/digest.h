@@ -46,6 +46,15 @@ struct Digest {
   std::string message_id;                 // "<" digest_id "@okr-ledger>"
 };
 
+// Noise control at delivery: a check-in reminder (checkin_due,
+// checkin_overdue, checkin_escalated) whose key result has had a check-in
+// dated within the last `skip_recent_days` days of `today` by the time its
+// digest is built is left out (the person has just done it).
+struct DigestSkip {
+  int skip_recent_days = 0;
+  Date today;
+};
+
 // One digest per person for the reminders of one run, ordered by
 // recipient. `destination` tells apart two destinations of one channel
 // (the id of each differs); `admins` are the actors "admins" expands to.
@@ -53,7 +62,8 @@ std::vector<Digest> BuildDigests(const OkrState& state,
                                  const std::vector<events::ReminderIssued>& run,
                                  const std::vector<std::string>& admins,
                                  const std::string& channel,
-                                 const std::string& destination);
+                                 const std::string& destination,
+                                 const DigestSkip& skip = {});
 
 // Slack incoming webhook: `text` (the notification's fallback) and Block
 // Kit `blocks`; the person named as <@slack_member_id> when the people file

@@ -42,14 +42,15 @@ Status DigestWorker::Start() {
       return Status::InvalidArgument(
           "--smtp must be smtp://host[:port] (STARTTLS) or "
           "smtps://host[:port], not \"" +
-          options_.url + "\"");
+          Redacted(options_.url) + "\"");
     }
   } else if (c == "slack" || c == "teams") {
-    if (!ParseEndpoint(options_.url, {"https", "http"})) {
+    if (!ParseEndpoint(options_.url, {"https"})) {
       return Status::InvalidArgument("--" + c +
-                                     "-webhook must be an https:// URL, not "
+                                     "-webhook must be an https:// URL "
+                                     "without a user name or password, not "
                                      "\"" +
-                                     options_.url + "\"");
+                                     Redacted(options_.url) + "\"");
     }
   } else {
     return Status::InvalidArgument("no channel \"" + c + "\"");
@@ -117,8 +118,10 @@ bool DigestWorker::DeliverRun(const std::vector<events::ReminderIssued>& run) {
     if (people->Find(a) != nullptr) admins.push_back(a);
   }
   std::vector<Digest> digests;
+  const DigestSkip skip{options_.skip_recent_days, engine_->Today()};
   engine_->Read([&](const OkrState& s) {
-    digests = BuildDigests(s, run, admins, options_.channel, options_.url);
+    digests =
+        BuildDigests(s, run, admins, options_.channel, options_.url, skip);
     std::erase_if(digests, [&](const Digest& d) {
       return s.digests().count(d.digest_id) != 0;  // recorded before
     });
@@ -129,14 +132,13 @@ bool DigestWorker::DeliverRun(const std::vector<events::ReminderIssued>& run) {
         (person == nullptr || person->email.empty())) {
       continue;  // no address: nobody to send it to
     }
-    auto sent = SendWithRetries(options_, std::hash<std::string>{}(d.digest_id),
-                                [&] { return Send(d, person); });
+    auto sent =
+        SendWithRetries(options_, d.digest_id, [&] { return Send(d, person); });
     if (!sent) return false;  // stopping: sent again after a restart
-    if (!Record(options_.actor,
+    if (!Record(options_.actor, d.digest_id,
                 RecordDigestOutcome{d.digest_id, d.channel, d.recipient,
                                     d.reminder_ids, d.message_id, sent->second,
-                                    sent->first.ok, sent->first.error},
-                d.digest_id)) {
+                                    sent->first.ok, sent->first.error})) {
       return false;
     }
   }

@@ -38,6 +38,7 @@ struct DigestOptions : RetryPolicy {
   std::string my_week_url;                  // where the digests link to
   const PeopleDirectory* people = nullptr;  // must outlive the worker
   std::vector<std::string> admins;          // admin actors (tokens file)
+  int skip_recent_days = 0;                 // DigestSkip
   std::string actor = "okr-delivery";       // who records the outcomes
 };
 

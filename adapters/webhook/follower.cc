@@ -19,12 +19,16 @@ void LogFollower::StartThread() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void LogFollower::Stop() {
+void LogFollower::RequestStop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
+}
+
+void LogFollower::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -38,11 +42,15 @@ bool LogFollower::SleepFor(std::chrono::milliseconds d) {
   return !cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-std::optional<std::pair<SendResult, int>> LogFollower::SendWithRetries(
-    const RetryPolicy& policy, std::uint64_t salt,
+std::optional<LogFollower::Sent> LogFollower::SendWithRetries(
+    const RetryPolicy& policy, const std::string& id,
     const std::function<SendResult()>& send) {
+  if (auto it = unrecorded_.find(id); it != unrecorded_.end()) {
+    return it->second;  // sent before; only its record failed
+  }
   std::mt19937 rng(policy.seed != 0
-                       ? policy.seed + static_cast<std::uint32_t>(salt)
+                       ? policy.seed + static_cast<std::uint32_t>(
+                                           std::hash<std::string>{}(id))
                        : std::random_device{}());
   SendResult last;
   int attempt = 0;
@@ -61,11 +69,11 @@ std::optional<std::pair<SendResult, int>> LogFollower::SendWithRetries(
       return std::nullopt;  // stopping: not recorded, sent again later
     }
   }
-  return std::make_pair(last, attempt);
+  return unrecorded_[id] = std::make_pair(last, attempt);
 }
 
-bool LogFollower::Record(const std::string& actor, Command command,
-                         const std::string& what) {
+bool LogFollower::Record(const std::string& actor, const std::string& what,
+                         Command command) {
   CommandRequest req;
   req.caller = Caller{actor, Role::kAdmin};
   req.command = std::move(command);
@@ -75,6 +83,7 @@ bool LogFollower::Record(const std::string& actor, Command command,
               << out.error().detail << "\n";
     return false;
   }
+  unrecorded_.erase(what);
   return true;
 }
 

@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -55,8 +56,12 @@ class LogFollower {
   LogFollower(const LogFollower&) = delete;
   LogFollower& operator=(const LogFollower&) = delete;
 
-  // Interrupts waits and backoffs; an attempt in flight ends within its
-  // timeout. Idempotent.
+  // Asks the worker to stop (interrupting waits and backoffs) without
+  // waiting for it: a server stops all its workers at once this way, then
+  // joins each with Stop().
+  void RequestStop();
+  // RequestStop() and waits for the thread; an attempt in flight ends
+  // within its timeout. Idempotent.
   void Stop();
 
   const std::string& subscriber() const { return subscriber_; }
@@ -76,16 +81,19 @@ class LogFollower {
   bool stopping();
   // Sleeps up to `d`; false once stopping.
   bool SleepFor(std::chrono::milliseconds d);
+  using Sent = std::pair<SendResult, int>;  // the last result, attempts
   // Calls `send` until it succeeds or max_attempts are spent, backing off
   // between attempts; `salt` varies the jitter of a seeded policy. The
   // last result and the attempts made; nullopt when stopping interrupted.
-  std::optional<std::pair<SendResult, int>> SendWithRetries(
-      const RetryPolicy& policy, std::uint64_t salt,
-      const std::function<SendResult()>& send);
-  // Records an outcome through the engine, as the admin actor `actor`;
-  // false (said on stderr) when it could not be recorded.
-  bool Record(const std::string& actor, Command command,
-              const std::string& what);
+  // A message whose outcome could not be recorded (Record() false) is not
+  // sent again while the worker runs: its outcome, kept under `id`, is
+  // what the next try records.
+  std::optional<Sent> SendWithRetries(const RetryPolicy& policy,
+                                      const std::string& id,
+                                      const std::function<SendResult()>& send);
+  // Records the outcome of message `id` through the engine, as the admin
+  // actor `actor`; false (said on stderr) when it could not be recorded.
+  bool Record(const std::string& actor, const std::string& id, Command command);
 
   OkrEngine* const engine_;
 
@@ -98,6 +106,8 @@ class LogFollower {
   bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
   std::atomic<std::uint64_t> attempts_{0};
+  // Sent, outcome not yet recorded (worker thread only).
+  std::map<std::string, Sent> unrecorded_;
 };
 
 }  // namespace okr::webhook

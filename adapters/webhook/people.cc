@@ -51,10 +51,28 @@ bool ValidSlackId(const std::string& id) {
   return true;
 }
 
+// No control characters, and none of the invisible ones that reorder or
+// hide text where a name is shown (U+200B..U+200F, U+202A..U+202E,
+// U+2066..U+2069, U+FEFF).
 bool ValidName(const std::string& n) {
   if (n.empty() || n.size() > 200 || !IsValidUtf8(n)) return false;
-  for (unsigned char c : n) {
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(n[i]);
     if (c < 0x20 || c == 0x7f) return false;
+    if (c == 0xc2 && i + 1 < n.size() &&
+        static_cast<unsigned char>(n[i + 1]) < 0xa0) {
+      return false;  // C1 controls
+    }
+    if (i + 2 < n.size()) {
+      const unsigned char b = static_cast<unsigned char>(n[i + 1]);
+      const unsigned char d = static_cast<unsigned char>(n[i + 2]);
+      if (c == 0xe2 && b == 0x80 &&
+          ((d >= 0x8b && d <= 0x8f) || (d >= 0xaa && d <= 0xae))) {
+        return false;
+      }
+      if (c == 0xe2 && b == 0x81 && d >= 0xa6 && d <= 0xa9) return false;
+      if (c == 0xef && b == 0xbb && d == 0xbf) return false;
+    }
   }
   return true;
 }
@@ -103,6 +121,10 @@ Result<People> People::Parse(const std::string& origin,
     }
     p.actor = it->get<std::string>();
     where += " (\"" + p.actor + "\")";
+    if (p.actor == "admins") {
+      return bad(where +
+                 ": \"admins\" names the admins' channel, not a person");
+    }
     for (auto f = e.begin(); f != e.end(); ++f) {
       if (!kFields.count(f.key())) {
         return bad(where + " has an unknown member \"" + f.key() + "\"");

@@ -33,15 +33,10 @@ void Append(List& list, const std::string& line) {
   }
 }
 
-constexpr std::size_t kMaxAnswer = 64 * 1024;
-
-std::size_t DropBody(char*, std::size_t size, std::size_t n, void* seen) {
-  auto* total = static_cast<std::size_t*>(seen);
-  *total += size * n;
-  // Returning less than given ends the transfer: an endless answer must
-  // not hold the worker. The status is known by then.
-  return *total > kMaxAnswer ? 0 : size * n;
-}
+// The status decides, not the body: the first bytes of a body end the
+// transfer (returning less than given does), so a long, slow or endless
+// answer cannot turn a 2xx into a failure or hold the worker.
+std::size_t DropBody(char*, std::size_t, std::size_t, void*) { return 0; }
 
 // The options every delivery sets: deadline, TLS, no signals (threads).
 Easy NewHandle(const std::string& url, const char* protocols, const Tls& tls,
@@ -55,7 +50,8 @@ Easy NewHandle(const std::string& url, const char* protocols, const Tls& tls,
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+  curl_easy_setopt(c, CURLOPT_SSLVERSION,
+                   static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!tls.ca_file.empty()) {
@@ -73,7 +69,12 @@ SendResult Finish(CURL* c, CURLcode code, const char* errbuf,
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   r.status = static_cast<int>(status);
-  if (code == CURLE_WRITE_ERROR && r.status != 0) code = CURLE_OK;
+  // A body cut short (DropBody), or one that never ends, after the status
+  // line and headers: the status is the answer.
+  if ((code == CURLE_WRITE_ERROR || code == CURLE_OPERATION_TIMEDOUT) &&
+      r.status != 0) {
+    code = CURLE_OK;
+  }
   if (code != CURLE_OK) {
     r.error = code == CURLE_OPERATION_TIMEDOUT
                   ? "timed out after " + std::to_string(timeout.count()) + " ms"
@@ -125,6 +126,21 @@ std::optional<Endpoint> ParseEndpoint(const std::string& url,
   return e;
 }
 
+std::string Redacted(const std::string& url) {
+  std::size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "(not a URL)";
+  std::size_t end = url.find_first_of("/?#", scheme + 3);
+  std::string authority = url.substr(scheme + 3, end - (scheme + 3));
+  if (std::size_t at = authority.rfind('@'); at != std::string::npos) {
+    authority = "…@" + authority.substr(at + 1);
+  }
+  std::string out = url.substr(0, scheme + 3) + authority;
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return end == std::string::npos ? out : out + "/…";
+}
+
 SendResult Post(const std::string& url, const Headers& headers,
                 const std::string& body, const Tls& tls,
                 std::chrono::milliseconds timeout) {
@@ -141,9 +157,7 @@ SendResult Post(const std::string& url, const Headers& headers,
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                    static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "okr-ledger-delivery");
-  std::size_t seen = 0;
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &DropBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &seen);
   SendResult r = Finish(c, curl_easy_perform(c), errbuf, timeout);
   if (r.error.empty()) {
     r.ok = r.status >= 200 && r.status < 300;

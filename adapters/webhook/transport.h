@@ -14,7 +14,7 @@
 // Thread safety: the functions may be called from any thread at once (each
 // call has its own curl handle); each blocks for at most `timeout`.
 // Redirects are not followed, no proxy is asked for a loopback host, and
-// an answer's body is read and dropped (at most 64 KiB of it).
+// an answer's status decides: its body is not read.
 #ifndef OKR_ADAPTERS_WEBHOOK_TRANSPORT_H_
 #define OKR_ADAPTERS_WEBHOOK_TRANSPORT_H_
 
@@ -44,6 +44,10 @@ struct Endpoint {
 };
 std::optional<Endpoint> ParseEndpoint(const std::string& url,
                                       const std::vector<std::string>& schemes);
+
+// `url` for messages: scheme and host (and port) only, "/…" for the rest,
+// since the path of a Slack or Teams webhook is its credential.
+std::string Redacted(const std::string& url);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 

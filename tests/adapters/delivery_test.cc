@@ -7,6 +7,7 @@
 #include "adapters/cli/reminder_driver.h"
 #include "adapters/webhook/digest.h"
 #include "adapters/webhook/people.h"
+#include "adapters/webhook/transport.h"
 #include "events/event_codec.h"
 #include "events/instant.h"
 #include "projections/reminders.h"
@@ -133,7 +134,21 @@ BOOST_AUTO_TEST_CASE(a_bad_entry_is_refused_by_number_actor_and_field) {
   has(ErrorOf(R"({"people": [{"actor": "a", "display_name": 7}]})"),
       "must be a string");
   has(ErrorOf("[1,2"), "is not a JSON object");
+  has(ErrorOf(R"({"people": [{"actor": "admins"}]})"),
+      "names the admins' channel");
+  has(ErrorOf("{\"people\": [{\"actor\": \"a\", \"display_name\": "
+              "\"evil\xe2\x80\xaetxt.exe\"}]}"),
+      "\"display_name\"");
   has(ErrorOf(R"({"folk": []})"), "unknown member \"folk\"");
+}
+
+// What a Slack or Teams URL may show in a message: scheme and host only.
+BOOST_AUTO_TEST_CASE(urls_in_messages_keep_their_secret_out) {
+  BOOST_TEST(webhook::Redacted("https://hooks.slack.com/services/T0/B0/xyz") ==
+             "https://hooks.slack.com/…");
+  BOOST_TEST(webhook::Redacted("https://user:pw@h.example:8443") ==
+             "https://…@h.example:8443");
+  BOOST_TEST(webhook::Redacted("no url") == "(not a URL)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -341,7 +356,10 @@ BOOST_AUTO_TEST_CASE(teams_gets_an_adaptive_card_naming_the_person) {
   BOOST_TEST(a["contentType"] == "application/vnd.microsoft.card.adaptive");
   BOOST_TEST(a["content"]["type"] == "AdaptiveCard");
   BOOST_TEST(a["content"]["version"] == "1.4");
-  BOOST_TEST(a["content"]["body"][0]["text"] ==
+  const json& first = a["content"]["body"][0];
+  BOOST_TEST(first["type"] == "RichTextBlock");  // plain text, no Markdown
+  BOOST_TEST(first["inlines"][0]["type"] == "TextRun");
+  BOOST_TEST(first["inlines"][0]["text"] ==
              "María Ortiz: 2 reminders in OKR Ledger");
   BOOST_TEST(a["content"]["actions"][0]["type"] == "Action.OpenUrl");
   BOOST_TEST(a["content"]["actions"][0]["url"] == "https://okr/#/week");
