@@ -235,7 +235,9 @@ int main(int argc, char** argv) {
   std::set<std::string> cereal_types;
   for (const okr::RecordedEvent& e : *page) {
     std::string n = Hex2(static_cast<int>(e.position)) + "-" + e.type;
-    Write(root / "fuzz_event_json" / n, okr::events::ExportJson(e).dump());
+    Write(root / "fuzz_event_json" / n,
+          okr::events::ExportJson(e).dump(
+              -1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (cereal_types.insert(e.type).second) {
       std::string bytes(1,
                         static_cast<char>(index_of(e.type, e.schema_version)));
