@@ -51,6 +51,7 @@ bool DeliveryWorker::Deliver(const RecordedEvent& recorded) {
   }
   const auto& r = std::get<events::ReminderIssued>(decoded);
   bool recorded_before = false;
+  WaitForOwnRecords();
   engine_->Read([&](const OkrState& s) {
     auto it = s.reminders().find(r.reminder_id);
     recorded_before = it != s.reminders().end() &&

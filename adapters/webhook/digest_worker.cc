@@ -118,6 +118,7 @@ bool DigestWorker::DeliverRun(const std::vector<events::ReminderIssued>& run) {
     if (people->Find(a) != nullptr) admins.push_back(a);
   }
   std::vector<Digest> digests;
+  WaitForOwnRecords();
   const DigestSkip skip{options_.skip_recent_days, engine_->Today()};
   engine_->Read([&](const OkrState& s) {
     digests =

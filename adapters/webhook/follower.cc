@@ -1,5 +1,6 @@
 #include "adapters/webhook/follower.h"
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 
@@ -84,7 +85,14 @@ bool LogFollower::Record(const std::string& actor, const std::string& what,
     return false;
   }
   unrecorded_.erase(what);
+  recorded_upto_ = std::max(recorded_upto_, out.value().last_position);
   return true;
+}
+
+void LogFollower::WaitForOwnRecords() {
+  if (recorded_upto_ > 0) {
+    engine_->WaitApplied(recorded_upto_, std::chrono::seconds(10));
+  }
 }
 
 void LogFollower::Run() {

@@ -91,6 +91,9 @@ class LogFollower {
   std::optional<Sent> SendWithRetries(const RetryPolicy& policy,
                                       const std::string& id,
                                       const std::function<SendResult()>& send);
+  // Waits (at most 10 s) until the read state holds every outcome this
+  // worker recorded, so that "recorded before" is judged on them all.
+  void WaitForOwnRecords();
   // Records the outcome of message `id` through the engine, as the admin
   // actor `actor`; false (said on stderr) when it could not be recorded.
   bool Record(const std::string& actor, const std::string& id, Command command);
@@ -106,6 +109,7 @@ class LogFollower {
   bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
   std::atomic<std::uint64_t> attempts_{0};
+  std::uint64_t recorded_upto_ = 0;  // worker thread only
   // Sent, outcome not yet recorded (worker thread only).
   std::map<std::string, Sent> unrecorded_;
 };
