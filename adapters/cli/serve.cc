@@ -247,6 +247,63 @@ Status StartDelivery(const ServeOptions& o, const DeliverySettings& d,
   return Status::OK();
 }
 
+// The tokens file: --tokens, or DIR/tokens (written on the first start,
+// which is said, as where they come from is).
+Result<http::Tokens> LoadTokens(const ServeOptions& o) {
+  if (!o.tokens_file.empty()) return http::Tokens::Load(o.tokens_file);
+  std::string path;
+  bool created = false;
+  Result<http::Tokens> tokens =
+      http::Tokens::LoadOrCreateDefault(o.data_dir, &path, &created);
+  if (tokens.ok()) {
+    std::cout << (created ? "okr serve: wrote an admin token to "
+                          : "okr serve: tokens from ")
+              << path << "\n";
+  }
+  return tokens;
+}
+
+// SIGHUP rereads the people file on a thread of its own; a file that does
+// not load leaves the one in force. Stop() (or the destructor) ends it.
+class PeopleReloader {
+ public:
+  PeopleReloader(std::string path, webhook::PeopleDirectory* people)
+      : path_(std::move(path)), people_(people) {
+    Wait();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~PeopleReloader() { Stop(); }
+  void Stop() {
+    ioc_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Wait() {
+    hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (path_.empty()) {
+        std::cerr << "okr serve: SIGHUP: no --people file to reread\n";
+      } else if (Result<webhook::People> p = webhook::People::Load(path_);
+                 p.ok()) {
+        std::cout << "okr serve: reread " << path_ << " ("
+                  << p.value().all().size() << " people)" << std::endl;
+        people_->Set(std::move(p.value()));
+      } else {
+        std::cerr << "okr serve: SIGHUP: " << p.status().ToString()
+                  << "; the people file read before stays in force\n";
+      }
+      Wait();
+    });
+  }
+
+  const std::string path_;
+  webhook::PeopleDirectory* const people_;
+  boost::asio::io_context ioc_;
+  boost::asio::signal_set hangup_{ioc_, SIGHUP};
+  std::thread thread_;
+};
+
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
@@ -285,19 +342,7 @@ int RunServe(const ServeOptions& o) {
   }
 
   // Tokens first: a refused tokens file leaves no store behind.
-  Result<http::Tokens> tokens = Status::NotFound("");
-  if (!o.tokens_file.empty()) {
-    tokens = http::Tokens::Load(o.tokens_file);
-  } else {
-    std::string path;
-    bool created = false;
-    tokens = http::Tokens::LoadOrCreateDefault(o.data_dir, &path, &created);
-    if (tokens.ok()) {
-      std::cout << (created ? "okr serve: wrote an admin token to "
-                            : "okr serve: tokens from ")
-                << path << "\n";
-    }
-  }
+  Result<http::Tokens> tokens = LoadTokens(o);
   if (!tokens.ok()) {
     std::cerr << "okr serve: " << tokens.status().ToString() << "\n";
     return kExitFailure;
@@ -373,30 +418,7 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "okr serve: " << s.ToString() << "\n";
     return kExitUsage;
   }
-  // SIGHUP rereads the people file; a file that does not load leaves the
-  // one in force.
-  boost::asio::io_context signals_ioc;
-  boost::asio::signal_set hangup(signals_ioc, SIGHUP);
-  std::function<void()> on_hangup = [&] {
-    hangup.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      if (o.people_file.empty()) {
-        std::cerr << "okr serve: SIGHUP: no --people file to reread\n";
-      } else if (Result<webhook::People> p =
-                     webhook::People::Load(o.people_file);
-                 p.ok()) {
-        std::cout << "okr serve: reread " << o.people_file << " ("
-                  << p.value().all().size() << " people)" << std::endl;
-        people.Set(std::move(p.value()));
-      } else {
-        std::cerr << "okr serve: SIGHUP: " << p.status().ToString()
-                  << "; the people file read before stays in force\n";
-      }
-      on_hangup();
-    });
-  };
-  on_hangup();
-  std::thread signals_thread([&] { signals_ioc.run(); });
+  PeopleReloader reloader(o.people_file, &people);
   // `okr backup` asks the server for a consistent copy through this.
   ControlSocket control(*engine.value(), o.data_dir);
   if (Status s = control.Start(); !s.ok()) {
@@ -424,8 +446,7 @@ int RunServe(const ServeOptions& o) {
   if (driver) driver->Stop();
   for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
-  signals_ioc.stop();
-  signals_thread.join();
+  reloader.Stop();
   api.StopReads();  // before the engine closes and the server goes
   engine.value()->Close();
   std::cout << "okr serve: stopped cleanly" << std::endl;
