@@ -53,10 +53,11 @@
 // read state holds, so it stops before the same position (and answers
 // Corruption naming a position should one not decode all the same).
 //
-// Time travel (ReadAsOf): the state as of an instant is the fold of the
-// events recorded at or before it: the newest snapshot at or before that
-// position plus the tail replayed from the log (or the cached state of the
-// previous as_of query, moved forward, when that is closer).
+// Time travel (ReadAsOf): the state as of an instant is the read state seen
+// through a position filter (projections/state_view.h): the full state
+// keeps each entity's revisions and the positions of its check-ins, so the
+// state as of position P needs no snapshot and no replay, and costs about
+// what the same query costs now. Snapshots serve start-up only.
 #ifndef OKR_ENGINE_OKR_ENGINE_H_
 #define OKR_ENGINE_OKR_ENGINE_H_
 
@@ -84,6 +85,7 @@
 #include "engine/snapshot_store.h"
 #include "projections/audit_history.h"
 #include "projections/okr_state.h"
+#include "projections/state_view.h"
 
 namespace okr {
 
@@ -93,8 +95,10 @@ struct EngineOptions {
   // Write a snapshot of the read state every this many events; 0: never.
   std::uint64_t snapshot_every = 250'000;
   // Retention (SnapshotStore::Prune): the newest two, and of older ones the
-  // first in each span of this many positions.
-  std::uint64_t snapshot_keep_every = 1'000'000;
+  // first in each span of this many positions; 0 (the default): only the
+  // newest two (start-up reads the newest that checks out; time travel
+  // needs none).
+  std::uint64_t snapshot_keep_every = 0;
   // Where warnings go (a skipped snapshot, a resync); default: stderr.
   std::function<void(std::string_view)> warn;
   // Test hook: called by the projector before it applies a batch starting
@@ -167,17 +171,37 @@ class OkrEngine {
     return fn(static_cast<const OkrState&>(read_state_));
   }
 
-  // Runs `fn` with the state as of `as_of_us` (events recorded at or before
-  // it). An instant at or after the last event is the read state.
+  // Runs `fn`, under the read lock, with the state as of `as_of_us` (events
+  // recorded at or before it; an instant at or after the last event is the
+  // read state as it is). IOError if the read state cannot reach that
+  // position (degraded) within 10 s.
   Status ReadAsOf(std::int64_t as_of_us,
-                  const std::function<void(const OkrState&)>& fn);
+                  const std::function<void(const StateView&)>& fn);
+
+  // Runs `fn`, under the read lock, with the state as of `from_us` and as
+  // of `to_us`: two views of one state (the window diff). IOError as
+  // ReadAsOf.
+  Status ReadWindow(
+      std::int64_t from_us, std::int64_t to_us,
+      const std::function<void(const StateView& from, const StateView& to)>&
+          fn);
+
+  // Runs `fn` with the fold of the log up to `as_of_us`, from an empty
+  // state: for the rare reads that need a whole state of the past (the
+  // reminders due as of an instant), and the reference time travel is
+  // tested against. Replays the log up to there: a cost that grows with
+  // the log. Corruption naming the position if an event does not decode.
+  Status FoldAsOf(std::int64_t as_of_us,
+                  const std::function<void(const OkrState&)>& fn) const;
 
   // The audit history of an objective (its own events and every event of
-  // its key results) or of a key result, oldest first. NotFound if the read
-  // state has no such objective (or key result).
+  // its key results) or of a key result, oldest first, up to
+  // `as_of_position` (default: all the read state holds). NotFound if the
+  // read state has no such objective (or key result) at that position.
   enum class HistoryOf { kObjective, kKeyResult };
-  Result<std::vector<HistoryEntry>> History(HistoryOf kind,
-                                            const std::string& id);
+  Result<std::vector<HistoryEntry>> History(
+      HistoryOf kind, const std::string& id,
+      std::optional<std::uint64_t> as_of_position = std::nullopt);
 
   // Waits until the read state holds position `position` (or `timeout`).
   bool WaitApplied(std::uint64_t position, std::chrono::milliseconds timeout);
@@ -279,10 +303,6 @@ class OkrEngine {
   std::uint64_t applied_ = 0;
   std::multimap<std::uint64_t, std::function<void()>> waiters_;
   bool projector_stop_ = false;
-
-  // Time travel: one query at a time, with the last state it built.
-  std::mutex as_of_mu_;
-  std::unique_ptr<OkrState> as_of_cache_;
 
   // Health (see "Degraded" above). health_error_ guarded by health_mu_.
   std::atomic<bool> degraded_{false};

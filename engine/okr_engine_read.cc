@@ -5,6 +5,7 @@
 #include "engine/okr_engine.h"
 #include "engine/okr_engine_internal.h"
 #include "events/event_codec.h"
+#include "projections/state_view.h"
 
 namespace okr {
 namespace internal {
@@ -64,61 +65,52 @@ Status ReplayInto(const EventStore& store, OkrState* state,
 }
 
 Status OkrEngine::ReadAsOf(std::int64_t as_of_us,
-                           const std::function<void(const OkrState&)>& fn) {
-  auto position = store_->PositionAsOf(as_of_us);
-  if (!position.ok()) return position.status();
-  const std::uint64_t p = position.value();
-  WaitApplied(p, std::chrono::seconds(10));
-  {
-    std::shared_lock lock(read_mu_);
-    if (read_state_.last_position() == p) {
-      fn(read_state_);
-      return Status::OK();
-    }
+                           const std::function<void(const StateView&)>& fn) {
+  return ReadWindow(as_of_us, as_of_us,
+                    [&](const StateView& at, const StateView&) { fn(at); });
+}
+
+Status OkrEngine::ReadWindow(
+    std::int64_t from_us, std::int64_t to_us,
+    const std::function<void(const StateView&, const StateView&)>& fn) {
+  auto from = store_->PositionAsOf(from_us);
+  if (!from.ok()) return from.status();
+  auto to = from_us == to_us ? from : store_->PositionAsOf(to_us);
+  if (!to.ok()) return to.status();
+  const std::uint64_t last = std::max(from.value(), to.value());
+  WaitApplied(last, std::chrono::seconds(10));
+  std::shared_lock lock(read_mu_);
+  if (read_state_.last_position() < last) {
+    return Status::IOError("the state has not reached position " +
+                           std::to_string(last) + " of the log yet");
   }
-  std::lock_guard lock(as_of_mu_);
-  std::uint64_t base = as_of_cache_ && as_of_cache_->last_position() <= p
-                           ? as_of_cache_->last_position()
-                           : 0;
-  std::vector<std::uint64_t> snaps = snapshots_.List();
-  for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
-    if (*it > p) continue;
-    if (*it <= base) break;  // the cached state is at least as close
-    auto loaded = std::make_unique<OkrState>();
-    std::string body;
-    Status s = ReadBoundSnapshot(*it, &body);
-    if (s.ok()) s = SnapshotStore::Parse(body, *it, loaded.get());
-    if (s.ok()) {
-      as_of_cache_ = std::move(loaded);
-      base = *it;
-      break;
-    }
-    if (!s.IsNotFound()) {  // NotFound: pruned since List()
-      Warn("snapshot ignored for time travel: " + s.ToString());
-    }
-  }
-  if (p == 0) {  // before the first event: nothing to replay
-    OkrState empty;
-    fn(empty);
-    return Status::OK();
-  }
-  if (!as_of_cache_ || as_of_cache_->last_position() > p) {
-    as_of_cache_ = std::make_unique<OkrState>();
-  }
-  if (Status s = ReplayInto(*store_, as_of_cache_.get(), p); !s.ok()) {
-    as_of_cache_.reset();
-    return s;
-  }
-  fn(*as_of_cache_);
+  fn(StateView(read_state_, from.value()), StateView(read_state_, to.value()));
   return Status::OK();
 }
 
-Result<std::vector<HistoryEntry>> OkrEngine::History(HistoryOf kind,
-                                                     const std::string& id) {
+Status OkrEngine::FoldAsOf(
+    std::int64_t as_of_us,
+    const std::function<void(const OkrState&)>& fn) const {
+  auto position = store_->PositionAsOf(as_of_us);
+  if (!position.ok()) return position.status();
+  OkrState state;
+  if (position.value() != 0) {
+    Status s = ReplayInto(*store_, &state, position.value());
+    if (!s.ok()) return s;
+  }
+  fn(state);
+  return Status::OK();
+}
+
+Result<std::vector<HistoryEntry>> OkrEngine::History(
+    HistoryOf kind, const std::string& id,
+    std::optional<std::uint64_t> as_of_position) {
   std::vector<std::string> streams;
   std::uint64_t upto = 0;
-  Read([&](const OkrState& s) {
-    upto = s.last_position();
+  Read([&](const OkrState& state) {
+    upto = std::min(as_of_position.value_or(state.last_position()),
+                    state.last_position());
+    StateView s(state, upto);
     if (kind == HistoryOf::kObjective) {
       if (const Objective* o = s.FindObjective(id)) {
         streams.push_back("objective/" + id);

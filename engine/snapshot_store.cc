@@ -219,8 +219,8 @@ std::size_t SnapshotStore::Prune(std::uint64_t keep_every,
   std::size_t removed = 0;
   std::uint64_t last_span = UINT64_MAX;
   for (std::size_t i = 0; i + keep_latest < all.size(); ++i) {
-    std::uint64_t span = keep_every == 0 ? all[i] : all[i] / keep_every;
-    if (span != last_span) {
+    std::uint64_t span = keep_every == 0 ? UINT64_MAX : all[i] / keep_every;
+    if (keep_every != 0 && span != last_span) {
       last_span = span;  // the first of its span: kept
       continue;
     }

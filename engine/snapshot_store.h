@@ -35,8 +35,9 @@ namespace okr {
 
 class SnapshotStore {
  public:
-  // 3: the chain hash at the position (2 lacked it, 1 the change records).
-  static constexpr std::uint32_t kFormatVersion = 4;
+  // 5: each entity's lineage (creation and revisions, for time travel);
+  // 4 lacked it, 3 the digests, 2 the chain hash, 1 the change records.
+  static constexpr std::uint32_t kFormatVersion = 5;
 
   // Creates `dir` (and its parent) mode 0700 if they do not exist.
   explicit SnapshotStore(std::string dir);
@@ -83,9 +84,8 @@ class SnapshotStore {
   Status Remove(std::uint64_t position) const;
 
   // Retention: keeps the newest `keep_latest` snapshots and, of the older
-  // ones, the first in each span of `keep_every` positions (so time travel
-  // to any past instant finds one at most about keep_every events back);
-  // removes the rest. Returns how many it removed.
+  // ones, the first in each span of `keep_every` positions (0: none of
+  // them); removes the rest. Returns how many it removed.
   std::size_t Prune(std::uint64_t keep_every, std::size_t keep_latest) const;
 
   std::string PathOf(std::uint64_t position) const;

@@ -1,5 +1,7 @@
 #include "projections/okr_state.h"
 
+#include "projections/state_view.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -47,6 +49,40 @@ void KeepLatest(std::vector<CheckIn>& v) {
 
 }  // namespace
 
+Revision::Value Revision::EmptyValueOf(Field field) {
+  switch (field) {
+    case Field::kNone:
+      return std::monostate{};
+    case Field::kTitle:
+    case Field::kDescription:
+    case Field::kOwner:
+    case Field::kTeam:
+      return std::string();
+    case Field::kParent:
+      return std::optional<std::string>();
+    case Field::kScore:
+      return std::optional<double>();
+    case Field::kTarget:
+    case Field::kWeight:
+      return 0.0;
+    case Field::kState:
+    case Field::kRemoved:
+      return std::int32_t{0};
+    case Field::kGrade:
+      return std::optional<Grade>();
+    case Field::kThresholds:
+      return KpiThresholds{};
+  }
+  return std::monostate{};
+}
+
+const Revision* Lineage::LastRevisionAt(std::uint64_t position) const {
+  auto it = std::upper_bound(
+      revisions.begin(), revisions.end(), position,
+      [](std::uint64_t p, const Revision& r) { return p < r.position; });
+  return it == revisions.begin() ? nullptr : &*std::prev(it);
+}
+
 bool RawCheckInValid(const CheckIn& c) {
   static const std::size_t at = PresentFlagOffset();
   unsigned char flag = 0;
@@ -90,11 +126,19 @@ const IssuedReminder* OkrState::FindReminder(const std::string& kind,
 
 void OkrState::Compact() {
   history_ = History::kLatestOnly;
+  auto drop = [](Lineage& l) {
+    l.revisions.clear();
+    l.revisions.shrink_to_fit();
+  };
+  for (auto& [id, c] : cycles_) drop(c.lineage);
+  for (auto& [id, o] : objectives_) drop(o.lineage);
   for (auto& [id, k] : key_results_) {
     KeepLatest(k.check_ins);
     k.check_ins.shrink_to_fit();
+    drop(k.lineage);
   }
   for (auto& [id, k] : kpis_) {
+    drop(k.lineage);
     if (k.measurements.size() > 1)
       k.measurements.erase(k.measurements.begin(), k.measurements.end() - 1);
     k.measurements.shrink_to_fit();
@@ -162,12 +206,19 @@ class OkrState::Folder {
     c.starts_on = v.starts_on;
     c.ends_on = v.ends_on;
     c.version = r_.version;
+    Created(c);
   }
   void operator()(const events::CycleStarted& v) {
-    if (Cycle* c = CycleOf(v.cycle_id)) c->state = CycleState::kActive;
+    if (Cycle* c = CycleOf(v.cycle_id)) {
+      Before(*c, Field::kState, static_cast<std::int32_t>(c->state));
+      c->state = CycleState::kActive;
+    }
   }
   void operator()(const events::CycleClosed& v) {
-    if (Cycle* c = CycleOf(v.cycle_id)) c->state = CycleState::kClosed;
+    if (Cycle* c = CycleOf(v.cycle_id)) {
+      Before(*c, Field::kState, static_cast<std::int32_t>(c->state));
+      c->state = CycleState::kClosed;
+    }
   }
   void operator()(const events::RetrospectiveNoteAdded& v) {
     if (Cycle* c = CycleOf(v.cycle_id)) {
@@ -187,29 +238,41 @@ class OkrState::Folder {
     o.team = v.team;
     o.parent_id = v.parent_id;
     o.version = r_.version;
+    Created(o);
     s_.CountOpen(o, +1);
     if (Cycle* c = FindIn(s_.cycles_, v.cycle_id)) {
       c->objectives.push_back(v.objective_id);
     }
   }
   void operator()(const events::ObjectiveRetitled& v) {
-    if (Objective* o = ObjectiveOf(v.objective_id)) o->title = v.after;
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kTitle, o->title);
+      o->title = v.after;
+    }
   }
   void operator()(const events::ObjectiveDescribed& v) {
-    if (Objective* o = ObjectiveOf(v.objective_id)) o->description = v.after;
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kDescription, o->description);
+      o->description = v.after;
+    }
   }
   void operator()(const events::ObjectiveOwnerChanged& v) {
     if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kOwner, o->owner);
       s_.CountOpen(*o, -1);
       o->owner = v.after;
       s_.CountOpen(*o, +1);
     }
   }
   void operator()(const events::ObjectiveTeamChanged& v) {
-    if (Objective* o = ObjectiveOf(v.objective_id)) o->team = v.after;
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kTeam, o->team);
+      o->team = v.after;
+    }
   }
   void operator()(const events::ObjectiveAligned& v) {
     if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kParent, o->parent_id);
       o->alignment_changes.push_back(
           {Record(std::nullopt), v.previous_parent_id, v.parent_id});
       o->parent_id = v.parent_id;
@@ -217,6 +280,7 @@ class OkrState::Folder {
   }
   void operator()(const events::ObjectiveUnaligned& v) {
     if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kParent, o->parent_id);
       o->alignment_changes.push_back(
           {Record(std::nullopt), v.previous_parent_id, std::nullopt});
       o->parent_id.reset();
@@ -227,7 +291,10 @@ class OkrState::Folder {
   void operator()(const events::ObjectiveAchieved& v) { Move(v.objective_id); }
   void operator()(const events::ObjectiveAbandoned& v) { Move(v.objective_id); }
   void operator()(const events::ObjectiveGraded& v) {
-    if (Objective* o = ObjectiveOf(v.objective_id)) o->score = v.score;
+    if (Objective* o = ObjectiveOf(v.objective_id)) {
+      Before(*o, Field::kScore, o->score);
+      o->score = v.score;
+    }
   }
 
   void operator()(const events::KeyResultAdded& v) {
@@ -242,35 +309,50 @@ class OkrState::Folder {
     k.weight = v.weight;
     k.added_on = Date::FromMicros(r_.recorded_at_us);
     k.version = r_.version;
+    Created(k);
     if (Objective* o = FindIn(s_.objectives_, v.objective_id)) {
       o->key_results.push_back(v.kr_id);
     }
   }
   void operator()(const events::KeyResultRetitled& v) {
-    if (KeyResult* k = KeyResultOf(v.kr_id)) k->title = v.after;
+    if (KeyResult* k = KeyResultOf(v.kr_id)) {
+      Before(*k, Field::kTitle, k->title);
+      k->title = v.after;
+    }
   }
   void operator()(const events::KeyResultTargetChanged& v) {
     if (KeyResult* k = KeyResultOf(v.kr_id)) {
+      Before(*k, Field::kTarget, k->target);
       k->target_changes.push_back({Record(v.reason), v.before, v.after});
       k->target = v.after;
     }
   }
   void operator()(const events::KeyResultWeightChanged& v) {
-    if (KeyResult* k = KeyResultOf(v.kr_id)) k->weight = v.after;
+    if (KeyResult* k = KeyResultOf(v.kr_id)) {
+      Before(*k, Field::kWeight, k->weight);
+      k->weight = v.after;
+    }
   }
   void operator()(const events::KeyResultRemoved& v) {
-    if (KeyResult* k = KeyResultOf(v.kr_id)) k->removed = true;
+    if (KeyResult* k = KeyResultOf(v.kr_id)) {
+      Before(*k, Field::kRemoved, static_cast<std::int32_t>(k->removed));
+      k->removed = true;
+    }
   }
   void operator()(const events::KeyResultGraded& v) {
     KeyResult* k = KeyResultOf(v.kr_id);
+    if (k != nullptr) Before(*k, Field::kGrade, k->grade);
     // A grade at close never overrides a grade by hand.
     if (k != nullptr && (v.manual || !k->grade || !k->grade->manual)) {
       k->grade = Grade{v.score, v.note, v.manual};
     }
   }
+  // Check-ins and measurements leave no revision: each carries its
+  // position, which is all time travel needs to cut them.
   void operator()(const events::CheckInRecorded& v) {
-    KeyResult* k = KeyResultOf(v.kr_id);
+    KeyResult* k = FindIn(s_.key_results_, v.kr_id);
     if (k == nullptr) return;
+    k->version = r_.version;
     CheckIn c{v.value, r_.position, v.date, std::nullopt};
     if (v.confidence) c.confidence = static_cast<std::int8_t>(*v.confidence);
     // Positions only grow, so (date, position) order needs only the date to
@@ -294,17 +376,21 @@ class OkrState::Folder {
     k.cadence_days = v.cadence_days;
     k.defined_on = Date::FromMicros(r_.recorded_at_us);
     k.version = r_.version;
+    Created(k);
   }
   void operator()(const events::KpiThresholdsChanged& v) {
     Kpi* k = KpiOf(v.kpi_id);
     if (k == nullptr) return;
+    Before(*k, Field::kThresholds,
+           KpiThresholds{k->healthy_min, k->healthy_max, k->cadence_days});
     k->healthy_min = v.healthy_min;
     k->healthy_max = v.healthy_max;
     k->cadence_days = v.cadence_days;
   }
   void operator()(const events::KpiMeasured& v) {
-    Kpi* k = KpiOf(v.kpi_id);
+    Kpi* k = FindIn(s_.kpis_, v.kpi_id);
     if (k == nullptr) return;
+    k->version = r_.version;
     Measurement m{v.value, r_.position, v.date};
     auto at = std::upper_bound(
         k->measurements.begin(), k->measurements.end(), v.date,
@@ -354,14 +440,37 @@ class OkrState::Folder {
     if (x != nullptr) x->version = r_.version;
     return x;
   }
-  Cycle* CycleOf(const std::string& id) { return Versioned(s_.cycles_, id); }
+  // The same, for an event that changes the entity after its creation: in
+  // the full state it leaves a revision (its field set by Before()).
+  template <typename Map>
+  auto* Revised(Map& map, const std::string& id) {
+    auto* x = Versioned(map, id);
+    if (x != nullptr && !LatestOnly()) {
+      x->lineage.revisions.push_back(Revision{r_.position, r_.version});
+    }
+    return x;
+  }
+  // The field the event's revision overwrites, and its value before.
+  template <class Entity, class Value>
+  void Before(Entity& x, Field field, Value before) {
+    if (LatestOnly()) return;
+    Revision& r = x.lineage.revisions.back();
+    r.field = field;
+    r.before = std::move(before);
+  }
+  template <class Entity>
+  void Created(Entity& x) {
+    x.lineage.created_position = r_.position;
+    x.lineage.created_version = r_.version;
+  }
+  Cycle* CycleOf(const std::string& id) { return Revised(s_.cycles_, id); }
   Objective* ObjectiveOf(const std::string& id) {
-    return Versioned(s_.objectives_, id);
+    return Revised(s_.objectives_, id);
   }
   KeyResult* KeyResultOf(const std::string& id) {
-    return Versioned(s_.key_results_, id);
+    return Revised(s_.key_results_, id);
   }
-  Kpi* KpiOf(const std::string& id) { return Versioned(s_.kpis_, id); }
+  Kpi* KpiOf(const std::string& id) { return Revised(s_.kpis_, id); }
   IssuedReminder* ReminderOf(const std::string& id) {
     return Versioned(s_.reminders_, id);
   }
@@ -375,6 +484,7 @@ class OkrState::Folder {
   void Move(const std::string& objective_id) {
     Objective* o = ObjectiveOf(objective_id);
     if (o == nullptr) return;
+    Before(*o, Field::kState, static_cast<std::int32_t>(o->state));
     s_.CountOpen(*o, -1);
     o->state = *ObjectiveStateAfter(e_);
     s_.CountOpen(*o, +1);
@@ -409,62 +519,23 @@ const Kpi* OkrState::FindKpi(const std::string& id) const {
   return FindIn(kpis_, id);
 }
 
+// The views are StateView's (projections/state_view.h), on the state as
+// it is.
 double OkrState::ExpectedAt(const Cycle& c, Date at) const {
-  return formulas::Expected(at, c.starts_on, c.ends_on);
+  return StateView(*this).ExpectedAt(c, at);
 }
 
 KeyResultView OkrState::ViewKeyResult(const KeyResult& kr, Date at) const {
-  KeyResultView view;
-  view.current = kr.start;
-  // The latest check-in dated on or before `at`, by (date, position); its
-  // confidence, or that of the latest earlier check-in that had one.
-  auto end =
-      std::upper_bound(kr.check_ins.begin(), kr.check_ins.end(), at,
-                       [](Date d, const CheckIn& x) { return d < x.date; });
-  if (end != kr.check_ins.begin()) {
-    view.current = std::prev(end)->value;
-    for (auto it = end; it != kr.check_ins.begin();) {
-      --it;
-      if (it->confidence) {
-        view.confidence = it->confidence;
-        break;
-      }
-    }
-  }
-  view.attainment = formulas::Attainment(kr.start, kr.target, view.current);
-  view.progress = formulas::Progress(view.attainment);
-  const Objective* o = FindObjective(kr.objective_id);
-  const Cycle* c = o != nullptr ? FindCycle(o->cycle_id) : nullptr;
-  double expected = c != nullptr ? ExpectedAt(*c, at) : 0.0;
-  view.status = formulas::KeyResultStatus(view.progress, expected);
-  return view;
+  return StateView(*this).ViewKeyResult(kr, at);
 }
 
 ObjectiveView OkrState::ViewObjective(const Objective& o, Date at) const {
-  std::vector<std::pair<double, double>> weighted;
-  std::vector<formulas::Status> statuses;
-  for (const std::string& id : o.key_results) {
-    const KeyResult* kr = FindKeyResult(id);
-    if (kr == nullptr || kr->removed) continue;
-    KeyResultView v = ViewKeyResult(*kr, at);
-    weighted.emplace_back(kr->weight, v.progress);
-    statuses.push_back(v.status);
-  }
-  return ObjectiveView{formulas::WeightedProgress(weighted),
-                       formulas::ObjectiveStatus(statuses)};
+  return StateView(*this).ViewObjective(o, at);
 }
 
 std::vector<std::string> OkrState::Children(
     const std::string& cycle, const std::optional<std::string>& parent) const {
-  std::vector<std::string> out;
-  const Cycle* c = FindCycle(cycle);
-  if (c == nullptr) return out;
-  for (const std::string& id : c->objectives) {
-    const Objective* o = FindObjective(id);
-    if (o != nullptr && o->parent_id == parent) out.push_back(id);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return StateView(*this).Children(cycle, parent);
 }
 
 }  // namespace okr

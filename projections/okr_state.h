@@ -30,6 +30,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "events/catalogue.h"
@@ -121,6 +122,108 @@ struct RetroNote {
   }
 };
 
+// Time travel (projections/state_view.h): every event that changes a
+// cycle, objective, key result or KPI after its creation -- check-ins and
+// measurements aside, which carry their own positions -- leaves a Revision
+// on the entity: the event's position, the entity's version after it, and
+// the one field it overwrote with the value that field held before. The
+// state as of position P is then the current state with the revisions past
+// P undone and the positional lists (check-ins, measurements, changes,
+// notes, children) cut at P: no replay, no snapshot. Only the full state
+// keeps revisions; the compact one (History::kLatestOnly) drops them.
+enum class Field : std::uint8_t {
+  kNone,         // the event overwrote no field (a note, an alignment's
+                 // record is positional): only the version moved
+  kState,        // cycle or objective state (int32 of the enum)
+  kTitle,        // string
+  kDescription,  // string
+  kOwner,        // string
+  kTeam,         // string
+  kParent,       // optional<string>
+  kScore,        // optional<double>
+  kTarget,       // double
+  kWeight,       // double
+  kRemoved,      // int32 (0 or 1)
+  kGrade,        // optional<Grade>
+  kThresholds,   // KpiThresholds
+};
+constexpr std::uint8_t kLastField = static_cast<std::uint8_t>(Field::kThresholds);
+
+struct KpiThresholds {
+  std::optional<double> healthy_min, healthy_max;
+  std::int32_t cadence_days = 7;
+
+  bool operator==(const KpiThresholds&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(healthy_min, healthy_max, cadence_days);
+  }
+};
+
+struct Revision {
+  using Value =
+      std::variant<std::monostate, std::string, std::optional<std::string>,
+                   double, std::optional<double>, std::int32_t,
+                   std::optional<Grade>, KpiThresholds>;
+
+  std::uint64_t position = 0;  // of the event
+  std::uint64_t version = 0;   // the entity's version after it
+  Field field = Field::kNone;
+  Value before;  // the field's value before the event (type by `field`)
+
+  bool operator==(const Revision&) const = default;
+  // The value's type follows from the field, so a snapshot stores no
+  // variant index, and a load refuses a field it does not know.
+  template <class A>
+  void save(A& ar) const {
+    ar(position, version, static_cast<std::uint8_t>(field));
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(v)>,
+                                        std::monostate>) {
+            ar(v);
+          }
+        },
+        before);
+  }
+  template <class A>
+  void load(A& ar) {
+    std::uint8_t f = 0;
+    ar(position, version, f);
+    if (f > kLastField) throw std::runtime_error("revision field");
+    field = static_cast<Field>(f);
+    before = EmptyValueOf(field);
+    std::visit(
+        [&](auto& v) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(v)>,
+                                        std::monostate>) {
+            ar(v);
+          }
+        },
+        before);
+  }
+  // A value of the type `field` holds.
+  static Value EmptyValueOf(Field field);
+};
+
+// What each entity carries for time travel: where it was created and the
+// revisions since (oldest first).
+struct Lineage {
+  std::uint64_t created_position = 0;  // of the creating event
+  std::uint64_t created_version = 0;   // the entity's version after it
+  std::vector<Revision> revisions;
+
+  // The entity's version at `position` by its revisions (check-ins and
+  // measurements, which leave none, are counted by the caller).
+  // REQUIRES: created_position <= position.
+  const Revision* LastRevisionAt(std::uint64_t position) const;
+  bool operator==(const Lineage&) const = default;
+  template <class A>
+  void serialize(A& ar) {
+    ar(created_position, created_version, revisions);
+  }
+};
+
 struct KeyResult {
   std::string id, objective_id, title, kind, unit;
   double start = 0, target = 0, original_target = 0, weight = 1;
@@ -131,6 +234,7 @@ struct KeyResult {
   Date added_on;  // the date of the KeyResultAdded (for reminders)
   std::vector<TargetChange> target_changes;  // oldest first
   std::uint64_t version = 0;
+  Lineage lineage;
 
   bool operator==(const KeyResult&) const = default;
   // Check-ins go as one block of bytes: a snapshot of ten million of them
@@ -139,14 +243,14 @@ struct KeyResult {
   template <class A>
   void save(A& ar) const {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, grade, added_on, target_changes, version);
+       weight, removed, grade, added_on, target_changes, version, lineage);
     std::uint64_t n = check_ins.size();
     ar(n, cereal::binary_data(check_ins.data(), n * sizeof(CheckIn)));
   }
   template <class A>
   void load(A& ar) {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, grade, added_on, target_changes, version);
+       weight, removed, grade, added_on, target_changes, version, lineage);
     std::uint64_t n = 0;
     ar(n);
     if (n > (std::uint64_t{1} << 32)) throw std::length_error("check-ins");
@@ -178,13 +282,14 @@ struct Objective {
   std::optional<double> score;           // set when the cycle closes
   std::vector<AlignmentChange> alignment_changes;  // oldest first
   std::uint64_t version = 0;
+  Lineage lineage;
 
   bool operator==(const Objective&) const = default;
   template <class A>
   void serialize(A& ar) {
     ar(id, cycle_id, title, description, level, owner, team, parent_id,
        StateName<ObjectiveState>{state}, key_results, score, alignment_changes,
-       version);
+       version, lineage);
   }
 };
 
@@ -195,12 +300,13 @@ struct Cycle {
   std::vector<std::string> objectives;  // in the order they were created
   std::vector<RetroNote> notes;         // oldest first
   std::uint64_t version = 0;
+  Lineage lineage;
 
   bool operator==(const Cycle&) const = default;
   template <class A>
   void serialize(A& ar) {
     ar(id, name, starts_on, ends_on, StateName<CycleState>{state}, objectives,
-       notes, version);
+       notes, version, lineage);
   }
 };
 
@@ -223,6 +329,7 @@ struct Kpi {
   std::vector<Measurement> measurements;  // sorted by (date, position)
   Date defined_on;  // the date of the KpiDefined (for kpi_stale)
   std::uint64_t version = 0;
+  Lineage lineage;
 
   // The latest measurement by (date, position); nullptr with none.
   const Measurement* latest() const {
@@ -232,7 +339,7 @@ struct Kpi {
   template <class A>
   void serialize(A& ar) {
     ar(id, name, unit, owner, healthy_min, healthy_max, cadence_days,
-       measurements, defined_on, version);
+       measurements, defined_on, version, lineage);
   }
 };
 

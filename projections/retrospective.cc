@@ -14,7 +14,7 @@ using nlohmann::json;
 
 bool Scored(const Objective& o) { return IsGradable(o.state); }
 
-RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
+RetroKeyResult BuildKeyResult(const StateView& state, const Cycle& c,
                               const Objective& o, const KeyResult& k,
                               bool closed, Date at) {
   RetroKeyResult r;
@@ -63,7 +63,7 @@ RetroKeyResult BuildKeyResult(const OkrState& state, const Cycle& c,
 
 }  // namespace
 
-std::vector<std::string> SubtreeIds(const OkrState& state, const Cycle& cycle,
+std::vector<std::string> SubtreeIds(const StateView& state, const Cycle& cycle,
                                     const std::string& root) {
   std::map<std::string, std::vector<std::string>> children;
   for (const std::string& id : cycle.objectives) {
@@ -84,7 +84,7 @@ std::vector<std::string> SubtreeIds(const OkrState& state, const Cycle& cycle,
   return out;
 }
 
-Retrospective BuildRetrospective(const OkrState& state,
+Retrospective BuildRetrospective(const StateView& state,
                                  const std::string& cycle_id, Date at,
                                  const std::optional<std::string>& scope) {
   assert(state.FindCycle(cycle_id) != nullptr);  // REQUIRES

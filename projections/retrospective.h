@@ -39,6 +39,7 @@
 #include "events/date.h"
 #include "projections/formulas.h"
 #include "projections/okr_state.h"
+#include "projections/state_view.h"
 
 namespace okr {
 
@@ -111,12 +112,12 @@ struct Retrospective {
 // department or team gets a page of its own size. REQUIRES: `scope` is an
 // objective of the cycle.
 Retrospective BuildRetrospective(
-    const OkrState& state, const std::string& cycle_id, Date at,
+    const StateView& state, const std::string& cycle_id, Date at,
     const std::optional<std::string>& scope = std::nullopt);
 
 // The ids of objective `root` of cycle `cycle` and of every objective
 // aligned under it, directly or not, sorted.
-std::vector<std::string> SubtreeIds(const OkrState& state, const Cycle& cycle,
+std::vector<std::string> SubtreeIds(const StateView& state, const Cycle& cycle,
                                     const std::string& root);
 
 // The JSON of docs/openapi.yaml (RetrospectiveJson): cycle is an object;

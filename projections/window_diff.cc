@@ -1,5 +1,8 @@
 #include "projections/window_diff.h"
 
+#include <algorithm>
+#include <cassert>
+
 #include "projections/json_writer.h"
 
 namespace okr {
@@ -14,7 +17,7 @@ json OrNull(const std::optional<std::string>& v) {
   return v ? json(*v) : json();
 }
 
-json KeyResultFields(const OkrState& s, const KeyResult& k) {
+json KeyResultFields(const StateView& s, const KeyResult& k) {
   KeyResultView v = s.ViewKeyResult(k, kEveryDate);
   return json{
       {"title", k.title},   {"state", ToString(KeyResultStateOf(k.removed))},
@@ -28,29 +31,75 @@ const std::string kRemoved(ToString(KeyResultState::kRemoved));
 const std::vector<std::string> kKeyResultFields{"title", "state",  "target",
                                                 "start", "weight", "progress"};
 
+CycleSummary::Item SummarizeObjective(const StateView& s, const Objective& o) {
+  CycleSummary::Item item;
+  item.fields = json{{"title", o.title},
+                     {"owner", o.owner},
+                     {"level", o.level},
+                     {"team", o.team.empty() ? json() : json(o.team)},
+                     {"state", ToString(o.state)},
+                     {"parent_id", OrNull(o.parent_id)},
+                     {"progress", s.ViewObjective(o, kEveryDate).progress}};
+  for (const std::string& kid : o.key_results) {
+    if (const KeyResult* k = s.FindKeyResult(kid)) {
+      item.key_results[kid] = KeyResultFields(s, *k);
+    }
+  }
+  return item;
+}
+
+// Whether an event at a position in (from, to] made or changed the entity.
+bool Touched(const Lineage& l, std::uint64_t from, std::uint64_t to) {
+  if (l.created_position > from && l.created_position <= to) return true;
+  const Revision* r = l.LastRevisionAt(to);
+  return r != nullptr && r->position > from;
+}
+
+bool Touched(const KeyResult& k, std::uint64_t from, std::uint64_t to) {
+  return Touched(k.lineage, from, to) ||
+         std::any_of(k.check_ins.begin(), k.check_ins.end(),
+                     [&](const CheckIn& c) {
+                       return c.position > from && c.position <= to;
+                     });
+}
+
 }  // namespace
 
-CycleSummary Summarize(const OkrState& s, const std::string& cycle_id) {
-  CycleSummary out;
-  const Cycle* c = s.FindCycle(cycle_id);
+std::pair<CycleSummary, CycleSummary> SummarizeWindow(
+    const StateView& from, const StateView& to, const std::string& cycle_id) {
+  assert(&from.state() == &to.state());                 // REQUIRES
+  assert(from.last_position() <= to.last_position());  // REQUIRES
+  const OkrState& s = from.state();
+  const std::uint64_t f = from.last_position(), t = to.last_position();
+  std::pair<CycleSummary, CycleSummary> out;
+  const Cycle* c = to.FindCycle(cycle_id);
   if (c == nullptr) return out;
   for (const std::string& id : c->objectives) {
     const Objective* o = s.FindObjective(id);
     if (o == nullptr) continue;
-    CycleSummary::Item item;
-    item.fields = json{{"title", o->title},
-                       {"owner", o->owner},
-                       {"level", o->level},
-                       {"team", o->team.empty() ? json() : json(o->team)},
-                       {"state", ToString(o->state)},
-                       {"parent_id", OrNull(o->parent_id)},
-                       {"progress", s.ViewObjective(*o, kEveryDate).progress}};
-    for (const std::string& kid : o->key_results) {
-      if (const KeyResult* k = s.FindKeyResult(kid)) {
-        item.key_results[kid] = KeyResultFields(s, *k);
-      }
+    bool touched = Touched(o->lineage, f, t);
+    for (auto it = o->key_results.begin();
+         !touched && it != o->key_results.end(); ++it) {
+      const KeyResult* k = s.FindKeyResult(*it);
+      touched = k != nullptr && Touched(*k, f, t);
     }
-    out.objectives[id] = std::move(item);
+    if (!touched) continue;
+    if (const Objective* was = from.FindObjective(id)) {
+      out.first.objectives[id] = SummarizeObjective(from, *was);
+    }
+    out.second.objectives[id] = SummarizeObjective(to, *to.FindObjective(id));
+  }
+  return out;
+}
+
+CycleSummary Summarize(const StateView& s, const std::string& cycle_id) {
+  CycleSummary out;
+  const Cycle* c = s.FindCycle(cycle_id);
+  if (c == nullptr) return out;
+  for (const std::string& id : c->objectives) {
+    if (const Objective* o = s.FindObjective(id)) {
+      out.objectives[id] = SummarizeObjective(s, *o);
+    }
   }
   return out;
 }

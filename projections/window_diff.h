@@ -18,6 +18,7 @@
 #include <string>
 
 #include "projections/okr_state.h"
+#include "projections/state_view.h"
 
 namespace okr {
 
@@ -30,7 +31,18 @@ struct CycleSummary {
   std::map<std::string, Item> objectives;  // by id
 };
 
-CycleSummary Summarize(const OkrState& state, const std::string& cycle_id);
+CycleSummary Summarize(const StateView& state, const std::string& cycle_id);
+
+// The summaries of the cycle as of `from` and as of `to` (two views of one
+// state), holding only the objectives that an event between the two
+// positions touched -- its own, one of its key results', a check-in's --
+// since the others compare equal: the diff costs what the window holds,
+// not what the cycle holds. DiffJsonText() of the pair equals that of
+// the two whole summaries.
+// REQUIRES: &from.state() == &to.state(),
+// from.last_position() <= to.last_position().
+std::pair<CycleSummary, CycleSummary> SummarizeWindow(
+    const StateView& from, const StateView& to, const std::string& cycle_id);
 
 // {"objectives": [{"id", "change", "fields": [{field, before, after}],
 // "key_results": [{"id", "change", "fields"}]}]}, ordered by id.

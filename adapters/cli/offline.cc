@@ -80,7 +80,7 @@ int RunTree(const TreeOptions& o) {
   }
   json tree;
   bool found = false;
-  auto render = [&](const OkrState& s) {
+  auto render = [&](const StateView& s) {
     if (const Cycle* c = s.FindCycle(o.cycle)) {
       tree = http::TreeJson(s, *c, at);
       found = true;
@@ -227,23 +227,20 @@ int RunChanges(const std::string& data_dir, const std::string& cycle,
     std::cerr << "okr changes: " << engine.status().ToString() << "\n";
     return kExitFailure;
   }
-  CycleSummary before, after;
+  std::pair<CycleSummary, CycleSummary> window;
   bool exists = false;
-  Status s = engine.value()->ReadAsOf(
-      *f, [&](const OkrState& st) { before = Summarize(st, cycle); });
-  if (s.ok()) {
-    s = engine.value()->ReadAsOf(*t, [&](const OkrState& st) {
-      exists = st.FindCycle(cycle) != nullptr;
-      after = Summarize(st, cycle);
-    });
-  }
+  Status s = engine.value()->ReadWindow(
+      *f, *t, [&](const StateView& from, const StateView& to) {
+        exists = to.FindCycle(cycle) != nullptr;
+        window = SummarizeWindow(from, to, cycle);
+      });
   engine.value()->Close();
   if (!s.ok() || !exists) {
     std::cerr << "okr changes: "
               << (s.ok() ? "no cycle \"" + cycle + "\"" : s.ToString()) << "\n";
     return kExitFailure;
   }
-  json diff = DiffSummaries(before, after);
+  json diff = DiffSummaries(window.first, window.second);
   if (as_json) {
     std::cout << http::JsonText(diff, 2) << "\n";
     return kExitOk;

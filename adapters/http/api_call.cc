@@ -146,32 +146,66 @@ void ApiCall::Json(int status, const json& body,
   Reply(std::move(r));
 }
 
-bool ApiCall::ReadAt(const std::function<void(const OkrState&, Date)>& fn) {
-  Date at = engine.Today();
-  if (const std::string* s = Query("at")) {
+namespace {
+
+// The query's `at` (default: today) and `as_of` (nullopt: now); false,
+// having answered the refusal, when one is malformed.
+bool ParseAtAndAsOf(const ApiCall& c, Date* at,
+                    std::optional<std::int64_t>* as_of) {
+  *at = c.engine.Today();
+  if (const std::string* s = c.Query("at")) {
     std::optional<Date> d = Date::Parse(*s);
     if (!d) {
-      Error(DomainError::Invalid("at", "at must be a date YYYY-MM-DD"));
+      c.Error(DomainError::Invalid("at", "at must be a date YYYY-MM-DD"));
       return false;
     }
-    at = *d;
+    *at = *d;
   }
-  const std::string* as_of = Query("as_of");
-  if (as_of != nullptr) {
-    std::optional<std::int64_t> t = ParseInstant(*as_of);
+  if (const std::string* s = c.Query("as_of")) {
+    std::optional<std::int64_t> t = ParseInstant(*s);
     if (!t) {
-      Error(DomainError::Invalid(
+      c.Error(DomainError::Invalid(
           "as_of", "as_of must be an RFC 3339 instant (2026-09-01T12:00:00Z)"));
       return false;
     }
-    if (*t < engine.NowMicros()) {
-      Status s = engine.ReadAsOf(*t, [&](const OkrState& st) { fn(st, at); });
-      if (!s.ok()) {
-        Error(DomainError::Unavailable(s.ToString()));
-        return false;
-      }
-      return true;
+    // An instant not in the past means now.
+    if (*t < c.engine.NowMicros()) *as_of = *t;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ApiCall::ReadAt(const std::function<void(const StateView&, Date)>& fn) {
+  Date at;
+  std::optional<std::int64_t> as_of;
+  if (!ParseAtAndAsOf(*this, &at, &as_of)) return false;
+  if (as_of) {
+    Status s =
+        engine.ReadAsOf(*as_of, [&](const StateView& st) { fn(st, at); });
+    if (!s.ok()) {
+      Error(DomainError::Unavailable(s.ToString()));
+      return false;
     }
+    return true;
+  }
+  engine.Read([&](const OkrState& st) { fn(st, at); });
+  return true;
+}
+
+bool ApiCall::ReadWholeAt(
+    const std::function<void(const OkrState&, Date)>& fn) {
+  Date at;
+  std::optional<std::int64_t> as_of;
+  if (!ParseAtAndAsOf(*this, &at, &as_of)) return false;
+  if (as_of) {
+    Status s =
+        engine.FoldAsOf(*as_of, [&](const OkrState& st) { fn(st, at); });
+    if (!s.ok()) {
+      Error(DomainError::Unavailable(s.ToString()));
+      return false;
+    }
+    return true;
   }
   engine.Read([&](const OkrState& st) { fn(st, at); });
   return true;
@@ -204,7 +238,16 @@ void ApiCall::Mutate(Command command, RenderBody body, int status,
 }
 
 void ApiCall::History(OkrEngine::HistoryOf kind, const std::string& id) {
-  auto entries = engine.History(kind, id);
+  Date at;
+  std::optional<std::int64_t> as_of;
+  if (!ParseAtAndAsOf(*this, &at, &as_of)) return;
+  std::optional<std::uint64_t> upto;
+  if (as_of) {
+    auto p = engine.store().PositionAsOf(*as_of);
+    if (!p.ok()) return Error(DomainError::Unavailable(p.status().ToString()));
+    upto = p.value();
+  }
+  auto entries = engine.History(kind, id, upto);
   if (!entries.ok()) {
     if (entries.status().IsNotFound()) {
       return Error(DomainError::NotFound(

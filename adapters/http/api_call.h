@@ -99,7 +99,11 @@ struct ApiCall {
   // business date `at` (YYYY-MM-DD, default today). False, having
   // answered the refusal (400 naming the parameter, 503 when the log
   // cannot be read), when fn did not run.
-  bool ReadAt(const std::function<void(const OkrState&, Date)>& fn);
+  bool ReadAt(const std::function<void(const StateView&, Date)>& fn);
+  // The same for the reads that need a whole state (the reminders due):
+  // as of an instant, the fold of the log up to it (a cost that grows with
+  // the log; those reads run on the read pool).
+  bool ReadWholeAt(const std::function<void(const OkrState&, Date)>& fn);
 
   // Submits `command` for the caller with the request's If-Match and
   // Idempotency-Key, and answers once it is decided: the refusal, or
@@ -110,7 +114,8 @@ struct ApiCall {
   void Mutate(Command command, RenderBody body, int status,
               RenderLocation location);
 
-  // The audit entries of an objective or a key result (404 naming `id`).
+  // The audit entries of an objective or a key result (404 naming `id`),
+  // up to the query's `as_of` when given.
   void History(OkrEngine::HistoryOf kind, const std::string& id);
 
   // The request's body, strictly (json_body.h); an empty body reads as {}

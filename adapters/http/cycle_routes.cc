@@ -64,11 +64,9 @@ ApiCall::RenderBody NoteBody(AddRetrospectiveNote cmd, std::string actor) {
 }  // namespace
 
 void GetCycles(ApiCall& c, const PathParams&) {
-  c.ReadAt([&](const OkrState& st, Date at) {
+  c.ReadAt([&](const StateView& st, Date at) {
     json list = json::array();
-    for (const auto& [id, cy] : st.cycles()) {
-      list.push_back(CycleView(st, cy, at));
-    }
+    for (const Cycle* cy : st.Cycles()) list.push_back(CycleView(st, *cy, at));
     c.Json(200, json{{"cycles", list}});
   });
 }
@@ -92,7 +90,7 @@ void PostCycles(ApiCall& c, const PathParams&) {
 
 void GetCycle(ApiCall& c, const PathParams& p) {
   const std::string& id = p["id"];
-  c.ReadAt([&](const OkrState& st, Date at) {
+  c.ReadAt([&](const StateView& st, Date at) {
     const Cycle* cy = st.FindCycle(id);
     if (cy == nullptr) return c.Error(NoCycle(id));
     c.Json(200, CycleView(st, *cy, at), cy->version);
@@ -102,7 +100,7 @@ void GetCycle(ApiCall& c, const PathParams& p) {
 void GetCycleTree(ApiCall& c, const PathParams& p) {
   const std::string& id = p["id"];
   const bool live = c.Query("as_of") == nullptr;
-  c.ReadAt([&](const OkrState& st, Date at) {
+  c.ReadAt([&](const StateView& st, Date at) {
     const Cycle* cy = st.FindCycle(id);
     if (cy == nullptr) return c.Error(NoCycle(id));
     std::string key = id + "@" + at.ToString();
@@ -137,20 +135,17 @@ void GetCycleChanges(ApiCall& c, const PathParams& p) {
   if (*t < *f) {
     return c.Error(DomainError::Invalid("to", "to must not be before from"));
   }
-  CycleSummary before, after;
+  std::pair<CycleSummary, CycleSummary> window;
   bool exists = false;
-  Status st = c.engine.ReadAsOf(
-      *f, [&](const OkrState& state) { before = Summarize(state, id); });
-  if (st.ok()) {
-    st = c.engine.ReadAsOf(*t, [&](const OkrState& state) {
-      exists = state.FindCycle(id) != nullptr;
-      after = Summarize(state, id);
-    });
-  }
+  Status st = c.engine.ReadWindow(
+      *f, *t, [&](const StateView& from, const StateView& to) {
+        exists = to.FindCycle(id) != nullptr;
+        window = SummarizeWindow(from, to, id);
+      });
   if (!st.ok()) return c.Error(DomainError::Unavailable(st.ToString()));
   if (!exists) return c.Error(NoCycle(id));
   HttpResponse r;
-  r.body = DiffJsonText(before, after, id, *f, *t);
+  r.body = DiffJsonText(window.first, window.second, id, *f, *t);
   c.Reply(std::move(r));
 }
 
@@ -178,7 +173,7 @@ void GetCycleRetrospective(ApiCall& c, const PathParams& p) {
   // Built under the read lock; rendered after it is released.
   std::optional<Retrospective> retro;
   bool scope_found = true;
-  if (!c.ReadAt([&](const OkrState& st, Date at) {
+  if (!c.ReadAt([&](const StateView& st, Date at) {
         if (st.FindCycle(id) == nullptr) return;
         if (scope) {
           const Objective* o = st.FindObjective(*scope);

@@ -23,7 +23,7 @@ ApiCall::RenderBody KeyResultBody(const std::string& id) {
 
 void GetKeyResult(ApiCall& c, const PathParams& p) {
   const std::string& id = p["id"];
-  c.ReadAt([&](const OkrState& st, Date at) {
+  c.ReadAt([&](const StateView& st, Date at) {
     const KeyResult* k = st.FindKeyResult(id);
     if (k == nullptr) {
       return c.Error(

@@ -11,11 +11,11 @@ using nlohmann::json;
 
 void GetKpis(ApiCall& c, const PathParams&) {
   const std::string* owner = c.Query("owner");
-  c.ReadAt([&](const OkrState& st, Date) {
+  c.ReadAt([&](const StateView& st, Date) {
     json list = json::array();
-    for (const auto& [id, k] : st.kpis()) {
-      if (owner && k.owner != *owner) continue;
-      list.push_back(KpiJson(k));
+    for (const Kpi* k : st.Kpis()) {
+      if (owner && k->owner != *owner) continue;
+      list.push_back(KpiJson(*k));
     }
     c.Json(200, json{{"kpis", list}});
   });
@@ -43,7 +43,7 @@ void PostKpis(ApiCall& c, const PathParams&) {
 
 void GetKpi(ApiCall& c, const PathParams& p) {
   const std::string& id = p["id"];
-  c.ReadAt([&](const OkrState& st, Date) {
+  c.ReadAt([&](const StateView& st, Date) {
     const Kpi* k = st.FindKpi(id);
     if (k == nullptr) {
       return c.Error(DomainError::NotFound("id", "no KPI \"" + id + "\""));

@@ -39,13 +39,12 @@ void GetObjectives(ApiCall& c, const PathParams&) {
   // A filter naming no state matches nothing (an empty list).
   const std::optional<ObjectiveState> wanted =
       state ? ParseObjectiveState(*state) : std::nullopt;
-  c.ReadAt([&](const OkrState& st, Date at) {
+  c.ReadAt([&](const StateView& st, Date at) {
     json list = json::array();
-    for (const auto& [id, o] : st.objectives()) {
-      if (cycle && o.cycle_id != *cycle) continue;
-      if (owner && o.owner != *owner) continue;
-      if (state && o.state != wanted) continue;
-      list.push_back(ObjectiveJson(st, o, at));
+    for (const Objective* o : st.Objectives(cycle)) {
+      if (owner && o->owner != *owner) continue;
+      if (state && o->state != wanted) continue;
+      list.push_back(ObjectiveJson(st, *o, at));
     }
     c.Json(200, json{{"objectives", list}});
   });
@@ -74,7 +73,7 @@ void PostObjectives(ApiCall& c, const PathParams&) {
 
 void GetObjective(ApiCall& c, const PathParams& p) {
   const std::string& id = p["id"];
-  c.ReadAt([&](const OkrState& st, Date at) {
+  c.ReadAt([&](const StateView& st, Date at) {
     const Objective* o = st.FindObjective(id);
     if (o == nullptr) {
       return c.Error(

@@ -41,7 +41,7 @@ void GetReminders(ApiCall& c, const PathParams&) {
   std::vector<std::pair<DueReminder, std::optional<IssuedReminder>>> due;
   Date at;
   const ReminderPolicy policy = PolicyOf(c);
-  if (!c.ReadAt([&](const OkrState& st, Date when) {
+  if (!c.ReadWholeAt([&](const OkrState& st, Date when) {
         at = when;
         for (DueReminder& r : DueReminders(st, when, policy)) {
           if (recipient != nullptr && r.recipient != *recipient) continue;

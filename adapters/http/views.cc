@@ -19,7 +19,7 @@ json OrNull(const std::optional<T>& v) {
 
 }  // namespace
 
-json CycleView(const OkrState& s, const Cycle& c, Date today) {
+json CycleView(const StateView& s, const Cycle& c, Date today) {
   int objectives = 0;
   for (const std::string& id : c.objectives) {
     if (s.FindObjective(id) != nullptr) ++objectives;
@@ -34,7 +34,7 @@ json CycleView(const OkrState& s, const Cycle& c, Date today) {
               {"version", c.version}};
 }
 
-json KeyResultJson(const OkrState& s, const KeyResult& k, Date at) {
+json KeyResultJson(const StateView& s, const KeyResult& k, Date at) {
   KeyResultView v = s.ViewKeyResult(k, at);
   json grade;
   if (k.grade) {
@@ -66,7 +66,7 @@ json KeyResultJson(const OkrState& s, const KeyResult& k, Date at) {
       {"version", k.version}};
 }
 
-json ObjectiveJson(const OkrState& s, const Objective& o, Date at) {
+json ObjectiveJson(const StateView& s, const Objective& o, Date at) {
   ObjectiveView v = s.ViewObjective(o, at);
   json krs = json::array();
   for (const std::string& id : o.key_results) {
@@ -90,7 +90,7 @@ json ObjectiveJson(const OkrState& s, const Objective& o, Date at) {
               {"key_results", std::move(krs)}};
 }
 
-json TreeJson(const OkrState& s, const Cycle& c, Date at) {
+json TreeJson(const StateView& s, const Cycle& c, Date at) {
   // Children by parent, each list ordered by id (the map orders parents,
   // the cycle's objectives are sorted below).
   std::map<std::string, std::vector<const Objective*>> children;
@@ -174,7 +174,7 @@ json KpiSeriesJson(const Kpi& k) {
   return out;
 }
 
-json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
+json CheckInJson(const StateView& s, const events::CheckInRecorded& c,
                  const KeyResult& k, std::uint64_t position, Date at) {
   return json{{"kr_id", c.kr_id},
               {"position", position},

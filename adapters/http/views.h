@@ -13,18 +13,19 @@
 #include "events/catalogue.h"
 #include "events/envelope.h"
 #include "projections/okr_state.h"
+#include "projections/state_view.h"
 #include "projections/reminders.h"
 
 namespace okr::http {
 
 using nlohmann::json;
 
-json CycleView(const OkrState& s, const Cycle& c, Date today);
-json KeyResultJson(const OkrState& s, const KeyResult& k, Date at);
+json CycleView(const StateView& s, const Cycle& c, Date today);
+json KeyResultJson(const StateView& s, const KeyResult& k, Date at);
 // The objective with its key results (removed ones included, marked so).
-json ObjectiveJson(const OkrState& s, const Objective& o, Date at);
+json ObjectiveJson(const StateView& s, const Objective& o, Date at);
 // {"cycle", "at", "expected", "objectives": [objective + "children"]}.
-json TreeJson(const OkrState& s, const Cycle& c, Date at);
+json TreeJson(const StateView& s, const Cycle& c, Date at);
 // {kind, subject, recipient, key, issued, message, id, deliveries}: id
 // null when not issued yet; deliveries [{webhook, delivered, attempts,
 // error}]. (No issue time: answers to commands are rendered from the
@@ -40,7 +41,7 @@ json KeyResultSeriesJson(const KeyResult& k, Date at);
 json KpiSeriesJson(const Kpi& k);
 // A check-in as recorded: the event's fields, where it landed, and the key
 // result after it.
-json CheckInJson(const OkrState& s, const events::CheckInRecorded& c,
+json CheckInJson(const StateView& s, const events::CheckInRecorded& c,
                  const KeyResult& k, std::uint64_t position, Date at);
 
 }  // namespace okr::http
