@@ -181,10 +181,9 @@ class OkrEngine {
   // Runs `fn`, under the read lock, with the state as of `from_us` and as
   // of `to_us`: two views of one state (the window diff). IOError as
   // ReadAsOf.
-  Status ReadWindow(
-      std::int64_t from_us, std::int64_t to_us,
-      const std::function<void(const StateView& from, const StateView& to)>&
-          fn);
+  Status ReadWindow(std::int64_t from_us, std::int64_t to_us,
+                    const std::function<void(const StateView& from,
+                                             const StateView& to)>& fn);
 
   // Runs `fn` with the fold of the log up to `as_of_us`, from an empty
   // state: for the rare reads that need a whole state of the past (the

@@ -1,12 +1,12 @@
 #include "projections/okr_state.h"
 
-#include "projections/state_view.h"
-
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <new>
 #include <type_traits>
+
+#include "projections/state_view.h"
 
 namespace okr {
 namespace {

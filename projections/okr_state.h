@@ -147,7 +147,8 @@ enum class Field : std::uint8_t {
   kGrade,        // optional<Grade>
   kThresholds,   // KpiThresholds
 };
-constexpr std::uint8_t kLastField = static_cast<std::uint8_t>(Field::kThresholds);
+constexpr std::uint8_t kLastField =
+    static_cast<std::uint8_t>(Field::kThresholds);
 
 struct KpiThresholds {
   std::optional<double> healthy_min, healthy_max;
@@ -201,7 +202,14 @@ struct Revision {
           }
         },
         before);
+    // A state or a flag out of range would be no value of its enum.
+    if (const std::int32_t* i = std::get_if<std::int32_t>(&before);
+        i != nullptr && (*i < 0 || *i > kMaxStateValue)) {
+      throw std::runtime_error("revision value");
+    }
   }
+  // The largest int32 a revision holds: ObjectiveState::kAbandoned.
+  static constexpr std::int32_t kMaxStateValue = 3;
   // A value of the type `field` holds.
   static Value EmptyValueOf(Field field);
 };

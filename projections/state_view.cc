@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace okr {
 namespace {
@@ -24,7 +25,9 @@ void Undo(Cycle& c, const Revision& r) {
   if (r.field == Field::kState) {
     std::int32_t s = 0;
     Set(&s, r.before);
-    c.state = static_cast<CycleState>(s);
+    if (s <= static_cast<std::int32_t>(CycleState::kClosed)) {
+      c.state = static_cast<CycleState>(s);
+    }
   }
 }
 
@@ -125,6 +128,17 @@ bool AnyAfter(const V& facts, std::uint64_t p) {
                      [&](const auto& f) { return f.position > p; });
 }
 
+// A cycle's objectives and an objective's key results are appended as they
+// are created, so those created after a position are a suffix of the list:
+// found by binary search, not by looking every one up.
+void CutSuffix(std::vector<std::string>& ids,
+               const std::function<bool(const std::string&)>& after) {
+  ids.erase(
+      std::partition_point(ids.begin(), ids.end(),
+                           [&](const std::string& id) { return !after(id); }),
+      ids.end());
+}
+
 template <class T, class Memo, class Build>
 const T* Memoized(Memo& memo, const T* live, Build build) {
   auto [it, inserted] = memo.try_emplace(live);
@@ -155,7 +169,7 @@ const Cycle* StateView::AsOf(const Cycle* c) const {
   return Memoized(cycles_, c, [&] {
     auto x = std::make_unique<Cycle>(*c);
     x->version = RollBack(*x, position_).first;
-    std::erase_if(x->objectives, created_after);
+    CutSuffix(x->objectives, created_after);
     CutAt(x->notes, position_,
           [](const RetroNote& n) { return n.record.position; });
     return x;
@@ -176,7 +190,7 @@ const Objective* StateView::AsOf(const Objective* o) const {
   return Memoized(objectives_, o, [&] {
     auto x = std::make_unique<Objective>(*o);
     x->version = RollBack(*x, position_).first;
-    std::erase_if(x->key_results, added_after);
+    CutSuffix(x->key_results, added_after);
     CutAt(x->alignment_changes, position_,
           [](const AlignmentChange& a) { return a.record.position; });
     return x;
@@ -186,7 +200,8 @@ const Objective* StateView::AsOf(const Objective* o) const {
 const KeyResult* StateView::AsOf(const KeyResult* k) const {
   if (k == nullptr || live_) return k;
   if (!Exists(k->lineage)) return nullptr;
-  if (!RevisedAfter(k->lineage, position_) && !AnyAfter(k->check_ins, position_)) {
+  if (!RevisedAfter(k->lineage, position_) &&
+      !AnyAfter(k->check_ins, position_)) {
     return k;
   }
   return Memoized(key_results_, k, [&] {
@@ -292,8 +307,12 @@ KeyResultView StateView::ViewKeyResult(const KeyResult& kr, Date at) const {
   }
   view.attainment = formulas::Attainment(kr.start, kr.target, view.current);
   view.progress = formulas::Progress(view.attainment);
+  // A cycle's dates never change: the live cycle gives them, without
+  // rebuilding a cycle (and its list of objectives) as of the position.
   const Objective* o = FindObjective(kr.objective_id);
-  const Cycle* c = o != nullptr ? FindCycle(o->cycle_id) : nullptr;
+  const Cycle* c =
+      o != nullptr ? FindIn(state_->cycles(), o->cycle_id) : nullptr;
+  if (c != nullptr && !Exists(c->lineage)) c = nullptr;
   double expected = c != nullptr ? ExpectedAt(*c, at) : 0.0;
   view.status = formulas::KeyResultStatus(view.progress, expected);
   return view;

@@ -67,7 +67,7 @@ bool Touched(const KeyResult& k, std::uint64_t from, std::uint64_t to) {
 
 std::pair<CycleSummary, CycleSummary> SummarizeWindow(
     const StateView& from, const StateView& to, const std::string& cycle_id) {
-  assert(&from.state() == &to.state());                 // REQUIRES
+  assert(&from.state() == &to.state());                // REQUIRES
   assert(from.last_position() <= to.last_position());  // REQUIRES
   const OkrState& s = from.state();
   const std::uint64_t f = from.last_position(), t = to.last_position();

@@ -71,6 +71,95 @@ std::unique_ptr<OkrEngine> OpenEngine(const std::string& dir,
 
 }  // namespace
 
+// as_of latency at random instants over the whole log: the view alone, and
+// a random objective rendered as of the instant beside the same objective
+// rendered now. Non-zero if a read fails.
+int MeasureAsOf(OkrEngine& engine, int queries) {
+  const std::uint64_t events = engine.store().LastPosition();
+  std::int64_t first_us = 0, last_us = 0;
+  {
+    auto a = engine.store().ReadAll(1, 1);
+    auto b = engine.store().ReadAll(events, 1);
+    if (a.ok() && !a->empty()) first_us = a->front().recorded_at_us;
+    if (b.ok() && !b->empty()) last_us = b->front().recorded_at_us;
+  }
+  // Each query: a random instant and a random objective of the log; the
+  // objective (with its key results) rendered as of that instant, beside
+  // the same objective rendered now (the baseline of the same run).
+  std::vector<std::string> ids;
+  engine.Read([&](const OkrState& st) {
+    for (const auto& [id, ob] : st.objectives()) ids.push_back(id);
+  });
+  std::mt19937_64 rng(7);
+  std::vector<double> latencies, live_latencies, view_latencies;
+  std::size_t sink = 0, found = 0;
+  const Date today = Date::FromMicros(last_us);
+  for (int i = 0; i < queries && !ids.empty(); ++i) {
+    std::int64_t at =
+        std::uniform_int_distribution<std::int64_t>(first_us, last_us)(rng);
+    const std::string& id =
+        ids[std::uniform_int_distribution<std::size_t>(0, ids.size() - 1)(rng)];
+    auto start = Clock::now();
+    Status s = engine.ReadAsOf(
+        at, [&](const StateView& st) { sink += st.last_position(); });
+    view_latencies.push_back(Seconds(Clock::now() - start) * 1000);
+    start = Clock::now();
+    if (s.ok()) {
+      s = engine.ReadAsOf(at, [&](const StateView& st) {
+        if (const Objective* ob = st.FindObjective(id)) {
+          sink += http::JsonText(http::ObjectiveJson(st, *ob, today)).size();
+          ++found;
+        }
+      });
+    }
+    latencies.push_back(Seconds(Clock::now() - start) * 1000);
+    if (!s.ok()) {
+      std::cerr << "okr-bench: as_of: " << s.ToString() << "\n";
+      return 1;
+    }
+    start = Clock::now();
+    engine.Read([&](const OkrState& st) {
+      if (const Objective* ob = st.FindObjective(id)) {
+        sink += http::JsonText(http::ObjectiveJson(st, *ob, today)).size();
+      }
+    });
+    live_latencies.push_back(Seconds(Clock::now() - start) * 1000);
+  }
+  auto pct = [](std::vector<double> v, double p) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+  };
+  Figure("as_of view at random instants (the state as of it), p50",
+         pct(view_latencies, 0.50), "ms", 3);
+  Figure("as_of view at random instants, p99", pct(view_latencies, 0.99), "ms",
+         3);
+  Figure("objective JSON as_of random instants, p50", pct(latencies, 0.50),
+         "ms", 3);
+  Figure("objective JSON as_of random instants, p99", pct(latencies, 0.99),
+         "ms", 3);
+  Figure("baseline: the same objectives' JSON now, p50",
+         pct(live_latencies, 0.50), "ms", 3);
+  Figure("baseline: the same objectives' JSON now, p99",
+         pct(live_latencies, 0.99), "ms", 3);
+  Ratio("ratio as_of / now, p99", pct(latencies, 0.99),
+        pct(live_latencies, 0.99));
+  std::printf("  (%zu of %d objectives existed at their instant)\n", found,
+              queries);
+  return 0;
+}
+
+int RunOrgAsOf(const std::string& dir, int queries) {
+  auto engine = OkrEngine::Open(dir, EngineOptions{});
+  if (!engine.ok()) {
+    std::cerr << "okr-bench: " << engine.status().ToString() << "\n";
+    return 1;
+  }
+  int status = MeasureAsOf(*engine.value(), queries);
+  engine.value()->Close();
+  return status;
+}
+
 int RunOrgOpen(const std::string& dir) {
   auto start = Clock::now();
   EngineOptions options;
@@ -163,77 +252,7 @@ int RunOrgBench(const OrgBenchOptions& o) {
   Figure("disk: snapshots", DiskBytes(dir + "/snapshots") / 1048576.0, "MiB");
 
   // 2. as_of latency at random instants over the whole log.
-  std::int64_t first_us = 0, last_us = 0;
-  {
-    auto a = engine->store().ReadAll(1, 1);
-    auto b = engine->store().ReadAll(events, 1);
-    if (a.ok() && !a->empty()) first_us = a->front().recorded_at_us;
-    if (b.ok() && !b->empty()) last_us = b->front().recorded_at_us;
-  }
-  // Each query: a random instant and a random objective of the log; the
-  // objective (with its key results) rendered as of that instant, beside
-  // the same objective rendered now (the baseline of the same run).
-  std::vector<std::string> ids;
-  engine->Read([&](const OkrState& st) {
-    for (const auto& [id, ob] : st.objectives()) ids.push_back(id);
-  });
-  std::mt19937_64 rng(7);
-  std::vector<double> latencies, live_latencies, view_latencies;
-  std::size_t sink = 0, found = 0;
-  const Date today = Date::FromMicros(last_us);
-  for (int i = 0; i < o.as_of_queries && !ids.empty(); ++i) {
-    std::int64_t at =
-        std::uniform_int_distribution<std::int64_t>(first_us, last_us)(rng);
-    const std::string& id = ids[std::uniform_int_distribution<std::size_t>(
-        0, ids.size() - 1)(rng)];
-    auto start = Clock::now();
-    Status s = engine->ReadAsOf(at, [&](const StateView& st) {
-      sink += st.last_position();
-    });
-    view_latencies.push_back(Seconds(Clock::now() - start) * 1000);
-    start = Clock::now();
-    if (s.ok()) {
-      s = engine->ReadAsOf(at, [&](const StateView& st) {
-        if (const Objective* ob = st.FindObjective(id)) {
-          sink += http::JsonText(http::ObjectiveJson(st, *ob, today)).size();
-          ++found;
-        }
-      });
-    }
-    latencies.push_back(Seconds(Clock::now() - start) * 1000);
-    if (!s.ok()) {
-      std::cerr << "okr-bench: as_of: " << s.ToString() << "\n";
-      return 1;
-    }
-    start = Clock::now();
-    engine->Read([&](const OkrState& st) {
-      if (const Objective* ob = st.FindObjective(id)) {
-        sink += http::JsonText(http::ObjectiveJson(st, *ob, today)).size();
-      }
-    });
-    live_latencies.push_back(Seconds(Clock::now() - start) * 1000);
-  }
-  auto pct = [](std::vector<double> v, double p) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
-  };
-  Figure("as_of view at random instants (the state as of it), p50",
-         pct(view_latencies, 0.50), "ms", 3);
-  Figure("as_of view at random instants, p99", pct(view_latencies, 0.99), "ms",
-         3);
-  Figure("objective JSON as_of random instants, p50", pct(latencies, 0.50),
-         "ms", 3);
-  Figure("objective JSON as_of random instants, p99", pct(latencies, 0.99),
-         "ms", 3);
-  Figure("baseline: the same objectives' JSON now, p50",
-         pct(live_latencies, 0.50), "ms", 3);
-  Figure("baseline: the same objectives' JSON now, p99",
-         pct(live_latencies, 0.99), "ms", 3);
-  Ratio("ratio as_of / now, p99", pct(latencies, 0.99),
-        pct(live_latencies, 0.99));
-  std::printf("  (%zu of %d objectives existed at their instant)\n", found,
-              o.as_of_queries);
+  if (MeasureAsOf(*engine, o.as_of_queries) != 0) return 1;
   Figure("RSS of the generating process now", RssKiB("VmRSS:") / 1024.0, "MiB");
   engine->Close();
   engine.reset();
@@ -254,8 +273,8 @@ int RunOrgBench(const OrgBenchOptions& o) {
     double rebuild = state.last_position() / Seconds(Clock::now() - start);
     Figure("rebuild of the current state from the log", rebuild, "events/s");
     Ratio("ratio rebuild / raw scan + decode", rebuild, raw);
-    std::printf("  (%zu objectives, %zu key results, %zu sink)\n",
-                state.objectives().size(), state.key_results().size(), sink);
+    std::printf("  (%zu objectives, %zu key results)\n",
+                state.objectives().size(), state.key_results().size());
   }
   OpenFigures f = MeasureOpen(dir);
   Figure("start-up with snapshots at " + std::to_string(events) + " events",

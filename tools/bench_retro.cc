@@ -126,9 +126,10 @@ int RunRetroMeasure(const std::string& dir) {
   auto diff = [&](std::int64_t from, std::int64_t to, const char* what) {
     auto t0 = Clock::now();
     std::pair<CycleSummary, CycleSummary> window;
-    Status s = e.ReadWindow(from, to, [&](const StateView& f, const StateView& t) {
-      window = SummarizeWindow(f, t, cycle);
-    });
+    Status s =
+        e.ReadWindow(from, to, [&](const StateView& f, const StateView& t) {
+          window = SummarizeWindow(f, t, cycle);
+        });
     double summarize_ms = Seconds(Clock::now() - t0) * 1000;
     auto t1 = Clock::now();
     std::string text =

@@ -457,6 +457,13 @@ int main(int argc, char** argv) {
   CLI::App* open_cmd = app.add_subcommand(
       "org-open", "(internal) open an engine and print start-up figures");
   open_cmd->add_option("--dir", open_dir)->required();
+  std::string as_of_dir;
+  int as_of_queries = 1000;
+  CLI::App* as_of_cmd = app.add_subcommand(
+      "org-as-of",
+      "as_of latency on a store left by `org --keep` (its DIR/org)");
+  as_of_cmd->add_option("--dir", as_of_dir, "The store")->required();
+  as_of_cmd->add_option("--queries", as_of_queries, "Queries");
   okr::bench::RetroBenchOptions retro;
   CLI::App* retro_cmd = app.add_subcommand(
       "retro",
@@ -501,5 +508,8 @@ int main(int argc, char** argv) {
   }
   if (measure_cmd->parsed()) return okr::bench::RunRetroMeasure(measure_dir);
   if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
+  if (as_of_cmd->parsed()) {
+    return okr::bench::RunOrgAsOf(as_of_dir, as_of_queries);
+  }
   return RunStoreBench(store);
 }

@@ -199,8 +199,7 @@ bool ApiCall::ReadWholeAt(
   std::optional<std::int64_t> as_of;
   if (!ParseAtAndAsOf(*this, &at, &as_of)) return false;
   if (as_of) {
-    Status s =
-        engine.FoldAsOf(*as_of, [&](const OkrState& st) { fn(st, at); });
+    Status s = engine.FoldAsOf(*as_of, [&](const OkrState& st) { fn(st, at); });
     if (!s.ok()) {
       Error(DomainError::Unavailable(s.ToString()));
       return false;

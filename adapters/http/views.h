@@ -13,8 +13,8 @@
 #include "events/catalogue.h"
 #include "events/envelope.h"
 #include "projections/okr_state.h"
-#include "projections/state_view.h"
 #include "projections/reminders.h"
+#include "projections/state_view.h"
 
 namespace okr::http {
 

@@ -46,7 +46,8 @@ Answers RenderAll(const StateView& s, const OkrState& ids, Date at) {
     a.texts.push_back(kpi ? JsonText(http::KpiJson(*kpi)) : "none");
   }
   json cycles = json::array();
-  for (const Cycle* c : s.Cycles()) cycles.push_back(http::CycleView(s, *c, at));
+  for (const Cycle* c : s.Cycles())
+    cycles.push_back(http::CycleView(s, *c, at));
   a.texts.push_back(JsonText(cycles));
   json objectives = json::array();
   for (const Objective* o : s.Objectives(nullptr)) {
@@ -107,8 +108,8 @@ struct TimeTravel : Scenario {
     std::mt19937_64 rng(seed);
     const std::int64_t first = log.front().recorded_at_us;
     const std::int64_t last = log.back().recorded_at_us;
-    std::vector<std::int64_t> out{first - 1, first, log[log.size() / 2].recorded_at_us,
-                                  last};
+    std::vector<std::int64_t> out{first - 1, first,
+                                  log[log.size() / 2].recorded_at_us, last};
     for (int i = 0; i < n; ++i) {
       out.push_back(
           std::uniform_int_distribution<std::int64_t>(first, last)(rng));
@@ -174,16 +175,16 @@ BOOST_AUTO_TEST_CASE(histories_as_of_random_instants_equal_the_prefix_fold) {
     BOOST_TEST_REQUIRE(upto.ok());
     BOOST_TEST(upto.value() == prefixes[i].last_position());
     for (const auto& [id, o] : live.objectives()) {
-      auto got = engine().History(OkrEngine::HistoryOf::kObjective, id,
-                                  upto.value());
+      auto got =
+          engine().History(OkrEngine::HistoryOf::kObjective, id, upto.value());
       std::string got_text =
           got.ok() ? JsonText(HistoryJson(got.value()))
                    : (got.status().IsNotFound() ? "none" : "error");
       std::string want = PrefixHistory(log, prefixes[i], id);
       found += want != "none";
       if (got_text != want && differed++ == 0) {
-        first = id + " as of position " + std::to_string(upto.value()) +
-                ":\n" + got_text + "\n" + want;
+        first = id + " as of position " + std::to_string(upto.value()) + ":\n" +
+                got_text + "\n" + want;
       }
     }
   }
@@ -191,7 +192,8 @@ BOOST_AUTO_TEST_CASE(histories_as_of_random_instants_equal_the_prefix_fold) {
   BOOST_TEST(found > 0u);
 }
 
-BOOST_AUTO_TEST_CASE(window_diffs_between_random_instants_equal_the_prefix_fold) {
+BOOST_AUTO_TEST_CASE(
+    window_diffs_between_random_instants_equal_the_prefix_fold) {
   Run(41, /*phases=*/4, /*per_phase=*/300);
   LoadLog();
   const OkrState live = Live();

@@ -317,7 +317,8 @@ BOOST_AUTO_TEST_CASE(a_snapshot_of_another_log_is_ignored) {
     BOOST_TEST_REQUIRE(other.engine()
                            .ReadAsOf(c.at_us,
                                      [&](const StateView& s) {
-                                       mismatch = ViewMismatch(s, live, c.state);
+                                       mismatch =
+                                           ViewMismatch(s, live, c.state);
                                      })
                            .ok());
     BOOST_TEST(mismatch == "");
