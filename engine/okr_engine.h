@@ -327,7 +327,8 @@ Result<std::optional<Hash>> ChainHashAt(const EventStore& store,
                                         std::uint64_t position);
 
 // Folds the events after state->last_position() up to `to_position` (0: the
-// end of the log) into *state. Corruption naming the position if an event
+// end of the log) into *state, scanning and decoding on a thread of its own
+// while the caller's thread folds. Corruption naming the position if an event
 // does not decode (*state then holds every event before it).
 // `progress`, if set, is called now and then with the position reached.
 Status ReplayInto(const EventStore& store, OkrState* state,

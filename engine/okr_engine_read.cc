@@ -2,6 +2,11 @@
 // (a bound snapshot plus the log up to the instant's position) and the audit
 // history of an objective or key result; and the free functions they share
 // with start-up (ChainHashAt, ReplayInto).
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
 #include "engine/okr_engine.h"
 #include "engine/okr_engine_internal.h"
 #include "events/event_codec.h"
@@ -39,27 +44,88 @@ Status OkrEngine::ReadBoundSnapshot(std::uint64_t at, std::string* body) const {
                                      log_hash.value());
 }
 
+// Two stages on two threads, so that a rebuild runs at about the speed of
+// the slower of them rather than of both added up: a reader scans and
+// decodes the log into batches, the caller's thread folds them. At most
+// kQueued batches wait between them.
 Status ReplayInto(const EventStore& store, OkrState* state,
                   std::uint64_t to_position,
                   const std::function<void(std::uint64_t)>& progress) {
   if (to_position != 0 && state->last_position() >= to_position) {
     return Status::OK();
   }
-  Status failed;
-  events::Event event;
-  std::string error;
-  Status s =
-      store.ForEach(state->last_position() + 1, [&](const RecordedEvent& e) {
-        if (to_position != 0 && e.position > to_position) return false;
-        if (!events::Decode(e, &event, &error)) {
-          failed = Undecodable(e.position, error);
-          return false;
-        }
-        state->Apply(e, event);
-        if (progress && e.position % 65536 == 0) progress(e.position);
-        return true;
-      });
-  if (!s.ok()) return s;
+  struct Batch {
+    std::vector<RecordedEvent> recorded;  // without their data bytes
+    std::vector<events::Event> decoded;
+  };
+  constexpr std::size_t kBatch = 4096, kQueued = 4;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Batch> queue;     // guarded by mu
+  bool read_done = false;      // guarded by mu
+  bool fold_stopped = false;   // guarded by mu
+  Status read_status, failed;  // the reader's; read after join()
+  const std::uint64_t from = state->last_position() + 1;
+  std::thread reader([&] {
+    Batch batch;
+    auto hand_over = [&] {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return queue.size() < kQueued || fold_stopped; });
+      if (fold_stopped) return false;
+      queue.push_back(std::move(batch));
+      batch = Batch();
+      cv.notify_all();
+      return true;
+    };
+    events::Event event;
+    std::string error;
+    Status s = store.ForEach(from, [&](const RecordedEvent& e) {
+      if (to_position != 0 && e.position > to_position) return false;
+      if (!events::Decode(e, &event, &error)) {
+        failed = Undecodable(e.position, error);
+        return false;
+      }
+      RecordedEvent& r = batch.recorded.emplace_back();
+      r.position = e.position;
+      r.stream = e.stream;
+      r.version = e.version;
+      r.type = e.type;
+      r.schema_version = e.schema_version;
+      r.recorded_at_us = e.recorded_at_us;
+      r.actor = e.actor;
+      batch.decoded.push_back(std::move(event));
+      return batch.recorded.size() < kBatch || hand_over();
+    });
+    if (!batch.recorded.empty()) hand_over();
+    std::lock_guard lock(mu);
+    read_status = s;
+    read_done = true;
+    cv.notify_all();
+  });
+  for (;;) {
+    Batch batch;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return !queue.empty() || read_done; });
+      if (queue.empty()) break;
+      batch = std::move(queue.front());
+      queue.pop_front();
+      cv.notify_all();
+    }
+    for (std::size_t i = 0; i < batch.recorded.size(); ++i) {
+      state->Apply(batch.recorded[i], batch.decoded[i]);
+      if (progress && batch.recorded[i].position % 65536 == 0) {
+        progress(batch.recorded[i].position);
+      }
+    }
+  }
+  {
+    std::lock_guard lock(mu);
+    fold_stopped = true;
+    cv.notify_all();
+  }
+  reader.join();
+  if (!read_status.ok()) return read_status;
   if (progress) progress(state->last_position());
   return failed;
 }

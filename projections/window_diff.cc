@@ -17,32 +17,33 @@ json OrNull(const std::optional<std::string>& v) {
   return v ? json(*v) : json();
 }
 
-json KeyResultFields(const StateView& s, const KeyResult& k) {
+CycleSummary::KeyResultFields KeyResultFields(const StateView& s,
+                                              const KeyResult& k) {
   KeyResultView v = s.ViewKeyResult(k, kEveryDate);
-  return json{
-      {"title", k.title},   {"state", ToString(KeyResultStateOf(k.removed))},
-      {"target", k.target}, {"start", k.start},
-      {"weight", k.weight}, {"progress", v.progress}};
+  return {json(k.title),  json(ToString(KeyResultStateOf(k.removed))),
+          json(k.target), json(k.start),
+          json(k.weight), json(v.progress)};
 }
 
-const std::vector<std::string> kObjectiveFields{
+const std::array<const char*, 7> kObjectiveFields{
     "title", "owner", "level", "team", "state", "parent_id", "progress"};
 const std::string kRemoved(ToString(KeyResultState::kRemoved));
-const std::vector<std::string> kKeyResultFields{"title", "state",  "target",
-                                                "start", "weight", "progress"};
+const std::array<const char*, 6> kKeyResultFields{
+    "title", "state", "target", "start", "weight", "progress"};
+constexpr std::size_t kKeyResultState = 1;  // kKeyResultFields[1]
 
 CycleSummary::Item SummarizeObjective(const StateView& s, const Objective& o) {
   CycleSummary::Item item;
-  item.fields = json{{"title", o.title},
-                     {"owner", o.owner},
-                     {"level", o.level},
-                     {"team", o.team.empty() ? json() : json(o.team)},
-                     {"state", ToString(o.state)},
-                     {"parent_id", OrNull(o.parent_id)},
-                     {"progress", s.ViewObjective(o, kEveryDate).progress}};
+  item.fields = {json(o.title),
+                 json(o.owner),
+                 json(o.level),
+                 o.team.empty() ? json() : json(o.team),
+                 json(ToString(o.state)),
+                 OrNull(o.parent_id),
+                 json(s.ViewObjective(o, kEveryDate).progress)};
   for (const std::string& kid : o.key_results) {
     if (const KeyResult* k = s.FindKeyResult(kid)) {
-      item.key_results[kid] = KeyResultFields(s, *k);
+      item.key_results.emplace(kid, KeyResultFields(s, *k));
     }
   }
   return item;
@@ -120,63 +121,50 @@ void WriteScalar(JsonWriter& w, const json& v) {
   }
 }
 
-const json& FieldOf(const json& fields, const std::string& f) {
-  static const json kNull;
-  if (!fields.is_object()) return kNull;
-  auto it = fields.find(f);
-  return it == fields.end() ? kNull : *it;
-}
-
-// Writes the field changes between two field objects (absent = null), in
-// the order of `order`, as an array; returns how many.
-int WriteChanges(JsonWriter& w, const json& before, const json& after,
-                 const std::vector<std::string>& order) {
+// Writes the field changes between two summaries of one kind (all null =
+// absent), in the order of `names`, as an array; returns how many.
+template <std::size_t N>
+int WriteChanges(JsonWriter& w, const std::array<json, N>& before,
+                 const std::array<json, N>& after,
+                 const std::array<const char*, N>& names) {
   int n = 0;
   w.BeginArray();
-  for (const std::string& f : order) {
-    const json& b = FieldOf(before, f);
-    const json& a = FieldOf(after, f);
-    if (b == a) continue;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (before[i] == after[i]) continue;
     ++n;
-    w.BeginObject().Key("field").String(f).Key("before");
-    WriteScalar(w, b);
+    w.BeginObject().Key("field").String(names[i]).Key("before");
+    WriteScalar(w, before[i]);
     w.Key("after");
-    WriteScalar(w, a);
+    WriteScalar(w, after[i]);
     w.EndObject();
   }
   w.EndArray();
   return n;
 }
 
-bool AnyChange(const json& before, const json& after,
-               const std::vector<std::string>& order) {
-  for (const std::string& f : order) {
-    if (FieldOf(before, f) != FieldOf(after, f)) return true;
-  }
-  return false;
-}
-
 // The "objectives" array of the diff. Written straight to text: a whole
 // quarter of a large organisation is tens of MiB.
 void WriteObjectives(JsonWriter& w, const CycleSummary& before,
                      const CycleSummary& after) {
-  static const json kNone;
+  static const CycleSummary::ObjectiveFields kNoObjective;
+  static const CycleSummary::KeyResultFields kNoKeyResult;
+  using KrFields = CycleSummary::KeyResultFields;
   w.BeginArray();
   for (const auto& [id, now] : after.objectives) {
     auto was = before.objectives.find(id);
     const bool added = was == before.objectives.end();
-    const json& fields_was = added ? kNone : was->second.fields;
-    auto kr_before = [&](const std::string& kid) -> const json* {
+    const CycleSummary::ObjectiveFields& fields_was =
+        added ? kNoObjective : was->second.fields;
+    auto kr_before = [&](const std::string& kid) -> const KrFields* {
       if (added) return nullptr;
       auto it = was->second.key_results.find(kid);
       return it == was->second.key_results.end() ? nullptr : &it->second;
     };
-    bool any = added || AnyChange(fields_was, now.fields, kObjectiveFields);
+    bool any = added || fields_was != now.fields;
     for (auto it = now.key_results.begin(); !any && it != now.key_results.end();
          ++it) {
-      const json* kr_was = kr_before(it->first);
-      any =
-          kr_was == nullptr || AnyChange(*kr_was, it->second, kKeyResultFields);
+      const KrFields* kr_was = kr_before(it->first);
+      any = kr_was == nullptr || *kr_was != it->second;
     }
     if (!any) continue;
     w.BeginObject()
@@ -186,12 +174,12 @@ void WriteObjectives(JsonWriter& w, const CycleSummary& before,
     WriteChanges(w, fields_was, now.fields, kObjectiveFields);
     w.Key("key_results").BeginArray();
     for (const auto& [kid, kr_now] : now.key_results) {
-      const json* kr_was = kr_before(kid);
-      const json& was_fields = kr_was ? *kr_was : kNone;
-      if (!AnyChange(was_fields, kr_now, kKeyResultFields)) continue;
+      const KrFields* kr_was = kr_before(kid);
+      const KrFields& was_fields = kr_was ? *kr_was : kNoKeyResult;
+      if (was_fields == kr_now) continue;
       const char* change = kr_was == nullptr ? "added"
-                           : FieldOf(*kr_was, "state") != kRemoved &&
-                                   FieldOf(kr_now, "state") == kRemoved
+                           : (*kr_was)[kKeyResultState] != kRemoved &&
+                                   kr_now[kKeyResultState] == kRemoved
                                ? "removed"
                                : "changed";
       w.BeginObject().Field("id", kid).Field("change", change).Key("fields");

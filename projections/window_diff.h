@@ -12,6 +12,7 @@
 #ifndef OKR_PROJECTIONS_WINDOW_DIFF_H_
 #define OKR_PROJECTIONS_WINDOW_DIFF_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -22,11 +23,17 @@
 
 namespace okr {
 
-// The fields the diff compares, per objective of a cycle and per key result.
+// The fields the diff compares, per objective of a cycle and per key result:
+// JSON scalars in a fixed order (window_diff.cc names them), no map per
+// item.
 struct CycleSummary {
+  // title, owner, level, team, state, parent_id, progress
+  using ObjectiveFields = std::array<nlohmann::json, 7>;
+  // title, state, target, start, weight, progress
+  using KeyResultFields = std::array<nlohmann::json, 6>;
   struct Item {
-    nlohmann::json fields;  // field -> value, in a fixed order
-    std::map<std::string, nlohmann::json> key_results;  // id -> fields
+    ObjectiveFields fields;
+    std::map<std::string, KeyResultFields> key_results;  // by id
   };
   std::map<std::string, Item> objectives;  // by id
 };

@@ -149,7 +149,35 @@ int MeasureAsOf(OkrEngine& engine, int queries) {
   return 0;
 }
 
+// Rebuild of the current state from the log beside a raw scan + decode of
+// the same events (the floor of any replay), in the same run.
+int MeasureRebuild(const std::string& dir) {
+  {
+    StoreOptions so;
+    auto store = EventStore::Open(dir, so);
+    if (!store.ok()) return 1;
+    auto scan = RawScanAndDecode(*store.value());
+    if (!scan) return 1;
+    double raw = scan->events / scan->seconds;
+    Figure("baseline raw scan + decode", raw, "events/s");
+    auto start = Clock::now();
+    OkrState state;
+    Status s = ReplayInto(*store.value(), &state);
+    if (!s.ok()) {
+      std::cerr << "okr-bench: " << s.ToString() << "\n";
+      return 1;
+    }
+    double rebuild = state.last_position() / Seconds(Clock::now() - start);
+    Figure("rebuild of the current state from the log", rebuild, "events/s");
+    Ratio("ratio rebuild / raw scan + decode", rebuild, raw);
+    std::printf("  (%zu objectives, %zu key results)\n",
+                state.objectives().size(), state.key_results().size());
+  }
+  return 0;
+}
+
 int RunOrgAsOf(const std::string& dir, int queries) {
+  if (MeasureRebuild(dir) != 0) return 1;
   auto engine = OkrEngine::Open(dir, EngineOptions{});
   if (!engine.ok()) {
     std::cerr << "okr-bench: " << engine.status().ToString() << "\n";
@@ -259,23 +287,7 @@ int RunOrgBench(const OrgBenchOptions& o) {
 
   // 3. Rebuild of the current state from the log, beside a raw scan +
   //    decode of the same events (the floor of any replay).
-  {
-    StoreOptions so;
-    auto store = EventStore::Open(dir, so);
-    if (!store.ok()) return 1;
-    auto scan = RawScanAndDecode(*store.value());
-    if (!scan) return 1;
-    double raw = scan->events / scan->seconds;
-    Figure("baseline raw scan + decode", raw, "events/s");
-    auto start = Clock::now();
-    OkrState state;
-    Status s = ReplayInto(*store.value(), &state);
-    double rebuild = state.last_position() / Seconds(Clock::now() - start);
-    Figure("rebuild of the current state from the log", rebuild, "events/s");
-    Ratio("ratio rebuild / raw scan + decode", rebuild, raw);
-    std::printf("  (%zu objectives, %zu key results)\n",
-                state.objectives().size(), state.key_results().size());
-  }
+  if (MeasureRebuild(dir) != 0) return 1;
   OpenFigures f = MeasureOpen(dir);
   Figure("start-up with snapshots at " + std::to_string(events) + " events",
          f.startup_s * 1000, "ms");

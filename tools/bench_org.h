@@ -30,7 +30,8 @@ int RunOrgBench(const OrgBenchOptions& options);
 // The child side of the start-up measurement: opens the engine on `dir`,
 // prints "startup <seconds> replayed <n> snapshot <position> hwm_kib <n>".
 int RunOrgOpen(const std::string& dir);
-// as_of latency on a store left by `org --keep` (DIR/org).
+// Rebuild (beside a raw scan + decode) and as_of latency on a store left
+// by `org --keep` (DIR/org).
 int RunOrgAsOf(const std::string& dir, int queries);
 
 }  // namespace okr::bench

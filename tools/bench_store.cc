@@ -461,7 +461,8 @@ int main(int argc, char** argv) {
   int as_of_queries = 1000;
   CLI::App* as_of_cmd = app.add_subcommand(
       "org-as-of",
-      "as_of latency on a store left by `org --keep` (its DIR/org)");
+      "Rebuild and as_of latency on a store left by `org --keep` (its "
+      "DIR/org)");
   as_of_cmd->add_option("--dir", as_of_dir, "The store")->required();
   as_of_cmd->add_option("--queries", as_of_queries, "Queries");
   okr::bench::RetroBenchOptions retro;

@@ -176,18 +176,24 @@ bool ParseAtAndAsOf(const ApiCall& c, Date* at,
 
 }  // namespace
 
+namespace {
+
+// True if a read of the past ran; else false, having answered 503.
+bool PastRead(const ApiCall& c, const Status& s) {
+  if (!s.ok()) c.Error(DomainError::Unavailable(s.ToString()));
+  return s.ok();
+}
+
+}  // namespace
+
 bool ApiCall::ReadAt(const std::function<void(const StateView&, Date)>& fn) {
   Date at;
   std::optional<std::int64_t> as_of;
   if (!ParseAtAndAsOf(*this, &at, &as_of)) return false;
   if (as_of) {
-    Status s =
-        engine.ReadAsOf(*as_of, [&](const StateView& st) { fn(st, at); });
-    if (!s.ok()) {
-      Error(DomainError::Unavailable(s.ToString()));
-      return false;
-    }
-    return true;
+    return PastRead(*this, engine.ReadAsOf(*as_of, [&](const StateView& st) {
+      fn(st, at);
+    }));
   }
   engine.Read([&](const OkrState& st) { fn(st, at); });
   return true;
@@ -199,12 +205,9 @@ bool ApiCall::ReadWholeAt(
   std::optional<std::int64_t> as_of;
   if (!ParseAtAndAsOf(*this, &at, &as_of)) return false;
   if (as_of) {
-    Status s = engine.FoldAsOf(*as_of, [&](const OkrState& st) { fn(st, at); });
-    if (!s.ok()) {
-      Error(DomainError::Unavailable(s.ToString()));
-      return false;
-    }
-    return true;
+    return PastRead(*this, engine.FoldAsOf(*as_of, [&](const OkrState& st) {
+      fn(st, at);
+    }));
   }
   engine.Read([&](const OkrState& st) { fn(st, at); });
   return true;
