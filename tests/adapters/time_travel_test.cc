@@ -203,7 +203,9 @@ BOOST_AUTO_TEST_CASE(
   std::string first;
   for (std::size_t i = 0; i < instants.size(); ++i) {
     for (std::size_t j = i; j < instants.size(); j += 3) {
-      for (const auto& [cycle, c] : live.cycles()) {
+      for (const auto& entry : live.cycles()) {
+        const std::string& cycle = entry.first;  // (clang 14: no binding
+                                                 // captured by a lambda)
         std::string got;
         BOOST_TEST_REQUIRE(
             engine()
