@@ -212,7 +212,9 @@ class EventStore {
 
   // The last durable position whose recorded_at <= as_of_us (0 if none):
   // where a time-travel query stops reading. recorded_at never decreases
-  // along the log, so this is a binary search: O(log N) point reads.
+  // along the log, so this is a binary search (by strides of powers of
+  // two, so that its coarse probes are the same positions every time and
+  // are answered from memory): a few point reads.
   Result<std::uint64_t> PositionAsOf(std::int64_t as_of_us) const;
 
   // The durable version of `stream`; 0 if it has no events.
@@ -339,7 +341,7 @@ class EventStore {
   //
   // Lock order. A thread holding one of these takes only those after it:
   //   close_mu_ -> commit_mu_ -> listeners_mu_ -> db_mu_ -> health_mu_
-  //             -> queue_mu_ -> durable_mu_
+  //             -> queue_mu_ -> durable_mu_ -> probes_mu_
   // The writer commits a group under commit_mu_ and db_mu_ shared, releases
   // db_mu_, then publishes (durable_mu_) and calls the listeners
   // (listeners_mu_). A listener may read the store (db_mu_ comes after
@@ -495,6 +497,15 @@ class EventStore {
   mutable CondVar durable_cv_;
   // Threads asleep in WaitForPosition (TEST_Waiting).
   mutable int waiting_ GUARDED_BY(durable_mu_) = 0;
+
+  // PositionAsOf's coarse probes: recorded_at of positions that are
+  // multiples of kProbeCacheStride, the same positions for every query.
+  // Durable events never change, so an entry never goes stale.
+  static constexpr std::uint64_t kProbeCacheStride = 256;
+  static constexpr std::size_t kProbeCacheMax = std::size_t{1} << 20;
+  mutable Mutex probes_mu_ ACQUIRED_AFTER(durable_mu_);
+  mutable std::unordered_map<std::uint64_t, std::int64_t> probes_
+      GUARDED_BY(probes_mu_);
 
   // Atomic: read without a lock. durable_position_ is written by the
   // writer (and Open, Recover, ImportBatch) after each durable batch;

@@ -124,25 +124,37 @@ Result<std::vector<RecordedEvent>> EventStore::ReadStream(
 Result<std::uint64_t> EventStore::PositionAsOf(std::int64_t as_of_us) const {
   ReaderLock reading(&db_mu_);
   if (db_ == nullptr) return Status::Closed("the event store is closed");
-  // Invariant: recorded_at(lo) <= as_of (lo = 0 stands for "before the
-  // log"), and every position above hi is later than as_of.
-  std::uint64_t lo = 0, hi = LastPosition();
+  const std::uint64_t last = LastPosition();
   std::string value;
   RecordedEvent e;
-  while (lo < hi) {
-    std::uint64_t mid = lo + (hi - lo + 1) / 2;
-    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), log_cf_,
-                                  format::PositionKey(mid), &value);
-    if (!rs.ok()) return FromRocks(rs, "read log");
-    if (!format::DecodeLogValue(value, &e)) {
-      return Status::Corruption("log entry at position " + std::to_string(mid) +
-                                " is unreadable");
+  // Invariant: recorded_at(lo) <= as_of (lo = 0 stands for "before the
+  // log"); each step tries lo + 2^k, largest stride first.
+  std::uint64_t lo = 0;
+  for (int k = 63; k >= 0; --k) {
+    const std::uint64_t stride = std::uint64_t{1} << k;
+    if (stride > last || lo > last - stride) continue;
+    const std::uint64_t p = lo + stride;
+    const bool cacheable = p % kProbeCacheStride == 0;
+    std::optional<std::int64_t> at;
+    if (cacheable) {
+      MutexLock lock(&probes_mu_);
+      if (auto it = probes_.find(p); it != probes_.end()) at = it->second;
     }
-    if (e.recorded_at_us <= as_of_us) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
+    if (!at) {
+      rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), log_cf_,
+                                    format::PositionKey(p), &value);
+      if (!rs.ok()) return FromRocks(rs, "read log");
+      if (!format::DecodeLogValue(value, &e)) {
+        return Status::Corruption("log entry at position " + std::to_string(p) +
+                                  " is unreadable");
+      }
+      at = e.recorded_at_us;
+      if (cacheable) {
+        MutexLock lock(&probes_mu_);
+        if (probes_.size() < kProbeCacheMax) probes_.emplace(p, *at);
+      }
     }
+    if (*at <= as_of_us) lo = p;
   }
   return lo;
 }

@@ -69,7 +69,7 @@ Revision::Value Revision::EmptyValueOf(Field field) {
     case Field::kRemoved:
       return std::int32_t{0};
     case Field::kGrade:
-      return std::optional<Grade>();
+      return GradeBefore();
     case Field::kThresholds:
       return KpiThresholds{};
   }
@@ -99,7 +99,10 @@ void OkrState::CountOpen(const Objective& o, int delta) {
 }
 
 void OkrState::AddLoaded(KeyResult&& k) {
-  if (history_ == History::kLatestOnly) KeepLatest(k.check_ins);
+  if (history_ == History::kLatestOnly) {
+    KeepLatest(k.check_ins);
+    k.lineage.revisions = {};  // at once: key results hold most of them
+  }
   std::string id = k.id;
   key_results_.emplace_hint(key_results_.end(), std::move(id), std::move(k));
 }
@@ -341,7 +344,7 @@ class OkrState::Folder {
   }
   void operator()(const events::KeyResultGraded& v) {
     KeyResult* k = KeyResultOf(v.kr_id);
-    if (k != nullptr) Before(*k, Field::kGrade, k->grade);
+    if (k != nullptr) Before(*k, Field::kGrade, GradeBefore(k->grade));
     // A grade at close never overrides a grade by hand.
     if (k != nullptr && (v.manual || !k->grade || !k->grade->manual)) {
       k->grade = Grade{v.score, v.note, v.manual};
@@ -446,7 +449,9 @@ class OkrState::Folder {
   auto* Revised(Map& map, const std::string& id) {
     auto* x = Versioned(map, id);
     if (x != nullptr && !LatestOnly()) {
-      x->lineage.revisions.push_back(Revision{r_.position, r_.version});
+      // (A stream of more than 2^32 events would wrap; none comes near.)
+      x->lineage.revisions.push_back(
+          Revision{r_.position, static_cast<std::uint32_t>(r_.version)});
     }
     return x;
   }

@@ -25,6 +25,7 @@
 #include <cereal/cereal.hpp>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -144,7 +145,7 @@ enum class Field : std::uint8_t {
   kTarget,       // double
   kWeight,       // double
   kRemoved,      // int32 (0 or 1)
-  kGrade,        // optional<Grade>
+  kGrade,        // GradeBefore
   kThresholds,   // KpiThresholds
 };
 constexpr std::uint8_t kLastField =
@@ -161,14 +162,38 @@ struct KpiThresholds {
   }
 };
 
+// A grade as a revision holds it: behind a pointer (null: no grade), so
+// that the rare grade does not make every revision as large as a grade.
+struct GradeBefore {
+  std::shared_ptr<const Grade> grade;
+
+  GradeBefore() = default;
+  explicit GradeBefore(const std::optional<Grade>& g)
+      : grade(g ? std::make_shared<const Grade>(*g) : nullptr) {}
+  std::optional<Grade> value() const {
+    return grade ? std::optional<Grade>(*grade) : std::nullopt;
+  }
+  bool operator==(const GradeBefore& o) const { return value() == o.value(); }
+  template <class A>
+  void save(A& ar) const {
+    ar(value());
+  }
+  template <class A>
+  void load(A& ar) {
+    std::optional<Grade> g;
+    ar(g);
+    *this = GradeBefore(g);
+  }
+};
+
 struct Revision {
   using Value =
       std::variant<std::monostate, std::string, std::optional<std::string>,
-                   double, std::optional<double>, std::int32_t,
-                   std::optional<Grade>, KpiThresholds>;
+                   double, std::optional<double>, std::int32_t, GradeBefore,
+                   KpiThresholds>;
 
   std::uint64_t position = 0;  // of the event
-  std::uint64_t version = 0;   // the entity's version after it
+  std::uint32_t version = 0;   // the entity's version after it
   Field field = Field::kNone;
   Value before;  // the field's value before the event (type by `field`)
 

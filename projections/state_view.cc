@@ -70,8 +70,12 @@ void Undo(KeyResult& k, const Revision& r) {
       k.removed = removed != 0;
       break;
     }
-    case Field::kGrade:
-      return Set(&k.grade, r.before);
+    case Field::kGrade: {
+      GradeBefore g;
+      Set(&g, r.before);
+      k.grade = g.value();
+      break;
+    }
     default:
       break;
   }
