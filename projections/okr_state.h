@@ -1,7 +1,8 @@
 // OkrState: the current state of every cycle, objective, key result and KPI,
-// folded from the log; and the views of the API (docs/openapi.yaml)
-// computed from it for a
-// business date `at`.
+// folded from the log, with each entity's lineage (below) so that the state
+// as of any earlier position can be read through it (StateView,
+// projections/state_view.h, which also computes the views for a business
+// date `at`; the View* methods here are StateView's on the state as it is).
 //
 // Thread safety: Apply() and the views must not run concurrently; views may
 // run concurrently with each other.
