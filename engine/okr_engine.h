@@ -189,7 +189,9 @@ class OkrEngine {
   // state: for the rare reads that need a whole state of the past (the
   // reminders due as of an instant), and the reference time travel is
   // tested against. Replays the log up to there: a cost that grows with
-  // the log. Corruption naming the position if an event does not decode.
+  // the log, so one runs at a time (a second waits), holding at most one
+  // such state in memory. Corruption naming the position if an event does
+  // not decode.
   Status FoldAsOf(std::int64_t as_of_us,
                   const std::function<void(const OkrState&)>& fn) const;
 
@@ -302,6 +304,9 @@ class OkrEngine {
   std::uint64_t applied_ = 0;
   std::multimap<std::uint64_t, std::function<void()>> waiters_;
   bool projector_stop_ = false;
+
+  // FoldAsOf: one at a time.
+  mutable std::mutex fold_mu_;
 
   // Health (see "Degraded" above). health_error_ guarded by health_mu_.
   std::atomic<bool> degraded_{false};

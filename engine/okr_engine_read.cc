@@ -157,6 +157,7 @@ Status OkrEngine::ReadWindow(
 Status OkrEngine::FoldAsOf(
     std::int64_t as_of_us,
     const std::function<void(const OkrState&)>& fn) const {
+  std::lock_guard one_at_a_time(fold_mu_);
   auto position = store_->PositionAsOf(as_of_us);
   if (!position.ok()) return position.status();
   OkrState state;

@@ -339,6 +339,50 @@ BOOST_AUTO_TEST_CASE(a_quarter_over_http_align_remove_close_and_grade) {
   BOOST_TEST(locked.json()["type"] == "urn:okr-ledger:problem:cycle-closed");
 }
 
+// The history and the reminders due take as_of too: the history stops at
+// the instant (404 before the objective existed), and the reminders are
+// those of the log as it was (a check-in recorded later does not count).
+BOOST_AUTO_TEST_CASE(history_and_reminders_as_of_an_instant) {
+  json all = As("root", "GET", "/v1/events?after=0").json()["events"];
+  std::string before_edit = all.back()["recorded_at"];
+  As("maria", "PATCH", "/v1/objectives/love", {{"title", "Fans"}});
+  HttpResult now = As("john", "GET", "/v1/objectives/love/history");
+  HttpResult then =
+      As("john", "GET", "/v1/objectives/love/history?as_of=" + before_edit);
+  BOOST_TEST_REQUIRE(then.status == 200);
+  BOOST_TEST(now.json()["entries"].size() == then.json()["entries"].size() + 1);
+  BOOST_TEST(then.json()["entries"].back()["position"] ==
+             all.back()["position"]);
+  std::string first = all.front()["recorded_at"];
+  BOOST_TEST(
+      As("john", "GET", "/v1/objectives/love/history?as_of=" + first).status ==
+      404);
+  BOOST_TEST(As("john", "GET", "/v1/key-results/nps/history?as_of=x").status ==
+             400);
+
+  // 20 days before the cycle ends, with no progress, love is off track:
+  // cycle_ending is due. Met in full now, it is not; as of the instant
+  // before the check-ins, it still is.
+  const std::string at = "?at=" + Today().AddDays(20).ToString();
+  auto ending = [](const json& r) {
+    int n = 0;
+    for (const json& x : r["reminders"]) {
+      n += x["kind"] == "cycle_ending" && x["subject"] == "love";
+    }
+    return n;
+  };
+  BOOST_TEST(ending(As("root", "GET", "/v1/reminders" + at).json()) == 1);
+  json last = As("root", "GET", "/v1/events?after=0").json()["events"].back();
+  As("maria", "POST", "/v1/key-results/nps/check-ins", {{"value", 60}});
+  As("maria", "POST", "/v1/key-results/churn/check-ins", {{"value", 10}});
+  BOOST_TEST(ending(As("root", "GET", "/v1/reminders" + at).json()) == 0);
+  HttpResult past = As("root", "GET",
+                       "/v1/reminders" + at +
+                           "&as_of=" + last["recorded_at"].get<std::string>());
+  BOOST_TEST_REQUIRE(past.status == 200);
+  BOOST_TEST(ending(past.json()) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(history_lists_every_change_oldest_first) {
   // On top of the fixture (love created, activated, nps and churn added):
   // a retitle and back, a target move with its reason, a check-in.
