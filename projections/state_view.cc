@@ -170,7 +170,7 @@ const Cycle* StateView::AsOf(const Cycle* c) const {
       (c->objectives.empty() || !created_after(c->objectives.back()))) {
     return c;
   }
-  return Memoized(cycles_, c, [&] {
+  return Memoized(memos().cycles, c, [&] {
     auto x = std::make_unique<Cycle>(*c);
     x->version = RollBack(*x, position_).first;
     CutSuffix(x->objectives, created_after);
@@ -191,7 +191,7 @@ const Objective* StateView::AsOf(const Objective* o) const {
       (o->key_results.empty() || !added_after(o->key_results.back()))) {
     return o;
   }
-  return Memoized(objectives_, o, [&] {
+  return Memoized(memos().objectives, o, [&] {
     auto x = std::make_unique<Objective>(*o);
     x->version = RollBack(*x, position_).first;
     CutSuffix(x->key_results, added_after);
@@ -208,7 +208,7 @@ const KeyResult* StateView::AsOf(const KeyResult* k) const {
       !AnyAfter(k->check_ins, position_)) {
     return k;
   }
-  return Memoized(key_results_, k, [&] {
+  return Memoized(memos().key_results, k, [&] {
     auto x = std::make_unique<KeyResult>(*k);
     auto [version, since] = RollBack(*x, position_);
     CutAt(x->check_ins, position_, [](const CheckIn& c) { return c.position; });
@@ -226,7 +226,7 @@ const Kpi* StateView::AsOf(const Kpi* k) const {
       !AnyAfter(k->measurements, position_)) {
     return k;
   }
-  return Memoized(kpis_, k, [&] {
+  return Memoized(memos().kpis, k, [&] {
     auto x = std::make_unique<Kpi>(*k);
     auto [version, since] = RollBack(*x, position_);
     CutAt(x->measurements, position_,

@@ -101,11 +101,19 @@ class StateView {
   bool live_;
 
   // The entities rebuilt as of position_, by the live entity they come
-  // from.
-  mutable Memo<Cycle> cycles_;
-  mutable Memo<Objective> objectives_;
-  mutable Memo<KeyResult> key_results_;
-  mutable Memo<Kpi> kpis_;
+  // from; allocated on first use, so that a live view (every call of the
+  // state's own View* methods) costs nothing to make.
+  struct Memos {
+    Memo<Cycle> cycles;
+    Memo<Objective> objectives;
+    Memo<KeyResult> key_results;
+    Memo<Kpi> kpis;
+  };
+  Memos& memos() const {
+    if (!memos_) memos_ = std::make_unique<Memos>();
+    return *memos_;
+  }
+  mutable std::unique_ptr<Memos> memos_;
 };
 
 }  // namespace okr
