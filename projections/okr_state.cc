@@ -526,10 +526,6 @@ const Kpi* OkrState::FindKpi(const std::string& id) const {
 
 // The views are StateView's (projections/state_view.h), on the state as
 // it is.
-double OkrState::ExpectedAt(const Cycle& c, Date at) const {
-  return StateView(*this).ExpectedAt(c, at);
-}
-
 KeyResultView OkrState::ViewKeyResult(const KeyResult& kr, Date at) const {
   return StateView(*this).ViewKeyResult(kr, at);
 }

@@ -484,8 +484,6 @@ class OkrState {
   KeyResultView ViewKeyResult(const KeyResult& kr, Date at) const;
   // Weighted progress and worst status over the key results not removed.
   ObjectiveView ViewObjective(const Objective& o, Date at) const;
-  // Expected progress of the objective's cycle at `at`.
-  double ExpectedAt(const Cycle& c, Date at) const;
   // Ids of the objectives of `cycle` whose parent is `parent` (nullopt:
   // roots), ordered by id.
   std::vector<std::string> Children(
