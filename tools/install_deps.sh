@@ -14,6 +14,7 @@ packages=(
   libcli11-dev            # command-line parsing for `okr`
   libhowardhinnant-date-dev  # calendar math and RFC 3339 instants
   libsqlite3-dev          # baseline in the store benchmark only
+  libjemalloc-dev         # the allocator of okr and okr-bench (huge pages)
   libcurl4-openssl-dev    # reminder delivery: HTTPS webhooks, Slack, Teams, SMTP
   ca-certificates tzdata  # the CAs delivery trusts; the people file's time zones
   openssl python3-aiosmtpd  # tests: the test CA, the SMTP sink

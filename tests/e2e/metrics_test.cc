@@ -478,6 +478,19 @@ BOOST_AUTO_TEST_CASE(random_requests_add_series_only_under_unmatched) {
   BOOST_TEST(rc == 0, "promtool check metrics: " << said);
 }
 
+#ifdef OKR_JEMALLOC
+// The release `okr` runs on jemalloc (adapters/allocator/jemalloc_conf.cc):
+// its start-up and rebuild figures depend on it, and a build that lost the
+// link would still pass every other test.
+BOOST_AUTO_TEST_CASE(the_server_runs_on_jemalloc) {
+  Served s;
+  std::ifstream maps("/proc/" + std::to_string(s.process->pid()) + "/maps");
+  std::stringstream text;
+  text << maps.rdbuf();
+  BOOST_TEST(text.str().find("libjemalloc.so") != std::string::npos);
+}
+#endif
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
