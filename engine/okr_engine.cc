@@ -60,24 +60,19 @@ Status OkrEngine::Start() {
   t0 = Steady::now();
 
   // The newest snapshot that checks out, then the tail of the log. The
-  // read state and the (compact) decision state load side by side.
+  // read state and the (compact) decision state load side by side, each
+  // streaming the file (neither holds the file in memory).
   std::vector<std::uint64_t> snaps = snapshots_.List();
   for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
     const std::uint64_t at = *it;
-    std::string body;
-    Status s = ReadBoundSnapshot(at, &body);
-    if (!s.ok()) {
-      Warn("snapshot ignored, replaying the log instead: " + s.ToString());
-      continue;
-    }
-    auto compact = std::async(std::launch::async, [this, at, &body] {
+    auto compact = std::async(std::launch::async, [this, at] {
       OkrState d(History::kLatestOnly);
-      Status s = SnapshotStore::Parse(body, at, &d);
+      Status s = snapshots_.Load(at, &d);
       if (s.ok()) decision_state_ = std::move(d);
       return s;
     });
     OkrState loaded;
-    s = SnapshotStore::Parse(body, at, &loaded);
+    Status s = LoadBoundSnapshot(at, &loaded);
     Status c = compact.get();
     if (s.ok() && c.ok()) {
       read_state_ = std::move(loaded);

@@ -266,9 +266,9 @@ class OkrEngine {
   // The projector met `error`: degraded (warns when the reason changes).
   void SetDegraded(const Status& error);
   void ClearDegraded();
-  // The checked body of the snapshot at `at`, only if it is bound to this
-  // log (SnapshotStore::CheckBinding); Corruption saying why otherwise.
-  Status ReadBoundSnapshot(std::uint64_t at, std::string* body) const;
+  // Loads the snapshot at `at` into *state, only if it is bound to this log
+  // (SnapshotStore::CheckBinding); Corruption saying why otherwise.
+  Status LoadBoundSnapshot(std::uint64_t at, OkrState* state) const;
 
   // Constant after construction.
   const std::string path_;

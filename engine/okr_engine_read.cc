@@ -35,9 +35,9 @@ Result<std::optional<Hash>> ChainHashAt(const EventStore& store,
   return std::optional<Hash>(got->front().hash);
 }
 
-Status OkrEngine::ReadBoundSnapshot(std::uint64_t at, std::string* body) const {
+Status OkrEngine::LoadBoundSnapshot(std::uint64_t at, OkrState* state) const {
   Hash bound{};
-  if (Status s = snapshots_.ReadBody(at, body, &bound); !s.ok()) return s;
+  if (Status s = snapshots_.Load(at, state, &bound); !s.ok()) return s;
   auto log_hash = ChainHashAt(*store_, at);
   if (!log_hash.ok()) return log_hash.status();
   return SnapshotStore::CheckBinding(snapshots_.PathOf(at), at, bound,

@@ -10,6 +10,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/utility.hpp>
 #include <cereal/types/vector.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -74,6 +75,43 @@ Status ReadWhole(const std::string& path, std::string* out) {
     done += static_cast<std::size_t>(n);
   }
   ::close(fd);
+  return Status::OK();
+}
+
+// The checks of a file's header (its first kHeaderSize bytes, or fewer if
+// the file is shorter) against the file's size: magic, format version,
+// position, body size. Gives the body's digest and the chain hash.
+Status CheckHeader(std::string_view header, std::uint64_t file_size,
+                   std::uint64_t position, const std::string& path,
+                   Hash* digest, Hash* chain_hash) {
+  if (header.size() < kHeaderSize || file_size < kHeaderSize ||
+      std::memcmp(header.data(), kMagic, sizeof kMagic) != 0) {
+    return Status::Corruption(path + ": not a snapshot file");
+  }
+  std::uint32_t version = static_cast<std::uint32_t>(GetFixed(&header[8], 4));
+  if (version != SnapshotStore::kFormatVersion) {
+    return Status::Corruption(path + ": snapshot format " +
+                              std::to_string(version) + ", this build reads " +
+                              std::to_string(SnapshotStore::kFormatVersion));
+  }
+  std::uint64_t at = GetFixed(&header[12], 8);
+  std::uint64_t size = GetFixed(&header[20], 8);
+  if (at != position || size != file_size - kHeaderSize) {
+    return Status::Corruption(path + ": header does not match the file");
+  }
+  std::memcpy(digest->data(), &header[28], digest->size());
+  if (chain_hash != nullptr) {
+    std::memcpy(chain_hash->data(), &header[kChainHashAt], chain_hash->size());
+  }
+  return Status::OK();
+}
+
+// Where a state's parse ends: the position check of Parse() and Load().
+Status CheckParsedPosition(const OkrState& state, std::uint64_t position) {
+  if (state.last_position() != position) {
+    return Status::Corruption("snapshot at " + std::to_string(position) +
+                              ": body is at another position");
+  }
   return Status::OK();
 }
 
@@ -150,10 +188,60 @@ std::vector<std::uint64_t> SnapshotStore::List() const {
   return out;
 }
 
-Status SnapshotStore::Load(std::uint64_t position, OkrState* state) const {
-  std::string body;
-  if (Status s = ReadBody(position, &body); !s.ok()) return s;
-  return Parse(body, position, state);
+Status SnapshotStore::Load(std::uint64_t position, OkrState* state,
+                           Hash* chain_hash) const {
+  const std::string path = PathOf(position);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("no snapshot " + path);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::IOError("stat " + path);
+  // Reads up to `size` bytes; 0 at the end or on an error.
+  auto read_some = [fd](char* buffer, std::size_t size) -> std::size_t {
+    for (;;) {
+      ssize_t n = ::read(fd, buffer, size);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) return 0;
+    }
+  };
+  std::string header(kHeaderSize, '\0');
+  std::size_t got = 0;
+  while (got < header.size()) {
+    std::size_t n = read_some(header.data() + got, header.size() - got);
+    if (n == 0) break;
+    got += n;
+  }
+  header.resize(got);
+  Hash digest{};
+  const std::uint64_t file_size = static_cast<std::uint64_t>(st.st_size);
+  if (Status s =
+          CheckHeader(header, file_size, position, path, &digest, chain_hash);
+      !s.ok()) {
+    return s;
+  }
+  // The body streams from the file through the digest into the parser.
+  Sha256 hasher;
+  try {
+    BoundedInputArchive ar(
+        [&](char* buffer, std::size_t size) {
+          std::size_t n = read_some(buffer, size);
+          hasher.Update(std::string_view(buffer, n));
+          return n;
+        },
+        file_size - kHeaderSize);
+    ar(*state);
+    ar.SkipRest();
+  } catch (const std::exception& e) {
+    return Status::Corruption("snapshot at " + std::to_string(position) + ": " +
+                              e.what());
+  }
+  if (hasher.Finish() != digest) {
+    return Status::Corruption(path + ": digest mismatch");
+  }
+  return CheckParsedPosition(*state, position);
 }
 
 Status SnapshotStore::ReadBody(std::uint64_t position, std::string* body,
@@ -167,27 +255,14 @@ Status SnapshotStore::ReadBody(std::uint64_t position, std::string* body,
 Status SnapshotStore::CheckFile(std::string bytes, std::uint64_t position,
                                 const std::string& path, std::string* body,
                                 Hash* chain_hash) {
-  if (bytes.size() < kHeaderSize ||
-      std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-    return Status::Corruption(path + ": not a snapshot file");
+  Hash digest{};
+  if (Status s =
+          CheckHeader(bytes, bytes.size(), position, path, &digest, chain_hash);
+      !s.ok()) {
+    return s;
   }
-  std::uint32_t version = static_cast<std::uint32_t>(GetFixed(&bytes[8], 4));
-  if (version != kFormatVersion) {
-    return Status::Corruption(path + ": snapshot format " +
-                              std::to_string(version) + ", this build reads " +
-                              std::to_string(kFormatVersion));
-  }
-  std::uint64_t at = GetFixed(&bytes[12], 8);
-  std::uint64_t size = GetFixed(&bytes[20], 8);
-  if (at != position || size != bytes.size() - kHeaderSize) {
-    return Status::Corruption(path + ": header does not match the file");
-  }
-  Hash digest = Sha256Of(std::string_view(bytes).substr(kHeaderSize));
-  if (std::memcmp(digest.data(), &bytes[28], 32) != 0) {
+  if (Sha256Of(std::string_view(bytes).substr(kHeaderSize)) != digest) {
     return Status::Corruption(path + ": digest mismatch");
-  }
-  if (chain_hash != nullptr) {
-    std::memcpy(chain_hash->data(), &bytes[kChainHashAt], chain_hash->size());
   }
   bytes.erase(0, kHeaderSize);
   *body = std::move(bytes);
@@ -205,11 +280,7 @@ Status SnapshotStore::Parse(std::string_view body, std::uint64_t position,
     return Status::Corruption("snapshot at " + std::to_string(position) + ": " +
                               e.what());
   }
-  if (state->last_position() != position) {
-    return Status::Corruption("snapshot at " + std::to_string(position) +
-                              ": body is at another position");
-  }
-  return Status::OK();
+  return CheckParsedPosition(*state, position);
 }
 
 std::size_t SnapshotStore::Prune(std::uint64_t keep_every,

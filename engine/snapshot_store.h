@@ -50,10 +50,14 @@ class SnapshotStore {
   // Positions of the snapshot files present, ascending (not yet checked).
   std::vector<std::uint64_t> List() const;
 
-  // Loads the snapshot at `position` into *state (replacing it). Corruption
-  // with the reason when the file does not check out; *state is then
-  // unspecified. Equivalent to ReadBody() then Parse().
-  Status Load(std::uint64_t position, OkrState* state) const;
+  // Loads the snapshot at `position` into *state (replacing it), and
+  // *chain_hash (if not null) the hash it is bound to. Corruption with the
+  // reason when the file does not check out; *state is then unspecified.
+  // The checks and the result of ReadBody() then Parse(), but the file
+  // streams through the digest and the parser a chunk at a time: the body
+  // is never held in memory beside the state.
+  Status Load(std::uint64_t position, OkrState* state,
+              Hash* chain_hash = nullptr) const;
 
   // The checked body of the snapshot at `position`: the file read once,
   // its header and digest verified; *chain_hash (if not null) the hash it

@@ -266,9 +266,9 @@ void CheckSnapshots(const std::string& path, rocksdb::DB* db,
     VerifyReport::Snapshot out;
     out.position = at;
     out.file = snapshots.PathOf(at);
-    std::string body;
+    OkrState state;
     Hash bound{};
-    Status s = snapshots.ReadBody(at, &body, &bound);
+    Status s = snapshots.Load(at, &state, &bound);
     if (s.ok()) {
       std::optional<Hash> log_hash;
       if (at == 0) {
@@ -284,10 +284,6 @@ void CheckSnapshots(const std::string& path, rocksdb::DB* db,
         }
       }
       s = SnapshotStore::CheckBinding(out.file, at, bound, log_hash);
-    }
-    if (s.ok()) {
-      OkrState state;
-      s = SnapshotStore::Parse(body, at, &state);
     }
     out.usable = s.ok();
     if (!s.ok()) out.why_ignored = s.message();

@@ -21,15 +21,21 @@
 // Errors: a short read, a size over the bytes left or a bad bool throws
 // cereal::Exception, as cereal's own archives do.
 //
+// Two sources: bytes in memory, or a stream of known size read a chunk at
+// a time through a callable (a snapshot parsed from its file without
+// holding the file in memory); the bound is the same.
+//
 // Format (cereal/archives/portable_binary.hpp): one byte, 1 if the writer
 // was little-endian, then every value in its writer's byte order; values
 // are byte-swapped on load when that order is not this machine's.
 #ifndef OKR_EVENTS_BOUNDED_INPUT_ARCHIVE_H_
 #define OKR_EVENTS_BOUNDED_INPUT_ARCHIVE_H_
 
+#include <algorithm>
 #include <cereal/cereal.hpp>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -46,18 +52,38 @@ class BoundedInputArchive
   explicit BoundedInputArchive(std::string_view bytes)
       : cereal::InputArchive<BoundedInputArchive,
                              cereal::AllowEmptyClassElision>(this),
-        bytes_(bytes) {
-    std::uint8_t little = 0;
-    LoadBinary<1>(&little, 1);
-    if (little > 1) {
-      throw cereal::Exception("the byte order flag is 0 or 1, not " +
-                              std::to_string(little));
-    }
-    swap_ = (little == 1) != IsLittleEndian();
+        bytes_(bytes),
+        total_(bytes.size()) {
+    ReadByteOrder();
   }
 
+  // Fills `buffer` with up to `size` next bytes of the stream; returns how
+  // many (0: the stream ended or failed).
+  using Source = std::function<std::size_t(char* buffer, std::size_t size)>;
+  // Reads a stream of `size` bytes from `source`, `chunk` bytes at a time.
+  // REQUIRES: chunk > 0.
+  BoundedInputArchive(Source source, std::uint64_t size,
+                      std::size_t chunk = kDefaultChunk)
+      : cereal::InputArchive<BoundedInputArchive,
+                             cereal::AllowEmptyClassElision>(this),
+        source_(std::move(source)),
+        chunk_size_(chunk),
+        total_(size) {
+    ReadByteOrder();
+  }
+  static constexpr std::size_t kDefaultChunk = std::size_t{1} << 20;
+
   // Bytes not read yet.
-  std::size_t remaining() const { return bytes_.size() - at_; }
+  std::uint64_t remaining() const { return total_ - before_ - at_; }
+
+  // Reads and drops the bytes not read yet (a stream's source then saw
+  // them all).
+  void SkipRest() {
+    while (remaining() > 0) {
+      at_ = bytes_.size();
+      Refill();
+    }
+  }
 
   // Copies `size` bytes into `data`, swapping each DataSize-byte value if
   // the writer's byte order was not ours.
@@ -69,8 +95,12 @@ class BoundedInputArchive
                               " left");
     }
     if (size == 0) return;  // (data may be null)
-    std::memcpy(data, bytes_.data() + at_, size);
-    at_ += size;
+    if (size <= bytes_.size() - at_) {
+      std::memcpy(data, bytes_.data() + at_, size);
+      at_ += size;
+    } else {
+      CopyAcrossChunks(static_cast<char*>(data), size);
+    }
     if (swap_ && DataSize > 1) {
       auto* p = static_cast<std::uint8_t*>(data);
       for (std::size_t i = 0; i + DataSize <= size; i += DataSize) {
@@ -91,6 +121,47 @@ class BoundedInputArchive
   }
 
  private:
+  void ReadByteOrder() {
+    std::uint8_t little = 0;
+    LoadBinary<1>(&little, 1);
+    if (little > 1) {
+      throw cereal::Exception("the byte order flag is 0 or 1, not " +
+                              std::to_string(little));
+    }
+    swap_ = (little == 1) != IsLittleEndian();
+  }
+  // REQUIRES: size <= remaining().
+  void CopyAcrossChunks(char* data, std::size_t size) {
+    while (size > 0) {
+      if (at_ == bytes_.size()) Refill();
+      const std::size_t n = std::min(size, bytes_.size() - at_);
+      std::memcpy(data, bytes_.data() + at_, n);
+      at_ += n;
+      data += n;
+      size -= n;
+    }
+  }
+  // REQUIRES: the chunk is read whole and remaining() > 0.
+  void Refill() {
+    before_ += bytes_.size();
+    at_ = 0;
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(chunk_size_, remaining()));
+    chunk_.resize(want);
+    std::size_t got = 0;
+    while (source_ && got < want) {
+      std::size_t n = source_(chunk_.data() + got, want - got);
+      if (n == 0) break;
+      got += n;
+    }
+    if (got < want) {
+      throw cereal::Exception("the stream ended " +
+                              std::to_string(remaining() - got) +
+                              " bytes early");
+    }
+    bytes_ = std::string_view(chunk_);
+  }
+
   static bool IsLittleEndian() {
     const std::uint16_t one = 1;
     std::uint8_t first;
@@ -98,8 +169,13 @@ class BoundedInputArchive
     return first == 1;
   }
 
-  std::string_view bytes_;
-  std::size_t at_ = 0;
+  Source source_;               // null: the bytes are all in bytes_
+  std::size_t chunk_size_ = 0;  // a stream's bytes per chunk
+  std::string chunk_;           // a stream's current chunk
+  std::string_view bytes_;      // the bytes in memory, or the current chunk
+  std::uint64_t total_ = 0;     // bytes in all
+  std::uint64_t before_ = 0;    // bytes of the chunks before the current one
+  std::size_t at_ = 0;          // read of bytes_
   bool swap_ = false;
 };
 

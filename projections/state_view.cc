@@ -236,6 +236,46 @@ const Kpi* StateView::AsOf(const Kpi* k) const {
   });
 }
 
+std::optional<KeyResultScalars> StateView::ScalarsOf(
+    const std::string& id) const {
+  const KeyResult* k = FindIn(state_->key_results(), id);
+  if (k == nullptr || !Exists(k->lineage)) return std::nullopt;
+  KeyResultScalars out{k, &k->title, k->removed, k->target, k->weight};
+  // The fields Undo(KeyResult&) sets back, newest revision first.
+  const std::vector<Revision>& revs = k->lineage.revisions;
+  for (auto r = revs.rbegin(); r != revs.rend() && r->position > position_;
+       ++r) {
+    switch (r->field) {
+      case Field::kTitle:
+        if (const auto* v = std::get_if<std::string>(&r->before)) {
+          out.title = v;
+        }
+        break;
+      case Field::kTarget:
+        Set(&out.target, r->before);
+        break;
+      case Field::kWeight:
+        Set(&out.weight, r->before);
+        break;
+      case Field::kRemoved: {
+        std::int32_t removed = 0;
+        Set(&removed, r->before);
+        out.removed = removed != 0;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  for (auto c = k->check_ins.rbegin(); c != k->check_ins.rend(); ++c) {
+    if (c->position <= position_) {
+      out.latest = &*c;
+      break;
+    }
+  }
+  return out;
+}
+
 const Cycle* StateView::FindCycle(const std::string& id) const {
   return AsOf(FindIn(state_->cycles(), id));
 }

@@ -37,6 +37,17 @@
 
 namespace okr {
 
+// What a key result's scalars were at a view's position, read without
+// rebuilding it (StateView::ScalarsOf): the fields its revisions change,
+// and its latest check-in by (date, position) among those known then.
+struct KeyResultScalars {
+  const KeyResult* live = nullptr;
+  const std::string* title = nullptr;
+  bool removed = false;
+  double target = 0, weight = 1;
+  const CheckIn* latest = nullptr;  // nullptr: none known then
+};
+
 class StateView {
  public:
   // The state as it is. Implicit: every function of the views takes a
@@ -70,6 +81,12 @@ class StateView {
   KeyResultView ViewKeyResult(const KeyResult& kr, Date at) const;
   // Weighted progress and worst status over the key results not removed.
   ObjectiveView ViewObjective(const Objective& o, Date at) const;
+  // The scalars of key result `id` as of the view's position, in the time
+  // of one pass over its revisions and check-ins after the position: no
+  // copy (the window diff reads thousands of key results this way).
+  // nullopt if it did not exist then. Equal to the fields of
+  // FindKeyResult(id) and to its last check-in.
+  std::optional<KeyResultScalars> ScalarsOf(const std::string& id) const;
   // Expected progress of the cycle at `at`.
   double ExpectedAt(const Cycle& c, Date at) const;
   // Ids of the objectives of `cycle` whose parent is `parent` (nullopt:

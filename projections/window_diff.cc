@@ -10,19 +10,21 @@ namespace {
 
 using nlohmann::json;
 
-// Far enough ahead that every check-in's date counts.
-const Date kEveryDate = Date::FromDays(2'000'000);
-
 json OrNull(const std::optional<std::string>& v) {
   return v ? json(*v) : json();
 }
 
-CycleSummary::KeyResultFields KeyResultFields(const StateView& s,
-                                              const KeyResult& k) {
-  KeyResultView v = s.ViewKeyResult(k, kEveryDate);
-  return {json(k.title),  json(ToString(KeyResultStateOf(k.removed))),
-          json(k.target), json(k.start),
-          json(k.weight), json(v.progress)};
+// The key result's progress at `k` counting every check-in known then.
+double ProgressOf(const KeyResultScalars& k) {
+  const double current = k.latest ? k.latest->value : k.live->start;
+  return formulas::Progress(
+      formulas::Attainment(k.live->start, k.target, current));
+}
+
+CycleSummary::KeyResultFields KeyResultFields(const KeyResultScalars& k) {
+  return {json(*k.title), json(ToString(KeyResultStateOf(k.removed))),
+          json(k.target), json(k.live->start),
+          json(k.weight), json(ProgressOf(k))};
 }
 
 const std::array<const char*, 7> kObjectiveFields{
@@ -32,20 +34,26 @@ const std::array<const char*, 6> kKeyResultFields{
     "title", "state", "target", "start", "weight", "progress"};
 constexpr std::size_t kKeyResultState = 1;  // kKeyResultFields[1]
 
+// `o` as of the view (from FindObjective). Its key results are read as
+// scalars, not rebuilt; its progress is ViewObjective's for a date past
+// every check-in (weighted over the key results not removed), computed
+// from them.
 CycleSummary::Item SummarizeObjective(const StateView& s, const Objective& o) {
   CycleSummary::Item item;
+  std::vector<std::pair<double, double>> weighted;
+  for (const std::string& kid : o.key_results) {
+    std::optional<KeyResultScalars> k = s.ScalarsOf(kid);
+    if (!k) continue;
+    item.key_results.emplace(kid, KeyResultFields(*k));
+    if (!k->removed) weighted.emplace_back(k->weight, ProgressOf(*k));
+  }
   item.fields = {json(o.title),
                  json(o.owner),
                  json(o.level),
                  o.team.empty() ? json() : json(o.team),
                  json(ToString(o.state)),
                  OrNull(o.parent_id),
-                 json(s.ViewObjective(o, kEveryDate).progress)};
-  for (const std::string& kid : o.key_results) {
-    if (const KeyResult* k = s.FindKeyResult(kid)) {
-      item.key_results.emplace(kid, KeyResultFields(s, *k));
-    }
-  }
+                 json(formulas::WeightedProgress(weighted))};
   return item;
 }
 

@@ -119,6 +119,80 @@ BOOST_AUTO_TEST_CASE(files_that_do_not_check_out_are_corruption) {
   BOOST_TEST(refused(bad, 4).find("digest mismatch") != std::string::npos);
 }
 
+// Load() streams the file a chunk (1 MiB) at a time through the digest and
+// the parser: a state whose check-ins span several chunks loads equal, with
+// its chain hash, and every file CheckFile() refuses, Load() refuses for
+// the same reason.
+BOOST_AUTO_TEST_CASE(a_streamed_load_equals_the_state_and_checks_the_file) {
+  OkrState state = SmallState();
+  {
+    // 100,000 more check-ins: 2.4 MB of check-in block in one key result.
+    RecordedEvent r;
+    r.stream = "key_result/kr-1";
+    r.type = "CheckInRecorded";
+    r.actor = "root";
+    for (int i = 0; i < 100'000; ++i) {
+      r.position = state.last_position() + 1;
+      r.version = 3 + static_cast<std::uint64_t>(i);
+      r.recorded_at_us = 1'790'000'000'000'000 + r.position;
+      CheckInRecorded c;
+      c.kr_id = "kr-1";
+      c.value = i % 97;
+      c.date = *Date::Parse("2026-07-02");
+      state.Apply(r, c);
+    }
+  }
+  const std::uint64_t at = state.last_position();
+  Hash chain{};
+  chain[0] = 7;
+  chain[31] = 9;
+  testing::TempDir dir;
+  SnapshotStore store(dir.path());
+  BOOST_REQUIRE(store.Write(state, chain).ok());
+  OkrState loaded;
+  Hash bound{};
+  BOOST_TEST(store.Load(at, &loaded, &bound).ok());
+  BOOST_TEST((loaded == state));
+  BOOST_TEST((bound == chain));
+  BOOST_TEST(loaded.FindKeyResult("kr-1")->check_ins.size() == 100'001u);
+
+  std::ifstream in(store.PathOf(at), std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  in.close();
+  auto refused = [&](const std::string& bytes) {
+    std::ofstream(store.PathOf(at), std::ios::binary | std::ios::trunc)
+        << bytes;
+    OkrState s;
+    Status streamed = store.Load(at, &s);
+    std::string body;
+    Status whole = SnapshotStore::CheckFile(bytes, at, store.PathOf(at), &body);
+    BOOST_TEST(streamed.IsCorruption());
+    BOOST_TEST(whole.IsCorruption());
+    BOOST_TEST(streamed.ToString() == whole.ToString());
+    return streamed.ToString();
+  };
+  BOOST_TEST(refused("").find("not a snapshot file") != std::string::npos);
+  BOOST_TEST(refused(file.substr(0, 59)).find("not a snapshot file") !=
+             std::string::npos);
+  std::string bad = file;
+  bad[8] = 9;  // format version
+  BOOST_TEST(refused(bad).find("snapshot format 9") != std::string::npos);
+  BOOST_TEST(refused(file + "x").find("header does not match") !=
+             std::string::npos);
+  BOOST_TEST(
+      refused(file.substr(0, file.size() - 1)).find("header does not match") !=
+      std::string::npos);
+  // A value flipped inside the check-in block, past the first chunk: the
+  // body still parses, the digest does not match.
+  bad = file;
+  bad[file.size() / 2] ^= 0x40;
+  BOOST_TEST(refused(bad).find("digest mismatch") != std::string::npos);
+  bad = file;
+  bad.back() ^= 1;
+  BOOST_TEST(refused(bad).find("digest mismatch") != std::string::npos);
+}
+
 // Found by fuzz_snapshot: a string's size prefix of 2^40 made cereal
 // allocate a terabyte before the read failed.
 BOOST_AUTO_TEST_CASE(a_size_prefix_over_the_bytes_left_is_corruption) {

@@ -6,13 +6,18 @@
 //   bit 0 set:   a body straight into Parse() (the SHA-256 check would
 //                otherwise keep the fuzzer from ever reaching the body
 //                decoder).
-//   bit 1 picks the History mode the state loads in.
+//   bit 1 picks the History mode the state loads in;
+//   bits 2-7 the chunk size (1-64 bytes) of a second decoding of the body,
+//                streamed (BoundedInputArchive's Source), a few bytes per
+//                read: it must end as the decoding in memory does (both
+//                fail, or both give the same state, compared as bytes).
 // The position handed to Parse() is the one the body itself ends with, so
 // that well-formed bodies pass its last check. Parse() must say OK or
 // Corruption, never crash nor allocate without bound. A body that parses
 // must serialize back (as SnapshotStore::Write does) to bytes that parse
 // again and serialize to the same bytes (bytes, not OkrState::operator==:
 // a NaN read from the input is not equal to itself).
+#include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
@@ -21,10 +26,14 @@
 #include <cereal/types/vector.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <exception>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "engine/snapshot_store.h"
+#include "events/bounded_input_archive.h"
 
 namespace {
 
@@ -45,7 +54,47 @@ std::uint64_t ClaimedPosition(const std::string& body) {
   return v;
 }
 
-void ParseBody(const std::string& body, okr::History history) {
+std::string Serialized(const okr::OkrState& state) {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(state);
+  }
+  return std::move(out).str();
+}
+
+// The body decoded in memory and streamed `chunk` bytes at a time, read
+// at most 3 bytes per call: the same outcome.
+void CompareStreamed(const std::string& body, okr::History history,
+                     std::size_t chunk) {
+  auto decode = [&](auto make_archive) -> std::optional<std::string> {
+    okr::OkrState state(history);
+    try {
+      okr::BoundedInputArchive ar = make_archive();
+      ar(state);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    return Serialized(state);
+  };
+  auto whole = decode([&] { return okr::BoundedInputArchive(body); });
+  std::size_t at = 0;
+  auto streamed = decode([&] {
+    return okr::BoundedInputArchive(
+        [&](char* buffer, std::size_t size) {
+          std::size_t n = std::min({size, body.size() - at, std::size_t{3}});
+          std::memcpy(buffer, body.data() + at, n);
+          at += n;
+          return n;
+        },
+        body.size(), chunk);
+  });
+  Check(whole == streamed);
+}
+
+void ParseBody(const std::string& body, okr::History history,
+               std::size_t chunk) {
+  CompareStreamed(body, history, chunk);
   okr::OkrState state(history);
   okr::Status s =
       okr::SnapshotStore::Parse(body, ClaimedPosition(body), &state);
@@ -53,21 +102,11 @@ void ParseBody(const std::string& body, okr::History history) {
     Check(s.IsCorruption());
     return;
   }
-  std::ostringstream out;
-  {
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(state);
-  }
-  std::string again = std::move(out).str();
+  std::string again = Serialized(state);
   okr::OkrState reloaded(history);
   Check(
       okr::SnapshotStore::Parse(again, state.last_position(), &reloaded).ok());
-  std::ostringstream out2;
-  {
-    cereal::PortableBinaryOutputArchive ar(out2);
-    ar(reloaded);
-  }
-  Check(std::move(out2).str() == again);
+  Check(Serialized(reloaded) == again);
 }
 
 }  // namespace
@@ -77,9 +116,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (size < 1) return 0;
   okr::History history =
       data[0] & 2 ? okr::History::kLatestOnly : okr::History::kFull;
+  const std::size_t chunk = 1 + (data[0] >> 2);
   std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   if (data[0] & 1) {
-    ParseBody(bytes, history);
+    ParseBody(bytes, history, chunk);
     return 0;
   }
   // The position a file claims is at bytes 12..19 of its header.
@@ -96,6 +136,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     Check(s.IsCorruption());
     return 0;
   }
-  ParseBody(body, history);
+  ParseBody(body, history, chunk);
   return 0;
 }
