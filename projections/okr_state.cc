@@ -100,8 +100,11 @@ void OkrState::CountOpen(const Objective& o, int delta) {
 
 void OkrState::AddLoaded(KeyResult&& k) {
   if (history_ == History::kLatestOnly) {
+    // At once, capacity too: otherwise a compact load would hold every
+    // check-in and revision until its end, as much as a full one.
     KeepLatest(k.check_ins);
-    k.lineage.revisions = {};  // at once: key results hold most of them
+    k.check_ins.shrink_to_fit();
+    k.lineage.revisions = {};
   }
   std::string id = k.id;
   key_results_.emplace_hint(key_results_.end(), std::move(id), std::move(k));
