@@ -1,5 +1,6 @@
 #include "projections/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -52,6 +53,18 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 }
 
 JsonWriter& JsonWriter::String(std::string_view s) {
+  // Most text is printable ASCII with nothing to escape: one pass, one
+  // append.
+  auto plain = [](unsigned char c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  };
+  if (std::all_of(s.begin(), s.end(), plain)) {
+    Separate();
+    out_->push_back('"');
+    out_->append(s);
+    out_->push_back('"');
+    return *this;
+  }
   // Stored text need not be UTF-8 (written before the door checked it):
   // such bytes are shown as U+FFFD, so the answer is always valid JSON.
   if (!IsValidUtf8(s)) {
@@ -61,7 +74,13 @@ JsonWriter& JsonWriter::String(std::string_view s) {
   Separate();
   static constexpr char kHex[] = "0123456789abcdef";
   out_->push_back('"');
-  for (char c : s) {
+  // Runs of bytes that need no escape go in one append.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_->append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         *out_ += "\\\"";
@@ -85,15 +104,12 @@ JsonWriter& JsonWriter::String(std::string_view s) {
         *out_ += "\\f";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          *out_ += "\\u00";
-          out_->push_back(kHex[(c >> 4) & 0xf]);
-          out_->push_back(kHex[c & 0xf]);
-        } else {
-          out_->push_back(c);
-        }
+        *out_ += "\\u00";
+        out_->push_back(kHex[(c >> 4) & 0xf]);
+        out_->push_back(kHex[c & 0xf]);
     }
   }
+  out_->append(s.data() + run, s.size() - run);
   out_->push_back('"');
   return *this;
 }

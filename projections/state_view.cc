@@ -239,7 +239,14 @@ const Kpi* StateView::AsOf(const Kpi* k) const {
 std::optional<KeyResultScalars> StateView::ScalarsOf(
     const std::string& id) const {
   const KeyResult* k = FindIn(state_->key_results(), id);
-  if (k == nullptr || !Exists(k->lineage)) return std::nullopt;
+  if (k == nullptr) return std::nullopt;
+  return ScalarsOf(*k);
+}
+
+std::optional<KeyResultScalars> StateView::ScalarsOf(
+    const KeyResult& live) const {
+  const KeyResult* k = &live;
+  if (!Exists(k->lineage)) return std::nullopt;
   KeyResultScalars out{k, &k->title, k->removed, k->target, k->weight};
   // The fields Undo(KeyResult&) sets back, newest revision first.
   const std::vector<Revision>& revs = k->lineage.revisions;
@@ -271,6 +278,51 @@ std::optional<KeyResultScalars> StateView::ScalarsOf(
     if (c->position <= position_) {
       out.latest = &*c;
       break;
+    }
+  }
+  return out;
+}
+
+std::optional<ObjectiveScalars> StateView::ScalarsOf(
+    const Objective& live) const {
+  const Objective* o = &live;
+  if (!Exists(o->lineage)) return std::nullopt;
+  ObjectiveScalars out{o,        &o->title,     &o->owner,
+                       &o->team, &o->parent_id, o->state};
+  // The fields Undo(Objective&) sets back, newest revision first.
+  const std::vector<Revision>& revs = o->lineage.revisions;
+  for (auto r = revs.rbegin(); r != revs.rend() && r->position > position_;
+       ++r) {
+    switch (r->field) {
+      case Field::kTitle:
+        if (const auto* v = std::get_if<std::string>(&r->before)) {
+          out.title = v;
+        }
+        break;
+      case Field::kOwner:
+        if (const auto* v = std::get_if<std::string>(&r->before)) {
+          out.owner = v;
+        }
+        break;
+      case Field::kTeam:
+        if (const auto* v = std::get_if<std::string>(&r->before)) {
+          out.team = v;
+        }
+        break;
+      case Field::kParent:
+        if (const auto* v =
+                std::get_if<std::optional<std::string>>(&r->before)) {
+          out.parent_id = v;
+        }
+        break;
+      case Field::kState: {
+        std::int32_t s = 0;
+        Set(&s, r->before);
+        out.state = static_cast<ObjectiveState>(s);
+        break;
+      }
+      default:
+        break;
     }
   }
   return out;

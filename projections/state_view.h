@@ -48,6 +48,16 @@ struct KeyResultScalars {
   const CheckIn* latest = nullptr;  // nullptr: none known then
 };
 
+// The same for an objective: the fields its revisions change.
+struct ObjectiveScalars {
+  const Objective* live = nullptr;
+  const std::string* title = nullptr;
+  const std::string* owner = nullptr;
+  const std::string* team = nullptr;
+  const std::optional<std::string>* parent_id = nullptr;
+  ObjectiveState state = ObjectiveState::kDraft;
+};
+
 class StateView {
  public:
   // The state as it is. Implicit: every function of the views takes a
@@ -87,6 +97,9 @@ class StateView {
   // nullopt if it did not exist then. Equal to the fields of
   // FindKeyResult(id) and to its last check-in.
   std::optional<KeyResultScalars> ScalarsOf(const std::string& id) const;
+  // The same for a key result of the state (the live one): no lookup.
+  std::optional<KeyResultScalars> ScalarsOf(const KeyResult& live) const;
+  std::optional<ObjectiveScalars> ScalarsOf(const Objective& live) const;
   // Expected progress of the cycle at `at`.
   double ExpectedAt(const Cycle& c, Date at) const;
   // Ids of the objectives of `cycle` whose parent is `parent` (nullopt:

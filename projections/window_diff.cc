@@ -34,27 +34,41 @@ const std::array<const char*, 6> kKeyResultFields{
     "title", "state", "target", "start", "weight", "progress"};
 constexpr std::size_t kKeyResultState = 1;  // kKeyResultFields[1]
 
-// `o` as of the view (from FindObjective). Its key results are read as
-// scalars, not rebuilt; its progress is ViewObjective's for a date past
-// every check-in (weighted over the key results not removed), computed
-// from them.
-CycleSummary::Item SummarizeObjective(const StateView& s, const Objective& o) {
+// Objective `o` as of the view, whose key results, live, are `krs` (those
+// of the state, in the order of the live objective's list). Both are read
+// as scalars, not rebuilt; the objective's progress is ViewObjective's for
+// a date past every check-in (weighted over the key results not removed),
+// computed from them.
+CycleSummary::Item SummarizeObjective(
+    const StateView& s, const ObjectiveScalars& o,
+    const std::vector<const KeyResult*>& krs) {
   CycleSummary::Item item;
   std::vector<std::pair<double, double>> weighted;
-  for (const std::string& kid : o.key_results) {
-    std::optional<KeyResultScalars> k = s.ScalarsOf(kid);
+  for (const KeyResult* live : krs) {
+    std::optional<KeyResultScalars> k = s.ScalarsOf(*live);
     if (!k) continue;
-    item.key_results.emplace(kid, KeyResultFields(*k));
+    item.key_results.emplace(live->id, KeyResultFields(*k));
     if (!k->removed) weighted.emplace_back(k->weight, ProgressOf(*k));
   }
-  item.fields = {json(o.title),
-                 json(o.owner),
-                 json(o.level),
-                 o.team.empty() ? json() : json(o.team),
+  item.fields = {json(*o.title),
+                 json(*o.owner),
+                 json(o.live->level),
+                 o.team->empty() ? json() : json(*o.team),
                  json(ToString(o.state)),
-                 OrNull(o.parent_id),
+                 OrNull(*o.parent_id),
                  json(formulas::WeightedProgress(weighted))};
   return item;
+}
+
+// The key results of the state that the objective's list names.
+std::vector<const KeyResult*> LiveKeyResults(const OkrState& s,
+                                             const Objective& o) {
+  std::vector<const KeyResult*> out;
+  out.reserve(o.key_results.size());
+  for (const std::string& kid : o.key_results) {
+    if (const KeyResult* k = s.FindKeyResult(kid)) out.push_back(k);
+  }
+  return out;
 }
 
 // Whether an event at a position in (from, to] made or changed the entity.
@@ -86,17 +100,19 @@ std::pair<CycleSummary, CycleSummary> SummarizeWindow(
   for (const std::string& id : c->objectives) {
     const Objective* o = s.FindObjective(id);
     if (o == nullptr) continue;
+    // Each key result is looked up once, for the test and both summaries.
+    std::vector<const KeyResult*> krs = LiveKeyResults(s, *o);
     bool touched = Touched(o->lineage, f, t);
-    for (auto it = o->key_results.begin();
-         !touched && it != o->key_results.end(); ++it) {
-      const KeyResult* k = s.FindKeyResult(*it);
-      touched = k != nullptr && Touched(*k, f, t);
+    for (auto it = krs.begin(); !touched && it != krs.end(); ++it) {
+      touched = Touched(**it, f, t);
     }
     if (!touched) continue;
-    if (const Objective* was = from.FindObjective(id)) {
-      out.first.objectives[id] = SummarizeObjective(from, *was);
+    if (auto was = from.ScalarsOf(*o)) {
+      out.first.objectives[id] = SummarizeObjective(from, *was, krs);
     }
-    out.second.objectives[id] = SummarizeObjective(to, *to.FindObjective(id));
+    if (auto now = to.ScalarsOf(*o)) {
+      out.second.objectives[id] = SummarizeObjective(to, *now, krs);
+    }
   }
   return out;
 }
@@ -106,8 +122,11 @@ CycleSummary Summarize(const StateView& s, const std::string& cycle_id) {
   const Cycle* c = s.FindCycle(cycle_id);
   if (c == nullptr) return out;
   for (const std::string& id : c->objectives) {
-    if (const Objective* o = s.FindObjective(id)) {
-      out.objectives[id] = SummarizeObjective(s, *o);
+    const Objective* live = s.state().FindObjective(id);
+    if (live == nullptr) continue;
+    if (auto o = s.ScalarsOf(*live)) {
+      out.objectives[id] =
+          SummarizeObjective(s, *o, LiveKeyResults(s.state(), *live));
     }
   }
   return out;
