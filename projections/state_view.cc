@@ -91,6 +91,21 @@ void Undo(Kpi& k, const Revision& r) {
   }
 }
 
+// Points *field at the value before a revision, if it holds a T.
+template <class T>
+void PointAt(const T** field, const Revision::Value& before) {
+  if (const T* v = std::get_if<T>(&before)) *field = v;
+}
+
+// Calls fn(r) for each revision after position `p`, newest first.
+template <class F>
+void EachRevisionAfter(const Lineage& l, std::uint64_t p, F fn) {
+  for (auto r = l.revisions.rbegin();
+       r != l.revisions.rend() && r->position > p; ++r) {
+    fn(*r);
+  }
+}
+
 bool RevisedAfter(const Lineage& l, std::uint64_t p) {
   return !l.revisions.empty() && l.revisions.back().position > p;
 }
@@ -245,36 +260,29 @@ std::optional<KeyResultScalars> StateView::ScalarsOf(
 
 std::optional<KeyResultScalars> StateView::ScalarsOf(
     const KeyResult& live) const {
-  const KeyResult* k = &live;
-  if (!Exists(k->lineage)) return std::nullopt;
-  KeyResultScalars out{k, &k->title, k->removed, k->target, k->weight};
-  // The fields Undo(KeyResult&) sets back, newest revision first.
-  const std::vector<Revision>& revs = k->lineage.revisions;
-  for (auto r = revs.rbegin(); r != revs.rend() && r->position > position_;
-       ++r) {
-    switch (r->field) {
+  if (!Exists(live.lineage)) return std::nullopt;
+  KeyResultScalars out{&live, &live.title, live.removed, live.target,
+                       live.weight};
+  // The fields Undo(KeyResult&) sets back.
+  EachRevisionAfter(live.lineage, position_, [&](const Revision& r) {
+    switch (r.field) {
       case Field::kTitle:
-        if (const auto* v = std::get_if<std::string>(&r->before)) {
-          out.title = v;
-        }
-        break;
+        return PointAt(&out.title, r.before);
       case Field::kTarget:
-        Set(&out.target, r->before);
-        break;
+        return Set(&out.target, r.before);
       case Field::kWeight:
-        Set(&out.weight, r->before);
-        break;
+        return Set(&out.weight, r.before);
       case Field::kRemoved: {
         std::int32_t removed = 0;
-        Set(&removed, r->before);
+        Set(&removed, r.before);
         out.removed = removed != 0;
-        break;
+        return;
       }
       default:
-        break;
+        return;
     }
-  }
-  for (auto c = k->check_ins.rbegin(); c != k->check_ins.rend(); ++c) {
+  });
+  for (auto c = live.check_ins.rbegin(); c != live.check_ins.rend(); ++c) {
     if (c->position <= position_) {
       out.latest = &*c;
       break;
@@ -285,46 +293,30 @@ std::optional<KeyResultScalars> StateView::ScalarsOf(
 
 std::optional<ObjectiveScalars> StateView::ScalarsOf(
     const Objective& live) const {
-  const Objective* o = &live;
-  if (!Exists(o->lineage)) return std::nullopt;
-  ObjectiveScalars out{o,        &o->title,     &o->owner,
-                       &o->team, &o->parent_id, o->state};
-  // The fields Undo(Objective&) sets back, newest revision first.
-  const std::vector<Revision>& revs = o->lineage.revisions;
-  for (auto r = revs.rbegin(); r != revs.rend() && r->position > position_;
-       ++r) {
-    switch (r->field) {
+  if (!Exists(live.lineage)) return std::nullopt;
+  ObjectiveScalars out{&live,      &live.title,     &live.owner,
+                       &live.team, &live.parent_id, live.state};
+  // The fields Undo(Objective&) sets back.
+  EachRevisionAfter(live.lineage, position_, [&](const Revision& r) {
+    switch (r.field) {
       case Field::kTitle:
-        if (const auto* v = std::get_if<std::string>(&r->before)) {
-          out.title = v;
-        }
-        break;
+        return PointAt(&out.title, r.before);
       case Field::kOwner:
-        if (const auto* v = std::get_if<std::string>(&r->before)) {
-          out.owner = v;
-        }
-        break;
+        return PointAt(&out.owner, r.before);
       case Field::kTeam:
-        if (const auto* v = std::get_if<std::string>(&r->before)) {
-          out.team = v;
-        }
-        break;
+        return PointAt(&out.team, r.before);
       case Field::kParent:
-        if (const auto* v =
-                std::get_if<std::optional<std::string>>(&r->before)) {
-          out.parent_id = v;
-        }
-        break;
+        return PointAt(&out.parent_id, r.before);
       case Field::kState: {
-        std::int32_t s = 0;
-        Set(&s, r->before);
-        out.state = static_cast<ObjectiveState>(s);
-        break;
+        std::int32_t state = 0;
+        Set(&state, r.before);
+        out.state = static_cast<ObjectiveState>(state);
+        return;
       }
       default:
-        break;
+        return;
     }
-  }
+  });
   return out;
 }
 
