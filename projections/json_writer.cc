@@ -1,6 +1,5 @@
 #include "projections/json_writer.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -8,63 +7,7 @@
 
 namespace okr {
 
-void JsonWriter::Separate() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (!has_member_.empty()) {
-    if (has_member_.back()) out_->push_back(',');
-    has_member_.back() = true;
-  }
-}
-
-JsonWriter& JsonWriter::BeginObject() {
-  Separate();
-  out_->push_back('{');
-  has_member_.push_back(false);
-  return *this;
-}
-
-JsonWriter& JsonWriter::EndObject() {
-  out_->push_back('}');
-  has_member_.pop_back();
-  return *this;
-}
-
-JsonWriter& JsonWriter::BeginArray() {
-  Separate();
-  out_->push_back('[');
-  has_member_.push_back(false);
-  return *this;
-}
-
-JsonWriter& JsonWriter::EndArray() {
-  out_->push_back(']');
-  has_member_.pop_back();
-  return *this;
-}
-
-JsonWriter& JsonWriter::Key(std::string_view key) {
-  String(key);
-  out_->push_back(':');
-  after_key_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::String(std::string_view s) {
-  // Most text is printable ASCII with nothing to escape: one pass, one
-  // append.
-  auto plain = [](unsigned char c) {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-  };
-  if (std::all_of(s.begin(), s.end(), plain)) {
-    Separate();
-    out_->push_back('"');
-    out_->append(s);
-    out_->push_back('"');
-    return *this;
-  }
+JsonWriter& JsonWriter::EscapedString(std::string_view s) {
   // Stored text need not be UTF-8 (written before the door checked it):
   // such bytes are shown as U+FFFD, so the answer is always valid JSON.
   if (!IsValidUtf8(s)) {

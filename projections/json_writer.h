@@ -23,14 +23,34 @@ class JsonWriter {
   // *out must outlive the writer; text is appended to it.
   explicit JsonWriter(std::string* out) : out_(out) {}
 
-  JsonWriter& BeginObject();
-  JsonWriter& EndObject();
-  JsonWriter& BeginArray();
-  JsonWriter& EndArray();
+  // The structure and plain strings are inline: a large answer is
+  // millions of them.
+  JsonWriter& BeginObject() { return Open('{'); }
+  JsonWriter& EndObject() { return Close('}'); }
+  JsonWriter& BeginArray() { return Open('['); }
+  JsonWriter& EndArray() { return Close(']'); }
   // REQUIRES: inside an object, before each value.
-  JsonWriter& Key(std::string_view key);
+  JsonWriter& Key(std::string_view key) {
+    String(key);
+    out_->push_back(':');
+    after_key_ = true;
+    return *this;
+  }
 
-  JsonWriter& String(std::string_view s);
+  JsonWriter& String(std::string_view s) {
+    // Most text is printable ASCII with nothing to escape: one append.
+    for (char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x80 || u == '"' || u == '\\') {
+        return EscapedString(s);
+      }
+    }
+    Separate();
+    out_->push_back('"');
+    out_->append(s);
+    out_->push_back('"');
+    return *this;
+  }
   JsonWriter& Number(double v);
   JsonWriter& Int(std::int64_t v);
   JsonWriter& Bool(bool v);
@@ -64,11 +84,33 @@ class JsonWriter {
   }
   JsonWriter& Value(bool v) { return Bool(v); }
 
-  void Separate();
+  void Separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!has_member_.empty()) {
+      if (has_member_.back()) out_->push_back(',');
+      has_member_.back() = 1;
+    }
+  }
+  JsonWriter& Open(char c) {
+    Separate();
+    out_->push_back(c);
+    has_member_.push_back(0);
+    return *this;
+  }
+  JsonWriter& Close(char c) {
+    out_->push_back(c);
+    has_member_.pop_back();
+    return *this;
+  }
+  // String() of text that needs escaping or is not UTF-8.
+  JsonWriter& EscapedString(std::string_view s);
 
   std::string* out_;
-  // Per open container: whether it has a member yet.
-  std::vector<bool> has_member_;
+  // Per open container: whether it has a member yet (0 or 1).
+  std::vector<unsigned char> has_member_;
   bool after_key_ = false;
 };
 
