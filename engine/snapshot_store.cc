@@ -199,47 +199,72 @@ Status SnapshotStore::Load(std::uint64_t position, OkrState* state,
   } closer{fd};
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::IOError("stat " + path);
-  // Reads up to `size` bytes; 0 at the end or on an error.
-  auto read_some = [fd](char* buffer, std::size_t size) -> std::size_t {
+  bool read_failed = false;
+  // Reads up to `size` bytes; 0 at the end of the file or on an error
+  // (then read_failed).
+  auto read_some = [&](char* buffer, std::size_t size) -> std::size_t {
     for (;;) {
       ssize_t n = ::read(fd, buffer, size);
       if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) return 0;
+      if (errno != EINTR) {
+        read_failed = true;
+        return 0;
+      }
     }
   };
-  std::string header(kHeaderSize, '\0');
+  auto read_error = [&] {
+    return Status::IOError("read " + path + ": " + std::strerror(errno));
+  };
+  std::string chunk(kHeaderSize, '\0');
   std::size_t got = 0;
-  while (got < header.size()) {
-    std::size_t n = read_some(header.data() + got, header.size() - got);
+  while (got < chunk.size()) {
+    std::size_t n = read_some(chunk.data() + got, chunk.size() - got);
     if (n == 0) break;
     got += n;
   }
-  header.resize(got);
+  if (read_failed) return read_error();
+  chunk.resize(got);
   Hash digest{};
   const std::uint64_t file_size = static_cast<std::uint64_t>(st.st_size);
+  const std::uint64_t body_size = file_size - kHeaderSize;
   if (Status s =
-          CheckHeader(header, file_size, position, path, &digest, chain_hash);
+          CheckHeader(chunk, file_size, position, path, &digest, chain_hash);
       !s.ok()) {
     return s;
   }
-  // The body streams from the file through the digest into the parser.
+  // Two passes over the file, never holding it. First the digest: no byte
+  // of a damaged file may reach the parser, since the bound on a size
+  // prefix is the bytes left, and a flipped bit in a count of strings
+  // could still make it allocate several times the file's size.
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  chunk.resize(kChunk);
   Sha256 hasher;
-  try {
-    BoundedInputArchive ar(
-        [&](char* buffer, std::size_t size) {
-          std::size_t n = read_some(buffer, size);
-          hasher.Update(std::string_view(buffer, n));
-          return n;
-        },
-        file_size - kHeaderSize);
-    ar(*state);
-    ar.SkipRest();
-  } catch (const std::exception& e) {
-    return Status::Corruption("snapshot at " + std::to_string(position) + ": " +
-                              e.what());
+  for (std::uint64_t left = body_size; left > 0;) {
+    std::size_t n = read_some(
+        chunk.data(),
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, left)));
+    if (n == 0) {
+      return read_failed ? read_error()
+                         : Status::IOError(path + ": shorter than its size");
+    }
+    hasher.Update(std::string_view(chunk.data(), n));
+    left -= n;
   }
   if (hasher.Finish() != digest) {
     return Status::Corruption(path + ": digest mismatch");
+  }
+  // Then the body, checked, streams into the parser a chunk at a time.
+  if (::lseek(fd, static_cast<off_t>(kHeaderSize), SEEK_SET) < 0) {
+    return Status::IOError("seek " + path + ": " + std::strerror(errno));
+  }
+  chunk = {};
+  try {
+    BoundedInputArchive ar(read_some, body_size, kChunk);
+    ar(*state);
+  } catch (const std::exception& e) {
+    if (read_failed) return read_error();
+    return Status::Corruption("snapshot at " + std::to_string(position) + ": " +
+                              e.what());
   }
   return CheckParsedPosition(*state, position);
 }

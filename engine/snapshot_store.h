@@ -53,9 +53,11 @@ class SnapshotStore {
   // Loads the snapshot at `position` into *state (replacing it), and
   // *chain_hash (if not null) the hash it is bound to. Corruption with the
   // reason when the file does not check out; *state is then unspecified.
-  // The checks and the result of ReadBody() then Parse(), but the file
-  // streams through the digest and the parser a chunk at a time: the body
-  // is never held in memory beside the state.
+  // The checks and the result of ReadBody() then Parse(), but the file is
+  // read twice a chunk at a time, through the digest and then, once it
+  // checks out, through the parser: the body is never held in memory
+  // beside the state, and no byte of a damaged file is parsed. IOError if
+  // the file cannot be read.
   Status Load(std::uint64_t position, OkrState* state,
               Hash* chain_hash = nullptr) const;
 

@@ -119,10 +119,10 @@ BOOST_AUTO_TEST_CASE(files_that_do_not_check_out_are_corruption) {
   BOOST_TEST(refused(bad, 4).find("digest mismatch") != std::string::npos);
 }
 
-// Load() streams the file a chunk (1 MiB) at a time through the digest and
-// the parser: a state whose check-ins span several chunks loads equal, with
-// its chain hash, and every file CheckFile() refuses, Load() refuses for
-// the same reason.
+// Load() reads the file a chunk (1 MiB) at a time, through the digest and
+// then the parser: a state whose check-ins span several chunks loads
+// equal, with its chain hash, and every file CheckFile() refuses, Load()
+// refuses for the same reason.
 BOOST_AUTO_TEST_CASE(a_streamed_load_equals_the_state_and_checks_the_file) {
   OkrState state = SmallState();
   {
@@ -183,6 +183,12 @@ BOOST_AUTO_TEST_CASE(a_streamed_load_equals_the_state_and_checks_the_file) {
   BOOST_TEST(
       refused(file.substr(0, file.size() - 1)).find("header does not match") !=
       std::string::npos);
+  // No byte of a damaged file is parsed: a body that would not parse (its
+  // byte order flag, the first byte after the 92-byte header, made 2) is
+  // refused by its digest, as CheckFile() refuses it, not by the parser.
+  bad = file;
+  bad[92] = 2;
+  BOOST_TEST(refused(bad).find("digest mismatch") != std::string::npos);
   // A value flipped inside the check-in block, past the first chunk: the
   // body still parses, the digest does not match.
   bad = file;
