@@ -76,15 +76,6 @@ class BoundedInputArchive
   // Bytes not read yet.
   std::uint64_t remaining() const { return total_ - before_ - at_; }
 
-  // Reads and drops the bytes not read yet (a stream's source then saw
-  // them all).
-  void SkipRest() {
-    while (remaining() > 0) {
-      at_ = bytes_.size();
-      Refill();
-    }
-  }
-
   // Copies `size` bytes into `data`, swapping each DataSize-byte value if
   // the writer's byte order was not ours.
   template <std::size_t DataSize>

@@ -252,13 +252,6 @@ const Kpi* StateView::AsOf(const Kpi* k) const {
 }
 
 std::optional<KeyResultScalars> StateView::ScalarsOf(
-    const std::string& id) const {
-  const KeyResult* k = FindIn(state_->key_results(), id);
-  if (k == nullptr) return std::nullopt;
-  return ScalarsOf(*k);
-}
-
-std::optional<KeyResultScalars> StateView::ScalarsOf(
     const KeyResult& live) const {
   if (!Exists(live.lineage)) return std::nullopt;
   KeyResultScalars out{&live, &live.title, live.removed, live.target,

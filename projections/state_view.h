@@ -91,13 +91,11 @@ class StateView {
   KeyResultView ViewKeyResult(const KeyResult& kr, Date at) const;
   // Weighted progress and worst status over the key results not removed.
   ObjectiveView ViewObjective(const Objective& o, Date at) const;
-  // The scalars of key result `id` as of the view's position, in the time
-  // of one pass over its revisions and check-ins after the position: no
-  // copy (the window diff reads thousands of key results this way).
-  // nullopt if it did not exist then. Equal to the fields of
-  // FindKeyResult(id) and to its last check-in.
-  std::optional<KeyResultScalars> ScalarsOf(const std::string& id) const;
-  // The same for a key result of the state (the live one): no lookup.
+  // The scalars of `live`, a key result (objective) of the state, as of
+  // the view's position, in the time of one pass over its revisions and
+  // check-ins after the position: no copy (the window diff reads
+  // thousands this way). nullopt if it did not exist then. Equal to the
+  // fields of FindKeyResult(id) (FindObjective(id)) and its last check-in.
   std::optional<KeyResultScalars> ScalarsOf(const KeyResult& live) const;
   std::optional<ObjectiveScalars> ScalarsOf(const Objective& live) const;
   // Expected progress of the cycle at `at`.
