@@ -65,6 +65,42 @@ bool NeedsFullState(const OkrState& compact, const Command& command) {
   return issue != nullptr && !compact.ExactAt(issue->at);
 }
 
+ArchivedIds ArchivedNamed(const OkrState& compact, const Command& command) {
+  ArchivedIds out;
+  auto objective = [&](const std::optional<std::string>& id) {
+    if (id && compact.ObjectiveArchived(*id)) out.objectives.push_back(*id);
+  };
+  auto key_result = [&](const std::optional<std::string>& id) {
+    if (id && compact.KeyResultArchived(*id)) out.key_results.push_back(*id);
+  };
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, AddRetrospectiveNote>) {
+          objective(c.objective_id);
+        } else if constexpr (std::is_same_v<T, CreateObjective>) {
+          objective(c.id);
+          objective(c.parent_id);
+        } else if constexpr (std::is_same_v<T, UpdateObjective> ||
+                             std::is_same_v<T, TransitionObjective>) {
+          objective(c.objective_id);
+        } else if constexpr (std::is_same_v<T, SetParent>) {
+          objective(c.objective_id);
+          objective(c.parent_id);
+        } else if constexpr (std::is_same_v<T, AddKeyResult>) {
+          objective(c.objective_id);
+          key_result(c.id);
+        } else if constexpr (std::is_same_v<T, UpdateKeyResult> ||
+                             std::is_same_v<T, RemoveKeyResult> ||
+                             std::is_same_v<T, RecordCheckIn> ||
+                             std::is_same_v<T, GradeKeyResult>) {
+          key_result(c.kr_id);
+        }
+      },
+      command);
+  return out;
+}
+
 Outcome<Decision> Decide(const OkrState& state, const Limits& limits,
                          const Caller& caller, Date today,
                          const Command& command,

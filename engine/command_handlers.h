@@ -52,6 +52,16 @@ std::string TargetStream(const Command& command);
 // cannot answer for (OkrState::ExactAt).
 bool NeedsFullState(const OkrState& compact, const Command& command);
 
+// The objectives and key results `command` names (as its target, a parent,
+// or the id it would create) that `compact` archived: the caller brings
+// them back (OkrState::Restore) before deciding, so that the answer is the
+// full state's. Both empty for most commands.
+struct ArchivedIds {
+  std::vector<std::string> objectives, key_results;
+  bool empty() const { return objectives.empty() && key_results.empty(); }
+};
+ArchivedIds ArchivedNamed(const OkrState& compact, const Command& command);
+
 // Decides `command` for `caller` on `today` against `state`. With
 // `if_match`, the target stream must be at that version (else kStale).
 Outcome<Decision> Decide(const OkrState& state, const Limits& limits,

@@ -77,13 +77,14 @@ Outcome<Decision> Handle(const Context& c, const AddKeyResult& cmd) {
   std::string id;
   if (cmd.id) {
     id = *cmd.id;
-    if (c.state.FindKeyResult(id) != nullptr) {
+    if (c.state.KeyResultIdTaken(id)) {
       return DomainError::Conflict(
           "duplicate-id", "a key result \"" + id + "\" already exists", "id");
     }
   } else {
-    id = NewId("kr", c.state.key_results().size() + 1,
-               [&](const std::string& x) { return c.state.FindKeyResult(x); });
+    id = NewId("kr", c.state.KeyResultCount() + 1, [&](const std::string& x) {
+      return c.state.KeyResultIdTaken(x);
+    });
   }
   if (Check e = Unlocked(*c.state.FindCycle(o.cycle_id))) return *e;
   if (!IsOpen(o.state)) {

@@ -34,13 +34,14 @@ Outcome<Decision> Handle(const Context& c, const CreateObjective& cmd) {
   std::string id;
   if (cmd.id) {
     id = *cmd.id;
-    if (c.state.FindObjective(id) != nullptr) {
+    if (c.state.ObjectiveIdTaken(id)) {
       return DomainError::Conflict(
           "duplicate-id", "an objective \"" + id + "\" already exists", "id");
     }
   } else {
-    id = NewId("o", c.state.objectives().size() + 1,
-               [&](const std::string& x) { return c.state.FindObjective(x); });
+    id = NewId("o", c.state.ObjectiveCount() + 1, [&](const std::string& x) {
+      return c.state.ObjectiveIdTaken(x);
+    });
   }
   if (Check e = Unlocked(*cycle.value())) return *e;
   if (cmd.parent_id) {

@@ -262,6 +262,15 @@ class OkrEngine {
   // everything decided: for commands the compact decision state cannot
   // answer (NeedsFullState). Decision thread only.
   Outcome<Decision> DecideOnReadState(const CommandRequest& req, Date today);
+  // Brings back into the decision state, from the read state, the archived
+  // entities (closed cycles') that `command` names (ArchivedNamed), so the
+  // decision state decides it as the full state would. A refusal if the
+  // read state does not catch up. Decision thread only.
+  std::optional<DomainError> RestoreArchived(const Command& command);
+  // Waits until nothing is in flight and the read state holds every event
+  // decided, so the two states are at one position. False if it cannot
+  // (the read state is behind the log). Decision thread only.
+  bool ReadStateCaughtUp();
   void Warn(std::string_view message) const;
   // The projector met `error`: degraded (warns when the reason changes).
   void SetDegraded(const Status& error);

@@ -23,6 +23,12 @@ DomainError FromStatus(const Status& s) {
   return DomainError::Unavailable(s.ToString());
 }
 
+DomainError NotCaughtUp() {
+  return DomainError::Unavailable(
+      "the engine's read state has not caught up with the log; nothing "
+      "was written; retry");
+}
+
 }  // namespace
 
 void OkrEngine::Submit(CommandRequest request, Done done) {
@@ -132,6 +138,12 @@ void OkrEngine::DecideOne(Queued q) {
     if (AnsweredByIdempotencyKey(q, key)) return;
   }
   const CommandRequest& req = q.request;
+  decision_state_.ArchiveClosedCycles();
+  if (!ArchivedNamed(decision_state_, req.command).empty()) {
+    if (std::optional<DomainError> refused = RestoreArchived(req.command)) {
+      return Refuse(std::move(q), *refused);
+    }
+  }
   const Date today = Date::FromMicros(clock_->NowMicros());
   Outcome<Decision> decided =
       NeedsFullState(decision_state_, req.command)
@@ -145,26 +157,33 @@ void OkrEngine::DecideOne(Queued q) {
   Append(std::move(q), std::move(key), std::move(decided.value()));
 }
 
-Outcome<Decision> OkrEngine::DecideOnReadState(const CommandRequest& req,
-                                               Date today) {
-  // Nothing in flight and everything applied: the read state is then at
-  // the decision state's position, and the decided events fold into the
-  // decision state as usual.
+bool OkrEngine::ReadStateCaughtUp() {
   bool resync;
   {
     std::unique_lock lock(queue_mu_);
     queue_cv_.wait(lock, [&] { return in_flight_ == 0; });
     resync = resync_needed_;
   }
-  if ((resync && !Resync()) ||
-      !WaitApplied(next_position_ - 1, std::chrono::seconds(60))) {
-    return DomainError::Unavailable(
-        "the engine's read state has not caught up with the log; nothing "
-        "was written; retry");
-  }
+  return (!resync || Resync()) &&
+         WaitApplied(next_position_ - 1, std::chrono::seconds(60));
+}
+
+Outcome<Decision> OkrEngine::DecideOnReadState(const CommandRequest& req,
+                                               Date today) {
+  // The decided events fold into the decision state as usual.
+  if (!ReadStateCaughtUp()) return NotCaughtUp();
   std::shared_lock lock(read_mu_);
   return Decide(read_state_, options_.limits, req.caller, today, req.command,
                 req.if_match);
+}
+
+std::optional<DomainError> OkrEngine::RestoreArchived(const Command& command) {
+  if (!ReadStateCaughtUp()) return NotCaughtUp();
+  // (A resync while catching up may have archived afresh: ask again.)
+  ArchivedIds ids = ArchivedNamed(decision_state_, command);
+  std::shared_lock lock(read_mu_);
+  decision_state_.Restore(read_state_, ids.objectives, ids.key_results);
+  return std::nullopt;
 }
 
 void OkrEngine::Refuse(Queued q, const DomainError& why) {

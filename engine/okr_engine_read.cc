@@ -118,6 +118,8 @@ Status ReplayInto(const EventStore& store, OkrState* state,
         progress(batch.recorded[i].position);
       }
     }
+    // A compact state lets go of the cycles closed in the batch.
+    state->ArchiveClosedCycles();
   }
   {
     std::lock_guard lock(mu);

@@ -98,7 +98,25 @@ void OkrState::CountOpen(const Objective& o, int delta) {
   if (n == 0) open_.erase({o.cycle_id, o.owner});
 }
 
+bool OkrState::ArchivesCycle(const std::string& cycle_id) const {
+  if (history_ != History::kLatestOnly) return false;
+  const Cycle* c = FindCycle(cycle_id);
+  return c != nullptr && c->state == CycleState::kClosed;
+}
+
+void OkrState::AddLoaded(std::string&& id, Objective&& o) {
+  if (ArchivesCycle(o.cycle_id)) {
+    archived_objectives_.Add(id);
+    return;
+  }
+  objectives_.emplace_hint(objectives_.end(), std::move(id), std::move(o));
+}
+
 void OkrState::AddLoaded(KeyResult&& k) {
+  if (history_ == History::kLatestOnly && ObjectiveArchived(k.objective_id)) {
+    archived_key_results_.Add(k.id);
+    return;
+  }
   if (history_ == History::kLatestOnly) {
     // At once, capacity too: otherwise a compact load would hold every
     // check-in and revision until its end, as much as a full one.
@@ -149,10 +167,79 @@ void OkrState::Compact() {
       k.measurements.erase(k.measurements.begin(), k.measurements.end() - 1);
     k.measurements.shrink_to_fit();
   }
+  to_archive_.clear();
+  for (const auto& [id, c] : cycles_) {
+    if (c.state == CycleState::kClosed) to_archive_.push_back(id);
+  }
+  ArchiveClosedCycles();
+}
+
+void OkrState::ArchiveClosedCycles() {
+  if (history_ != History::kLatestOnly || to_archive_.empty()) return;
+  std::vector<std::string> objectives, key_results;
+  for (const std::string& cid : to_archive_) {
+    const Cycle* c = FindCycle(cid);
+    if (c == nullptr || c->state != CycleState::kClosed) continue;
+    for (const std::string& oid : c->objectives) {
+      auto o = objectives_.find(oid);
+      if (o == objectives_.end()) continue;
+      CountOpen(o->second, -1);
+      for (const std::string& kid : o->second.key_results) {
+        if (key_results_.erase(kid) > 0) key_results.push_back(kid);
+      }
+      objectives_.erase(o);
+      objectives.push_back(oid);
+    }
+  }
+  to_archive_.clear();
+  archived_objectives_.Insert(std::move(objectives));
+  archived_key_results_.Insert(std::move(key_results));
+}
+
+void OkrState::Restore(const OkrState& full,
+                       const std::vector<std::string>& objective_ids,
+                       const std::vector<std::string>& key_result_ids) {
+  assert(history_ == History::kLatestOnly);
+  assert(full.history_ == History::kFull);
+  std::vector<std::string> ids = objective_ids;
+  for (const std::string& kid : key_result_ids) {
+    if (!KeyResultArchived(kid)) continue;
+    const KeyResult* k = full.FindKeyResult(kid);
+    if (k == nullptr) continue;
+    if (ObjectiveArchived(k->objective_id)) {
+      ids.push_back(k->objective_id);
+    } else {
+      // Archived without its objective (not by ArchiveClosedCycles):
+      // alone, then.
+      archived_key_results_.Erase(kid);
+      if (!k->check_ins.empty()) NoteFact(k->check_ins.back().date);
+      KeyResult copy = *k;
+      AddLoaded(std::move(copy));
+    }
+  }
+  for (const std::string& oid : ids) {
+    if (!ObjectiveArchived(oid)) continue;
+    const Objective* o = full.FindObjective(oid);
+    if (o == nullptr) continue;
+    archived_objectives_.Erase(oid);
+    for (const std::string& kid : o->key_results) {
+      const KeyResult* k = full.FindKeyResult(kid);
+      if (k == nullptr || !archived_key_results_.Erase(kid)) continue;
+      if (!k->check_ins.empty()) NoteFact(k->check_ins.back().date);
+      KeyResult copy = *k;
+      AddLoaded(std::move(copy));
+    }
+    Objective copy = *o;
+    copy.lineage.revisions = {};
+    CountOpen(copy, +1);
+    objectives_.emplace(oid, std::move(copy));
+  }
 }
 
 bool OkrState::operator==(const OkrState& o) const {
   return cycles_ == o.cycles_ && objectives_ == o.objectives_ &&
+         archived_objectives_ == o.archived_objectives_ &&
+         archived_key_results_ == o.archived_key_results_ &&
          key_results_ == o.key_results_ && kpis_ == o.kpis_ &&
          reminders_ == o.reminders_ && digests_ == o.digests_ &&
          last_position_ == o.last_position_ &&
@@ -224,6 +311,7 @@ class OkrState::Folder {
     if (Cycle* c = CycleOf(v.cycle_id)) {
       Before(*c, Field::kState, static_cast<std::int32_t>(c->state));
       c->state = CycleState::kClosed;
+      if (LatestOnly()) s_.to_archive_.push_back(v.cycle_id);
     }
   }
   void operator()(const events::RetrospectiveNoteAdded& v) {

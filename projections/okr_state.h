@@ -16,6 +16,12 @@
 // latest check-in can see -- the latest by (date, position) and the latest
 // that carried a confidence -- and per KPI the latest measurement: what the
 // decision thread needs to decide commands, in a fraction of the memory.
+// The compact state also archives closed cycles: the objectives of a closed
+// cycle and their key results leave it, only their ids stay (IdSet), since
+// a closed cycle takes almost no command. ArchiveClosedCycles() does it
+// after a CycleClosed (not within the fold of the closing decision, whose
+// answer still shows them), and Restore() brings entities back from a full
+// state for the rare command that names one (a hand grade, a note).
 //
 // Snapshots: the state serializes with cereal (serialize() below); the file
 // format around it lives in engine/snapshot_store.h.
@@ -23,6 +29,7 @@
 #define OKR_PROJECTIONS_OKR_STATE_H_
 
 #include <algorithm>
+#include <cassert>
 #include <cereal/cereal.hpp>
 #include <cstdint>
 #include <map>
@@ -38,6 +45,7 @@
 #include "events/catalogue.h"
 #include "events/envelope.h"
 #include "projections/formulas.h"
+#include "projections/id_set.h"
 #include "projections/states.h"
 
 namespace okr {
@@ -69,6 +77,63 @@ struct Grade {
   void serialize(A& ar) {
     ar(score, note, manual);
   }
+};
+
+// An optional value kept behind a pointer: 8 bytes where a std::optional
+// takes the value's size and more, for a rare field of a numerous entity
+// (a key result's grade). Reads like a std::optional; a snapshot stores it
+// as one (the same bytes).
+template <class T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(const Boxed& o) : p_(Copy(o.p_.get())) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& o) {
+    if (this != &o) p_ = Copy(o.p_.get());
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+  Boxed& operator=(const T& v) {
+    p_ = std::make_unique<T>(v);
+    return *this;
+  }
+  Boxed& operator=(const std::optional<T>& v) {
+    p_ = Copy(v ? &*v : nullptr);
+    return *this;
+  }
+
+  bool has_value() const { return p_ != nullptr; }
+  explicit operator bool() const { return has_value(); }
+  // REQUIRES: has_value().
+  const T& operator*() const {
+    assert(p_);
+    return *p_;
+  }
+  const T* operator->() const { return &**this; }
+  std::optional<T> optional() const {
+    return p_ ? std::optional<T>(*p_) : std::nullopt;
+  }
+
+  bool operator==(const Boxed& o) const {
+    return p_ ? o.p_ && *p_ == *o.p_ : !o.p_;
+  }
+  template <class A>
+  void save(A& ar) const {
+    ar(optional());
+  }
+  template <class A>
+  void load(A& ar) {
+    std::optional<T> v;
+    ar(v);
+    *this = v;
+  }
+
+ private:
+  static std::unique_ptr<T> Copy(const T* v) {
+    return v ? std::make_unique<T>(*v) : nullptr;
+  }
+  std::unique_ptr<T> p_;
 };
 
 // Who changed something, when and why: the retrospective lists these
@@ -171,6 +236,7 @@ struct GradeBefore {
   GradeBefore() = default;
   explicit GradeBefore(const std::optional<Grade>& g)
       : grade(g ? std::make_shared<const Grade>(*g) : nullptr) {}
+  explicit GradeBefore(const Boxed<Grade>& g) : GradeBefore(g.optional()) {}
   std::optional<Grade> value() const {
     return grade ? std::optional<Grade>(*grade) : std::nullopt;
   }
@@ -262,10 +328,10 @@ struct KeyResult {
   std::string id, objective_id, title, kind, unit;
   double start = 0, target = 0, original_target = 0, weight = 1;
   bool removed = false;
+  Date added_on;  // the date of the KeyResultAdded (for reminders)
   // Sorted by (date, position): the order "latest" is decided in.
   std::vector<CheckIn> check_ins;
-  std::optional<Grade> grade;
-  Date added_on;  // the date of the KeyResultAdded (for reminders)
+  Boxed<Grade> grade;
   std::vector<TargetChange> target_changes;  // oldest first
   std::uint64_t version = 0;
   Lineage lineage;
@@ -475,6 +541,40 @@ class OkrState {
   const std::map<std::string, DigestOutcome>& digests() const {
     return digests_;
   }
+  // Objectives and key results, archived ones included (new ids count
+  // from these), and whether an id is taken by one, archived or not.
+  std::size_t ObjectiveCount() const {
+    return objectives_.size() + archived_objectives_.size();
+  }
+  std::size_t KeyResultCount() const {
+    return key_results_.size() + archived_key_results_.size();
+  }
+  bool ObjectiveIdTaken(const std::string& id) const {
+    return FindObjective(id) != nullptr || ObjectiveArchived(id);
+  }
+  bool KeyResultIdTaken(const std::string& id) const {
+    return FindKeyResult(id) != nullptr || KeyResultArchived(id);
+  }
+  // Whether the compact state archived the entity (always false in the
+  // full state). An archived entity is not found by FindObjective() or
+  // FindKeyResult() nor listed until Restore() brings it back.
+  bool ObjectiveArchived(const std::string& id) const {
+    return archived_objectives_.Contains(id);
+  }
+  bool KeyResultArchived(const std::string& id) const {
+    return archived_key_results_.Contains(id);
+  }
+  // Compact state: archives the objectives (and their key results) of the
+  // cycles closed since the last call. Nothing in the full state.
+  void ArchiveClosedCycles();
+  // Compact state: brings back from `full` the archived objectives named,
+  // those of the key results named, and all their key results, as they
+  // are in `full`. Ids not archived are skipped.
+  // REQUIRES: `full` is a full state at this state's position.
+  void Restore(const OkrState& full,
+               const std::vector<std::string>& objective_ids,
+               const std::vector<std::string>& key_result_ids);
+
   // The reminder issued for (kind, key), or nullptr: each is issued once.
   const IssuedReminder* FindReminder(const std::string& kind,
                                      const std::string& key) const;
@@ -501,24 +601,40 @@ class OkrState {
   std::int64_t last_recorded_at_us() const { return last_recorded_at_us_; }
   History history() const { return history_; }
 
-  // Equal states: the same entities with the same fields (the mode and the
-  // derived indexes are not compared).
+  // Equal states: the same entities with the same fields and the same
+  // archived ids (the mode and the derived indexes are not compared).
   bool operator==(const OkrState& o) const;
 
-  // Key results go one by one, so that a compact state drops the check-ins
-  // it does not keep as it loads, never holding them all.
+  // Objectives and key results load one by one, so that a compact state
+  // archives those of closed cycles and drops the check-ins it does not
+  // keep as it loads, never holding them all. Only a full state is saved
+  // (a compact one has lost what it archived and dropped).
   template <class A>
   void save(A& ar) const {
+    assert(history_ == History::kFull);
     ar(cycles_, objectives_, static_cast<std::uint64_t>(key_results_.size()));
     for (const auto& [id, k] : key_results_) ar(k);
     ar(kpis_, reminders_, digests_, last_position_, last_recorded_at_us_);
   }
   template <class A>
   void load(A& ar) {
-    std::uint64_t n = 0;
-    ar(cycles_, objectives_, n);
+    ar(cycles_);
+    // As cereal writes a std::map: its size, then each key and value.
+    cereal::size_type n = 0;
+    ar(cereal::make_size_tag(n));
+    objectives_.clear();
+    archived_objectives_ = IdSet();
+    for (cereal::size_type i = 0; i < n; ++i) {
+      std::string id;
+      Objective o;
+      ar(cereal::make_map_item(id, o));
+      AddLoaded(std::move(id), std::move(o));
+    }
+    std::uint64_t krs = 0;
+    ar(krs);
     key_results_.clear();
-    for (std::uint64_t i = 0; i < n; ++i) {
+    archived_key_results_ = IdSet();
+    for (std::uint64_t i = 0; i < krs; ++i) {
       KeyResult k;
       ar(k);
       AddLoaded(std::move(k));
@@ -531,7 +647,12 @@ class OkrState {
  private:
   class Folder;  // Apply's handlers, one per event type (okr_state.cc)
 
+  // A loaded entity into the state, or its id into the archive if a
+  // compact state archives it.
+  void AddLoaded(std::string&& id, Objective&& o);
   void AddLoaded(KeyResult&& k);
+  // Whether a compact state archives an objective of this cycle.
+  bool ArchivesCycle(const std::string& cycle_id) const;
   void RebuildIndexes();
   void CountOpen(const Objective& o, int delta);
   void NoteFact(Date d) {
@@ -545,6 +666,10 @@ class OkrState {
   std::map<std::string, Kpi> kpis_;
   std::map<std::string, IssuedReminder> reminders_;  // by reminder id
   std::map<std::string, DigestOutcome> digests_;     // by digest id
+  // Compact state: the ids of archived objectives and key results, and
+  // the cycles closed since ArchiveClosedCycles() last ran.
+  IdSet archived_objectives_, archived_key_results_;
+  std::vector<std::string> to_archive_;
   std::uint64_t last_position_ = 0;
   std::int64_t last_recorded_at_us_ = 0;
   // Derived: open (draft or active) objectives per (cycle, owner).

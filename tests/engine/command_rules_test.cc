@@ -599,6 +599,66 @@ BOOST_AUTO_TEST_CASE(a_closed_cycle_is_locked_but_takes_hand_grades) {
   });
 }
 
+// The decision state archives a closed cycle's objectives and key results
+// (OkrState::ArchiveClosedCycles) and brings back those a command names:
+// every answer stays what the full state gives, before a restart (archived
+// by the fold) and after one (archived as the state loads).
+BOOST_AUTO_TEST_CASE(a_closed_cycle_decides_the_same_once_archived) {
+  Must(Member("maria", CheckIn("nps", 52.5, "2026-08-10")));
+  Must(Admin(CloseCycle{"q3"}));
+  Must(Admin(CreateCycle{"q4", "2026-Q4", D("2026-08-01"), D("2026-12-31")}));
+  Must(Admin(StartCycle{"q4"}));
+  // Round 0 on the fold, 1 after a replay of the log, 2 after a snapshot.
+  for (int round = 0; round < 3; ++round) {
+    BOOST_TEST_CONTEXT("round " << round) {
+      // Refusals name the closed cycle, not an unknown id.
+      EXPECT_REFUSED(Member("maria", CheckIn("nps", 55)), kConflict,
+                     "cycle-closed", "");
+      EXPECT_REFUSED(Member("maria", Metric("love", "late", 0, 1)), kConflict,
+                     "cycle-closed", "");
+      // Archived ids stay taken...
+      EXPECT_REFUSED(Member("maria", Objective("love", "team", "q4")),
+                     kConflict, "duplicate-id", "id");
+      CreateObjective under = Objective("under", "team", "q4");
+      under.parent_id = "love";
+      EXPECT_REFUSED(Member("maria", under), kRule, "alignment-cycle",
+                     "parent_id");
+      // ...and counted: a new id follows every objective and key result
+      // there is (1 objective and 2 key results before round 0).
+      CreateObjective fresh = Objective("x", "team", "q4");
+      fresh.id.reset();
+      std::string o = Must(Member("maria", fresh)).decision.id;
+      BOOST_TEST(o == "o-" + std::to_string(round + 2));
+      AddKeyResult k = Metric(o, "x", 0, 1);
+      k.id.reset();
+      BOOST_TEST(Must(Member("maria", k)).decision.id ==
+                 "kr-" + std::to_string(round + 3));
+      // A note about an archived objective.
+      Must(Member("maria",
+                  AddRetrospectiveNote{"q3", std::string("love"),
+                                       "round " + std::to_string(round)}));
+      // A hand grade with If-Match at the version the read state shows:
+      // (1 x 0.5 + 3 x g) / 4 moves the objective's score.
+      std::uint64_t v = 0;
+      engine().Read(
+          [&](const OkrState& s) { v = s.FindKeyResult("churn")->version; });
+      const double g = round / 2.0;
+      CommandResult r =
+          Must(Run("maria", Role::kMember, GradeKeyResult{"churn", g, {}}, v));
+      BOOST_TEST(r.version == v + 1);
+      engine().Read([&](const OkrState& s) {
+        BOOST_TEST(*s.FindObjective("love")->score == (0.5 + 3 * g) / 4,
+                   tt::tolerance(1e-12));
+        BOOST_TEST(s.FindCycle("q3")->notes.size() ==
+                   static_cast<std::size_t>(round + 1));
+      });
+    }
+    if (round == 2) BOOST_TEST(engine().Stats().opened_from_snapshot > 0u);
+    options().snapshot_every = 1;
+    Reopen();
+  }
+}
+
 BOOST_AUTO_TEST_CASE(grading_needs_a_started_cycle_and_a_live_objective) {
   Must(Member("maria", Objective("draft", "team")));
   Must(Member("maria", Metric("draft", "dk", 0, 10)));

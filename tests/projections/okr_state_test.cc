@@ -1,6 +1,13 @@
 #include "projections/okr_state.h"
 
 #include <boost/test/unit_test.hpp>
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/vector.hpp>
+#include <sstream>
 
 #include "events/event_codec.h"
 
@@ -150,6 +157,146 @@ BOOST_AUTO_TEST_CASE(tree_children_are_ordered_by_id) {
   auto roots = feed.state.Children("q3", std::nullopt);
   BOOST_TEST(roots == std::vector<std::string>({"c-team", "love"}),
              tt::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The same events into a full and a compact state: q3 with "love" (nps,
+// churn) closes, q4 with "next" (k4) stays active.
+struct TwoQuarters {
+  TwoQuarters() {
+    Both(CycleCreated{"q3", "2026-Q3", D("2026-07-01"), D("2026-09-30")});
+    Both(CycleStarted{"q3"});
+    Both(Objective("love", "q3"));
+    Both(ObjectiveActivated{"love", std::nullopt});
+    Both(KeyResultAdded{"nps", "love", "NPS", "metric", "points", 45, 60, 1});
+    Both(KeyResultAdded{"churn", "love", "Churn", "metric", "%", 20, 10, 3});
+    Both(Check("nps", 50, "2026-08-01", 6));
+    Both(Check("nps", 52.5, "2026-08-10"));
+    Both(CycleCreated{"q4", "2026-Q4", D("2026-10-01"), D("2026-12-31")});
+    Both(CycleStarted{"q4"});
+    Both(Objective("next", "q4"));
+    Both(KeyResultAdded{"k4", "next", "K4", "metric", "", 0, 10, 1});
+  }
+  static ObjectiveCreated Objective(const char* id, const char* cycle) {
+    ObjectiveCreated o;
+    o.objective_id = id;
+    o.cycle_id = cycle;
+    o.title = id;
+    o.level = "team";
+    o.owner = "maria";
+    return o;
+  }
+  void Both(const Event& e) {
+    full(e);
+    compact(e);
+  }
+  // The close as the engine folds it: the cycle, then the grades.
+  void Close() {
+    Both(CycleClosed{"q3"});
+    Both(KeyResultGraded{"nps", 0.5, std::nullopt, false});
+    Both(KeyResultGraded{"churn", 0.0, std::nullopt, false});
+    Both(ObjectiveGraded{"love", 0.125});
+  }
+  Feed full;
+  Feed compact = [] {
+    Feed f;
+    f.state = OkrState(History::kLatestOnly);
+    return f;
+  }();
+};
+
+BOOST_FIXTURE_TEST_SUITE(archive, TwoQuarters)
+
+BOOST_AUTO_TEST_CASE(a_compact_state_archives_a_closed_cycle_when_asked) {
+  Close();
+  OkrState& s = compact.state;
+  // The closing decision's answer still sees the cycle's entities.
+  BOOST_TEST(s.FindObjective("love") != nullptr);
+  BOOST_TEST(s.FindKeyResult("nps")->grade->score == 0.5);
+  s.ArchiveClosedCycles();
+  BOOST_TEST(s.FindObjective("love") == nullptr);
+  BOOST_TEST(s.FindKeyResult("nps") == nullptr);
+  BOOST_TEST(s.FindKeyResult("churn") == nullptr);
+  BOOST_TEST(s.ObjectiveArchived("love"));
+  BOOST_TEST(s.KeyResultArchived("nps"));
+  BOOST_TEST(!s.ObjectiveArchived("next"));
+  BOOST_TEST(s.FindObjective("next") != nullptr);
+  BOOST_TEST(s.FindKeyResult("k4") != nullptr);
+  // Ids stay taken and counted (new ids count from these).
+  BOOST_TEST(s.ObjectiveIdTaken("love"));
+  BOOST_TEST(s.KeyResultIdTaken("churn"));
+  BOOST_TEST(!s.KeyResultIdTaken("kr-4"));
+  BOOST_TEST(s.ObjectiveCount() == 2u);
+  BOOST_TEST(s.KeyResultCount() == 3u);
+  BOOST_TEST(s.objectives().size() == 1u);
+  // The cycle stays.
+  BOOST_TEST(ToString(s.FindCycle("q3")->state) == "closed");
+  // Events about archived entities change nothing but the position.
+  compact(KeyResultGraded{"nps", 0.9, std::nullopt, true});
+  BOOST_TEST(s.FindKeyResult("nps") == nullptr);
+  // The full state archives nothing.
+  full.state.ArchiveClosedCycles();
+  BOOST_TEST(full.state.FindObjective("love") != nullptr);
+  BOOST_TEST(!full.state.ObjectiveArchived("love"));
+  BOOST_TEST(full.state.ObjectiveCount() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(compacting_loading_and_folding_archive_the_same) {
+  Close();
+  compact.state.ArchiveClosedCycles();
+  OkrState compacted = full.state;
+  compacted.Compact();
+  BOOST_TEST((compacted == compact.state));
+  // A compact load of the full state's snapshot bytes.
+  std::stringstream bytes;
+  {
+    cereal::BinaryOutputArchive out(bytes);
+    out(full.state);
+  }
+  OkrState loaded(History::kLatestOnly);
+  {
+    cereal::BinaryInputArchive in(bytes);
+    in(loaded);
+  }
+  BOOST_TEST((loaded == compact.state));
+  BOOST_TEST(loaded.KeyResultArchived("churn"));
+  BOOST_TEST(loaded.FindKeyResult("k4") != nullptr);
+  // Not the full state: it lost what it archived.
+  BOOST_TEST(!(loaded == full.state));
+}
+
+BOOST_AUTO_TEST_CASE(restore_brings_back_an_objective_with_its_key_results) {
+  Close();
+  compact.state.ArchiveClosedCycles();
+  OkrState& s = compact.state;
+  // Named by a key result: its objective and every key result of it.
+  s.Restore(full.state, {}, {"churn"});
+  BOOST_TEST(!s.ObjectiveArchived("love"));
+  BOOST_TEST(!s.KeyResultArchived("nps"));
+  BOOST_TEST(s.ObjectiveCount() == 2u);
+  BOOST_TEST(s.KeyResultCount() == 3u);
+  const okr::Objective* love = s.FindObjective("love");
+  BOOST_TEST_REQUIRE(love != nullptr);
+  BOOST_TEST(*love->score == 0.125);
+  BOOST_TEST(love->version == full.state.FindObjective("love")->version);
+  BOOST_TEST(love->lineage.revisions.empty());  // compact: no revisions
+  const KeyResult* nps = s.FindKeyResult("nps");
+  BOOST_TEST_REQUIRE(nps != nullptr);
+  BOOST_TEST(nps->version == full.state.FindKeyResult("nps")->version);
+  BOOST_TEST(nps->grade->score == 0.5);
+  // Compact check-ins: the latest and the latest with a confidence.
+  BOOST_TEST(nps->check_ins.size() == 2u);
+  BOOST_TEST(nps->check_ins.back().value == 52.5);
+  BOOST_TEST(*nps->check_ins.front().confidence == 6);
+  // Events apply to it again.
+  full(KeyResultGraded{"churn", 1.0, std::string("done"), true});
+  compact(KeyResultGraded{"churn", 1.0, std::string("done"), true});
+  BOOST_TEST(s.FindKeyResult("churn")->grade->manual);
+  // A second restore of the same names changes nothing.
+  OkrState before = s;
+  s.Restore(full.state, {"love"}, {"nps"});
+  BOOST_TEST((before == s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
