@@ -41,7 +41,100 @@ int RunRetroBench(const RetroBenchOptions& o) {
   return status == 0 ? 0 : 1;
 }
 
+namespace {
+
+// The first cycle of the state and its end (the retrospective's date).
+bool FirstCycle(OkrEngine& e, std::string* cycle, Date* today) {
+  e.Read([&](const OkrState& s) {
+    if (s.cycles().empty()) return;
+    *cycle = s.cycles().begin()->first;
+    *today = s.cycles().begin()->second.ends_on;
+  });
+  if (cycle->empty()) std::cerr << "okr-bench: no cycle in the store\n";
+  return !cycle->empty();
+}
+
+// The HTML page as the server sends it (RetrospectiveHtmlWriter): piece by
+// piece into one buffer emptied after each, as a socket would take them.
+// Returns its size; *pieces counts them.
+std::size_t StreamHtml(const Retrospective& r, int* pieces) {
+  report::RetrospectiveHtmlWriter writer(r);
+  std::string piece;
+  std::size_t bytes = 0;
+  *pieces = 0;
+  for (bool more = true; more;) {
+    piece.clear();
+    more = writer.Next(&piece);
+    bytes += piece.size();
+    ++*pieces;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+// The child of RunRetroMeasure for the HTML page alone: what a server
+// answering GET /v1/cycles/{id}/retrospective?format=html holds at its
+// peak (its state, the built retrospective, one piece of the page).
+int RunRetroHtml(const std::string& dir) {
+  auto start = Clock::now();
+  auto engine = OkrEngine::Open(dir, EngineOptions{});
+  if (!engine.ok()) {
+    std::cerr << "okr-bench: " << engine.status().ToString() << "\n";
+    return 1;
+  }
+  OkrEngine& e = *engine.value();
+  const double open_ms = Seconds(Clock::now() - start) * 1000;
+  std::string cycle;
+  Date today;
+  if (!FirstCycle(e, &cycle, &today)) return 1;
+  start = Clock::now();
+  std::optional<Retrospective> retro;
+  e.Read(
+      [&](const OkrState& s) { retro = BuildRetrospective(s, cycle, today); });
+  const double build_ms = Seconds(Clock::now() - start) * 1000;
+  start = Clock::now();
+  int pieces = 0;
+  std::size_t bytes = StreamHtml(*retro, &pieces);
+  const double html_ms = Seconds(Clock::now() - start) * 1000;
+  std::printf(
+      "open_ms %.1f build_ms %.1f html_ms %.1f bytes %zu pieces %d "
+      "hwm_kib %ld\n",
+      open_ms, build_ms, html_ms, bytes, pieces, RssKiB("VmHWM:"));
+  e.Close();
+  return 0;
+}
+
 int RunRetroMeasure(const std::string& dir) {
+  // The HTML page first, in a process of its own: its peak is what a
+  // server answering it holds (RunRetroHtml).
+  {
+    std::string cmd = "/proc/" + std::to_string(::getpid()) +
+                      "/exe retro-html --dir '" + dir + "'";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) return 1;
+    char line[512];
+    double open_ms = 0, build_ms = 0, html_ms = 0;
+    std::size_t bytes = 0;
+    int pieces = 0;
+    long hwm = 0;
+    bool got = false;
+    while (std::fgets(line, sizeof line, p) != nullptr) {
+      got = got || std::sscanf(line,
+                               "open_ms %lf build_ms %lf html_ms %lf bytes %zu "
+                               "pieces %d hwm_kib %ld",
+                               &open_ms, &build_ms, &html_ms, &bytes, &pieces,
+                               &hwm) == 6;
+    }
+    if (::pclose(p) != 0 || !got) return 1;
+    Figure("retrospective HTML as served, fresh process: build", build_ms,
+           "ms");
+    Figure("  then the page streamed (" + std::to_string(bytes >> 20) +
+               " MiB in " + std::to_string(pieces) + " pieces)",
+           html_ms, "ms");
+    Figure("  build + page", build_ms + html_ms, "ms");
+    Figure("  peak RSS of that process (state included)", hwm / 1024.0, "MiB");
+  }
   // Baseline: what any answer from the raw log costs at least.
   {
     auto store = EventStore::Open(dir, StoreOptions{});
@@ -66,15 +159,7 @@ int RunRetroMeasure(const std::string& dir) {
 
   std::string cycle;
   Date today;
-  e.Read([&](const OkrState& s) {
-    if (s.cycles().empty()) return;
-    cycle = s.cycles().begin()->first;
-    today = s.cycles().begin()->second.ends_on;
-  });
-  if (cycle.empty()) {
-    std::cerr << "okr-bench: no cycle in " << dir << "\n";
-    return 1;
-  }
+  if (!FirstCycle(e, &cycle, &today)) return 1;
   std::optional<Retrospective> retro;
   start = Clock::now();
   e.Read(
@@ -100,10 +185,16 @@ int RunRetroMeasure(const std::string& dir) {
   md = std::string();
   start = Clock::now();
   std::string html = report::RetrospectiveHtml(*retro);
-  Figure("retrospective: HTML with SVG (" + std::to_string(html.size() >> 20) +
-             " MiB)",
+  Figure("retrospective: HTML with SVG, whole (" +
+             std::to_string(html.size() >> 20) + " MiB)",
          Seconds(Clock::now() - start) * 1000, "ms");
   html = std::string();
+  start = Clock::now();
+  int pieces = 0;
+  std::size_t bytes = StreamHtml(*retro, &pieces);
+  Figure("retrospective: HTML with SVG, streamed as served (" +
+             std::to_string(bytes >> 20) + " MiB)",
+         Seconds(Clock::now() - start) * 1000, "ms");
   Figure("retrospective JSON end to end (build + JSON)", build_ms + json_ms,
          "ms");
   retro.reset();

@@ -23,6 +23,8 @@ struct RetroBenchOptions {
 int RunRetroBench(const RetroBenchOptions& options);
 // The child side: opens the engine on `dir` and measures (prints figures).
 int RunRetroMeasure(const std::string& dir);
+// Its child for the HTML page alone: open, build, stream; prints figures.
+int RunRetroHtml(const std::string& dir);
 
 }  // namespace okr::bench
 

@@ -494,6 +494,9 @@ int main(int argc, char** argv) {
   CLI::App* measure_cmd = app.add_subcommand(
       "retro-measure", "(internal) measure the retrospective on a store");
   measure_cmd->add_option("--dir", measure_dir)->required();
+  CLI::App* html_cmd = app.add_subcommand(
+      "retro-html", "(internal) open, build and stream the retrospective HTML");
+  html_cmd->add_option("--dir", measure_dir)->required();
   std::uint16_t bare_port = 18090;
   CLI::App* bare_cmd = app.add_subcommand(
       "bare-http",
@@ -508,6 +511,7 @@ int main(int argc, char** argv) {
     return okr::bench::RunRemindersBench(reminders);
   }
   if (measure_cmd->parsed()) return okr::bench::RunRetroMeasure(measure_dir);
+  if (html_cmd->parsed()) return okr::bench::RunRetroHtml(measure_dir);
   if (open_cmd->parsed()) return okr::bench::RunOrgOpen(open_dir);
   if (as_of_cmd->parsed()) {
     return okr::bench::RunOrgAsOf(as_of_dir, as_of_queries);

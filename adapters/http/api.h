@@ -53,7 +53,18 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is made piece by piece as it is sent (chunked
+  // transfer coding) and `body` is unused: each call appends the next piece
+  // to its argument and returns false once that piece was the last. For
+  // answers too large to hold whole (the retrospective's HTML). It runs on
+  // the connection's thread, after the handler returned, so it owns what it
+  // reads; an exception from it ends the connection mid-body.
+  std::function<bool(std::string& out)> stream;
 };
+
+// Moves what `r->stream` makes into `r->body` and clears the stream: for
+// callers that want the whole body (the in-process test harness).
+void CollectBody(HttpResponse* r);
 
 struct ApiOptions {
   // Where the expensive reads run (as_of, /changes, the retrospective).

@@ -114,6 +114,13 @@ HttpResponse Answer(const Outcome<CommandResult>& o) {
 
 }  // namespace
 
+void CollectBody(HttpResponse* r) {
+  if (!r->stream) return;
+  while (r->stream(r->body)) {
+  }
+  r->stream = nullptr;
+}
+
 HttpResponse ErrorResponse(const DomainError& e) {
   HttpResponse r;
   r.status = StatusOf(e.kind);

@@ -198,8 +198,16 @@ void GetCycleRetrospective(ApiCall& c, const PathParams& p) {
     r.content_type = "text/markdown; charset=utf-8";
     r.body = report::RetrospectiveMarkdown(*retro);
   } else {
+    // Sent as it is written, never held whole (a quarter of a large
+    // organisation is over 100 MiB of it).
     r.content_type = "text/html; charset=utf-8";
-    r.body = report::RetrospectiveHtml(*retro);
+    struct Page {
+      explicit Page(Retrospective&& r) : retro(std::move(r)), writer(retro) {}
+      const Retrospective retro;
+      report::RetrospectiveHtmlWriter writer;
+    };
+    auto page = std::make_shared<Page>(std::move(*retro));
+    r.stream = [page](std::string& out) { return page->writer.Next(&out); };
   }
   c.Reply(std::move(r));
 }

@@ -24,6 +24,7 @@
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 #include "events/export_format.h"
+#include "events/utf8.h"
 
 namespace okr::http {
 namespace {
@@ -374,6 +375,9 @@ struct Server::Impl {
                   [self, response = std::move(response)]() mutable {
                     --self->server_.stats.in_flight;
                     bool keep = self->keep_alive_ && !self->server_.stopping;
+                    if (response.stream) {
+                      return self->SendStreamed(std::move(response), keep);
+                    }
                     self->Send(response.status, response.content_type,
                                std::move(response.body),
                                std::move(response.headers), keep);
@@ -381,18 +385,26 @@ struct Server::Impl {
       });
     }
 
+    // The head every answer carries.
+    template <class Body>
+    static void SetHead(
+        bhttp::response<Body>& res, const std::string& type,
+        const std::vector<std::pair<std::string, std::string>>& headers) {
+      res.set(bhttp::field::server, "okr-ledger");
+      res.set(bhttp::field::content_type, type);
+      // The one place the security headers are set; a route may override.
+      for (auto& [k, v] : SecurityHeaders(type.rfind("text/html", 0) == 0)) {
+        res.set(k, v);
+      }
+      for (auto& [k, v] : headers) res.set(k, v);
+    }
+
     void Send(int status, const std::string& type, std::string body,
               std::vector<std::pair<std::string, std::string>> headers,
               bool keep_alive) {
       auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
           static_cast<bhttp::status>(status), 11);
-      res->set(bhttp::field::server, "okr-ledger");
-      res->set(bhttp::field::content_type, type);
-      // The one place the security headers are set; a route may override.
-      for (auto& [k, v] : SecurityHeaders(type.rfind("text/html", 0) == 0)) {
-        res->set(k, v);
-      }
-      for (auto& [k, v] : headers) res->set(k, v);
+      SetHead(*res, type, headers);
       res->body() = std::move(body);
       res->keep_alive(keep_alive);
       res->prepare_payload();
@@ -401,12 +413,77 @@ struct Server::Impl {
                          [self = shared_from_this(), res, keep_alive](
                              beast::error_code ec, std::size_t) {
                            if (ec) return;
-                           if (!keep_alive) {
-                             return self->draining_ ? self->DoLingeringClose()
-                                                    : self->DoClose();
-                           }
-                           self->DoRead();
+                           self->AfterAnswer(keep_alive);
                          });
+    }
+
+    void AfterAnswer(bool keep_alive) {
+      if (!keep_alive) return draining_ ? DoLingeringClose() : DoClose();
+      DoRead();
+    }
+
+    // An answer whose body is made as it goes (HttpResponse::stream): the
+    // head, then one chunk per piece, each written before the next is
+    // made, so at most one piece is held; then the last chunk. A client
+    // that stops reading is cut off by the write timeout, as for any
+    // answer.
+    void SendStreamed(HttpResponse response, bool keep_alive) {
+      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
+          static_cast<bhttp::status>(response.status), 11);
+      SetHead(*res, response.content_type, response.headers);
+      res->keep_alive(keep_alive);
+      res->chunked(true);
+      auto sr =
+          std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+      auto next = std::make_shared<std::function<bool(std::string&)>>(
+          std::move(response.stream));
+      stream_.expires_after(server_.options.write_timeout);
+      bhttp::async_write_header(
+          stream_, *sr,
+          [self = shared_from_this(), res, sr, next, keep_alive](
+              beast::error_code ec, std::size_t) {
+            if (ec) return;
+            self->WritePiece(next, keep_alive);
+          });
+    }
+
+    void WritePiece(std::shared_ptr<std::function<bool(std::string&)>> next,
+                    bool keep_alive) {
+      auto piece = std::make_shared<std::string>();
+      bool more = false;
+      try {
+        more = (*next)(*piece);
+      } catch (const std::exception& e) {
+        // The head is gone: no status can tell. Ending the connection
+        // without the last chunk tells the client the body is incomplete.
+        std::cerr << "okr serve: internal error making an answer's body: "
+                  << ToValidUtf8(e.what()) << std::endl;
+        return DoClose();
+      }
+      stream_.expires_after(server_.options.write_timeout);
+      auto done = [self = shared_from_this(), piece, next, more, keep_alive](
+                      beast::error_code ec, std::size_t) {
+        if (ec) return;
+        if (more) return self->WritePiece(next, keep_alive);
+        self->WriteLastChunk(keep_alive);
+      };
+      if (piece->empty()) {
+        // A zero-size chunk would end the body: post instead.
+        return net::post(stream_.get_executor(),
+                         [done] { done(beast::error_code(), 0); });
+      }
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(*piece)),
+                       std::move(done));
+    }
+
+    void WriteLastChunk(bool keep_alive) {
+      stream_.expires_after(server_.options.write_timeout);
+      net::async_write(stream_, bhttp::make_chunk_last(),
+                       [self = shared_from_this(), keep_alive](
+                           beast::error_code ec, std::size_t) {
+                         if (ec) return;
+                         self->AfterAnswer(keep_alive);
+                       });
     }
 
     // GET /v1/events/stream: authenticate, then hand the connection to an

@@ -181,21 +181,32 @@ std::string ScoreDistributionChart(const std::array<int, 10>& histogram) {
   return std::move(svg).str();
 }
 
-std::string RetrospectiveHtml(const Retrospective& r) {
-  const RetroSummary& s = r.summary;
-  // The page goes into `page`, reserved up front; `h` holds one section at
-  // a time (a stream growing to 100+ MiB would double its memory).
-  std::string page;
-  std::size_t dots = 0;
-  for (const RetroObjective& o : r.objectives) {
-    for (const RetroKeyResult& k : o.key_results) dots += k.value_series.size();
+RetrospectiveHtmlWriter::RetrospectiveHtmlWriter(const Retrospective& r)
+    : r_(r) {}
+
+bool RetrospectiveHtmlWriter::Next(std::string* out, std::size_t min_bytes) {
+  const std::size_t goal = out->size() + min_bytes;
+  const std::size_t n = r_.objectives.size();
+  // One section at least, so that every call makes progress.
+  while (next_ <= n + 1) {
+    std::ostringstream h;
+    if (next_ == 0) {
+      Head(h);
+    } else if (next_ <= n) {
+      Objective(h, r_.objectives[next_ - 1]);
+    } else {
+      Tail(h);
+    }
+    out->append(h.view());
+    ++next_;
+    if (out->size() >= goal) break;
   }
-  page.reserve(8192 + r.summary.key_results * 1400 + dots * 40);
-  std::ostringstream h;
-  auto flush = [&] {
-    page += h.view();
-    h.str(std::string());
-  };
+  return next_ <= n + 1;
+}
+
+void RetrospectiveHtmlWriter::Head(std::ostream& h) const {
+  const Retrospective& r = r_;
+  const RetroSummary& s = r.summary;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
     << "<title>Retrospective: " << Html(r.cycle_name) << "</title><style>"
     << kStyle << "</style></head><body>\n";
@@ -236,64 +247,68 @@ std::string RetrospectiveHtml(const Retrospective& r) {
     << ScoreDistributionChart(s.score_histogram) << "\n";
 
   h << "<h2>Objectives</h2>\n";
-  for (const RetroObjective& o : r.objectives) {
-    h << "<section class=\"objective\" id=\"objective-" << Html(o.id)
-      << "\"><h3>" << Html(o.title) << " (" << Html(o.id) << ") "
-      << BandBadge(o.score, o.band) << "</h3>\n<p>Owner " << Html(o.owner)
-      << ", level " << Html(o.level);
-    if (!o.team.empty()) h << ", team " << Html(o.team);
-    h << ", " << Html(std::string(ToString(o.state))) << ". Aligned under "
-      << Parent(o.parent_id) << ".</p>\n";
-    if (!o.key_results.empty()) {
-      h << "<table><tr><th>Key result</th><th>Score</th><th>Attainment</th>"
-           "<th>Original target</th><th>Target</th><th>Check-ins</th>"
-           "<th>Weekly coverage</th><th>Notes</th></tr>";
-      for (const RetroKeyResult& k : o.key_results) {
-        std::string notes;
-        if (k.removed) notes += "removed; ";
-        if (k.manual) notes += "graded by hand; ";
-        if (k.target_too_easy) notes += "target too easy; ";
-        if (!notes.empty()) notes.resize(notes.size() - 2);
-        h << "<tr><td>" << Html(k.title) << " (" << Html(k.id) << ")</td><td>"
-          << BandBadge(k.score, k.band) << "</td><td class=\"n\">"
-          << Number(k.attainment) << "</td><td class=\"n\">"
-          << Number(k.original_target, 4) << "</td><td class=\"n\">"
-          << Number(k.target, 4) << "</td><td class=\"n\">" << k.check_ins
-          << "</td><td class=\"n\">" << Percent(k.weekly_coverage)
-          << "</td><td>" << notes << "</td></tr>";
-      }
-      h << "</table>\n";
-    }
-    std::ostringstream changes;
-    for (const RetroKeyResult& k : o.key_results) {
-      for (const TargetChange& t : k.target_changes) {
-        changes << "<li>Target of " << Html(k.id) << " moved from "
-                << Number(t.before, 4) << " to " << Number(t.after, 4) << " by "
-                << Html(t.record.actor) << " at "
-                << FormatInstant(t.record.recorded_at_us);
-        if (t.record.reason) changes << ": " << Html(*t.record.reason);
-        changes << "</li>";
-      }
-    }
-    for (const AlignmentChange& a : o.alignment_changes) {
-      changes << "<li>Realigned from " << Parent(a.before) << " to "
-              << Parent(a.after) << " by " << Html(a.record.actor) << " at "
-              << FormatInstant(a.record.recorded_at_us) << "</li>";
-    }
-    for (const RetroNote& n : r.notes) {
-      if (n.objective_id != o.id) continue;
-      changes << "<li>Note by " << Html(n.record.actor) << ": " << Html(n.text)
-              << "</li>";
-    }
-    if (!changes.str().empty()) h << "<ul>" << changes.str() << "</ul>\n";
-    for (const RetroKeyResult& k : o.key_results) {
-      h << "<div class=\"kr\"><div>" << Html(k.title) << "</div>"
-        << KeyResultChart(k, r.starts_on, r.ends_on) << "</div>\n";
-    }
-    h << "</section>\n";
-    flush();
-  }
+}
 
+void RetrospectiveHtmlWriter::Objective(std::ostream& h,
+                                        const RetroObjective& o) const {
+  const Retrospective& r = r_;
+  h << "<section class=\"objective\" id=\"objective-" << Html(o.id) << "\"><h3>"
+    << Html(o.title) << " (" << Html(o.id) << ") " << BandBadge(o.score, o.band)
+    << "</h3>\n<p>Owner " << Html(o.owner) << ", level " << Html(o.level);
+  if (!o.team.empty()) h << ", team " << Html(o.team);
+  h << ", " << Html(std::string(ToString(o.state))) << ". Aligned under "
+    << Parent(o.parent_id) << ".</p>\n";
+  if (!o.key_results.empty()) {
+    h << "<table><tr><th>Key result</th><th>Score</th><th>Attainment</th>"
+         "<th>Original target</th><th>Target</th><th>Check-ins</th>"
+         "<th>Weekly coverage</th><th>Notes</th></tr>";
+    for (const RetroKeyResult& k : o.key_results) {
+      std::string notes;
+      if (k.removed) notes += "removed; ";
+      if (k.manual) notes += "graded by hand; ";
+      if (k.target_too_easy) notes += "target too easy; ";
+      if (!notes.empty()) notes.resize(notes.size() - 2);
+      h << "<tr><td>" << Html(k.title) << " (" << Html(k.id) << ")</td><td>"
+        << BandBadge(k.score, k.band) << "</td><td class=\"n\">"
+        << Number(k.attainment) << "</td><td class=\"n\">"
+        << Number(k.original_target, 4) << "</td><td class=\"n\">"
+        << Number(k.target, 4) << "</td><td class=\"n\">" << k.check_ins
+        << "</td><td class=\"n\">" << Percent(k.weekly_coverage) << "</td><td>"
+        << notes << "</td></tr>";
+    }
+    h << "</table>\n";
+  }
+  std::ostringstream changes;
+  for (const RetroKeyResult& k : o.key_results) {
+    for (const TargetChange& t : k.target_changes) {
+      changes << "<li>Target of " << Html(k.id) << " moved from "
+              << Number(t.before, 4) << " to " << Number(t.after, 4) << " by "
+              << Html(t.record.actor) << " at "
+              << FormatInstant(t.record.recorded_at_us);
+      if (t.record.reason) changes << ": " << Html(*t.record.reason);
+      changes << "</li>";
+    }
+  }
+  for (const AlignmentChange& a : o.alignment_changes) {
+    changes << "<li>Realigned from " << Parent(a.before) << " to "
+            << Parent(a.after) << " by " << Html(a.record.actor) << " at "
+            << FormatInstant(a.record.recorded_at_us) << "</li>";
+  }
+  for (const RetroNote& n : r.notes) {
+    if (n.objective_id != o.id) continue;
+    changes << "<li>Note by " << Html(n.record.actor) << ": " << Html(n.text)
+            << "</li>";
+  }
+  if (!changes.str().empty()) h << "<ul>" << changes.str() << "</ul>\n";
+  for (const RetroKeyResult& k : o.key_results) {
+    h << "<div class=\"kr\"><div>" << Html(k.title) << "</div>"
+      << KeyResultChart(k, r.starts_on, r.ends_on) << "</div>\n";
+  }
+  h << "</section>\n";
+}
+
+void RetrospectiveHtmlWriter::Tail(std::ostream& h) const {
+  const Retrospective& r = r_;
   h << "<h2>Participation</h2>\n<table><tr><th>Owner</th><th>Objectives</th>"
        "<th>Check-ins</th><th>Weekly coverage</th></tr>";
   for (const RetroParticipant& p : r.participation) {
@@ -315,7 +330,20 @@ std::string RetrospectiveHtml(const Retrospective& r) {
     h << "</ul>\n";
   }
   h << "</body></html>\n";
-  flush();
+}
+
+std::string RetrospectiveHtml(const Retrospective& r) {
+  // Reserved up front: a page of 100+ MiB grown by doubling would take
+  // twice its size.
+  std::string page;
+  std::size_t dots = 0;
+  for (const RetroObjective& o : r.objectives) {
+    for (const RetroKeyResult& k : o.key_results) dots += k.value_series.size();
+  }
+  page.reserve(8192 + r.summary.key_results * 1400 + dots * 40);
+  RetrospectiveHtmlWriter writer(r);
+  while (writer.Next(&page)) {
+  }
   return page;
 }
 

@@ -90,6 +90,30 @@ BOOST_AUTO_TEST_CASE(html_is_well_formed_with_one_chart_per_key_result) {
   BOOST_TEST(Count(html, "</svg>") == 4);
 }
 
+// Piece by piece (as the server sends it), the same page: one section a
+// piece when asked for a byte, and nothing once it is complete.
+BOOST_AUTO_TEST_CASE(the_html_writer_gives_the_page_in_pieces) {
+  Retrospective r = Sample();
+  std::string pieces;
+  int calls = 0;
+  RetrospectiveHtmlWriter writer(r);
+  for (bool more = true; more; ++calls) {
+    std::size_t before = pieces.size();
+    more = writer.Next(&pieces, 1);
+    BOOST_TEST(pieces.size() > before);
+  }
+  // The head, one section per objective, the tail.
+  BOOST_TEST(calls == 2 + static_cast<int>(r.objectives.size()));
+  BOOST_TEST(pieces == RetrospectiveHtml(r));
+  BOOST_TEST(!writer.Next(&pieces));
+  BOOST_TEST(pieces == RetrospectiveHtml(r));
+  // The default piece size takes this small page at once.
+  std::string once;
+  RetrospectiveHtmlWriter big(r);
+  BOOST_TEST(!big.Next(&once));
+  BOOST_TEST(once == pieces);
+}
+
 // The checker itself refuses what is not well-formed.
 BOOST_AUTO_TEST_CASE(the_xml_check_catches_broken_documents) {
   using testing::XmlProblem;

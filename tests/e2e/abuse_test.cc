@@ -114,6 +114,7 @@ struct Response {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  int chunks = -1;  // of a chunked body; -1: not chunked
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? "" : it->second;
@@ -121,7 +122,8 @@ struct Response {
   json problem() const { return json::parse(body, nullptr, false); }
 };
 
-// The complete responses in `text`, in order (bodies by Content-Length).
+// The complete responses in `text`, in order (bodies by Content-Length or
+// chunked).
 std::vector<Response> ParseResponses(const std::string& text) {
   std::vector<Response> out;
   std::size_t at = 0;
@@ -142,6 +144,30 @@ std::vector<Response> ParseResponses(const std::string& text) {
       for (char& c : name) c = static_cast<char>(std::tolower(c));
       std::size_t v = line.find_first_not_of(' ', colon + 1);
       r.headers[name] = v == std::string::npos ? "" : line.substr(v);
+    }
+    if (r.header("transfer-encoding") == "chunked") {
+      // Chunks: size in hex CRLF, data CRLF; a size of 0 ends the body.
+      std::size_t p = end + 4;
+      bool complete = false;
+      r.chunks = 0;
+      while (true) {
+        std::size_t eol = text.find("\r\n", p);
+        if (eol == std::string::npos) break;
+        std::size_t size = std::stoul(text.substr(p, eol - p), nullptr, 16);
+        if (text.size() < eol + 2 + size + 2) break;
+        if (size == 0) {
+          p = eol + 4;
+          complete = true;
+          break;
+        }
+        r.body += text.substr(eol + 2, size);
+        ++r.chunks;
+        p = eol + 2 + size + 2;
+      }
+      if (!complete) break;
+      out.push_back(std::move(r));
+      at = p;
+      continue;
     }
     std::size_t length = std::stoul(
         r.header("content-length").empty() ? "0" : r.header("content-length"));
@@ -486,6 +512,61 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order_then_garbage) {
                "urn:okr-ledger:problem:malformed-request");
   }
   BOOST_TEST(HttpRequest(s.port(), "GET", "/healthz").status == 200);
+}
+
+// The retrospective's HTML is sent as it is written (chunked): whole, in
+// several chunks, and the connection goes on to the next request.
+BOOST_AUTO_TEST_CASE(a_streamed_answer_is_whole_and_the_connection_goes_on) {
+  Served s({});
+  std::vector<std::pair<std::string, std::string>> root{
+      {"Authorization", "Bearer root-token-0001"}};
+  BOOST_TEST_REQUIRE(
+      HttpRequest(
+          s.port(), "POST", "/v1/cycles",
+          R"({"id":"q","starts_on":"2026-01-01","ends_on":"2026-03-31"})", root)
+          .status == 201);
+  for (int i = 0; i < 150; ++i) {
+    std::string o = "o" + std::to_string(i);
+    BOOST_TEST_REQUIRE(
+        HttpRequest(s.port(), "POST", "/v1/objectives",
+                    R"({"id":")" + o +
+                        R"(","cycle_id":"q","title":"Objective )" + o +
+                        R"(","level":"company","owner":"p)" +
+                        std::to_string(i) + R"("})",
+                    root)
+            .status == 201);
+    BOOST_TEST_REQUIRE(
+        HttpRequest(
+            s.port(), "POST", "/v1/objectives/" + o + "/key-results",
+            R"({"id":"k)" + std::to_string(i) +
+                R"(","title":"KR","kind":"metric","start":0,"target":10})",
+            root)
+            .status == 201);
+  }
+  const std::string target = "/v1/cycles/q/retrospective?format=html";
+  HttpResult whole = HttpRequest(s.port(), "GET", target, "", root);
+  BOOST_TEST_REQUIRE(whole.status == 200);
+  BOOST_TEST(whole.header("transfer-encoding") == "chunked");
+  BOOST_TEST(whole.header("content-length").empty());
+  for (int i = 0; i < 150; ++i) {
+    BOOST_TEST(whole.body.find("id=\"objective-o" + std::to_string(i) + "\"") !=
+               std::string::npos);
+  }
+  BOOST_TEST(whole.body.size() > 128u * 1024);
+  // Pipelined behind another request and before one more.
+  Raw c(s.port());
+  const std::string auth = "Authorization: Bearer root-token-0001\r\n";
+  c.Send("GET " + target + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n" +
+         "GET /v1/cycles HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
+  std::vector<Response> r = Answers(c, 2, testing::kPatience);
+  BOOST_TEST_REQUIRE(r.size() == 2u);
+  BOOST_TEST(r[0].status == 200);
+  BOOST_TEST(r[0].chunks >= 2);
+  BOOST_TEST(r[0].body == whole.body);
+  BOOST_TEST(r[0].header("content-type") == "text/html; charset=utf-8");
+  CheckSecurityHeaders(r[0].headers, true, "streamed HTML");
+  BOOST_TEST(r[1].status == 200);
+  BOOST_TEST(json::parse(r[1].body)["cycles"].size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(every_kind_of_answer_carries_the_security_headers) {

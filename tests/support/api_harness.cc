@@ -65,6 +65,7 @@ HttpResult ApiHarness::Request(
   api_->Handle(
       r, [&](http::HttpResponse res) { answer.set_value(std::move(res)); });
   http::HttpResponse res = answer.get_future().get();
+  http::CollectBody(&res);
   HttpResult out;
   out.status = res.status;
   out.body = std::move(res.body);
