@@ -101,6 +101,7 @@ Status OkrEngine::Start() {
   replayed_at_open_ = read_state_.last_position() - opened_from_snapshot_;
   applied_ = read_state_.last_position();
   next_position_ = end + 1;
+  TidyDecisionState();  // (before the decision thread: then its own)
 
   decision_thread_ = std::thread([this] { DecisionLoop(); });
   projector_thread_ = std::thread([this] { ProjectorLoop(); });
@@ -156,6 +157,9 @@ EngineStats OkrEngine::Stats() const {
   s.open_store_ms = open_ms_[0];
   s.load_snapshot_ms = open_ms_[1];
   s.replay_tail_ms = open_ms_[2];
+  s.decision_objectives = stat_decision_objectives_.load();
+  s.decision_key_results = stat_decision_key_results_.load();
+  s.archived_objectives = stat_archived_objectives_.load();
   std::lock_guard lock(applied_mu_);
   s.applied_position = applied_;
   return s;

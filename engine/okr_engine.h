@@ -141,6 +141,10 @@ struct EngineStats {
   std::uint64_t replayed_at_open = 0;
   // Where Open() spent its time (milliseconds).
   double open_store_ms = 0, load_snapshot_ms = 0, replay_tail_ms = 0;
+  // The compact decision state: the objectives and key results it holds,
+  // and the objectives of closed cycles it archived (their ids only).
+  std::uint64_t decision_objectives = 0, decision_key_results = 0;
+  std::uint64_t archived_objectives = 0;
   bool degraded = false;               // see OkrEngine::healthy()
   std::uint64_t projector_errors = 0;  // read or decode errors met, monotonic
 };
@@ -271,6 +275,9 @@ class OkrEngine {
   // decided, so the two states are at one position. False if it cannot
   // (the read state is behind the log). Decision thread only.
   bool ReadStateCaughtUp();
+  // Archives what the decision state may let go of, and counts it for
+  // Stats(). Decision thread only.
+  void TidyDecisionState();
   void Warn(std::string_view message) const;
   // The projector met `error`: degraded (warns when the reason changes).
   void SetDegraded(const Status& error);
@@ -326,6 +333,10 @@ class OkrEngine {
   // Counters.
   std::atomic<std::uint64_t> stat_decided_{0}, stat_refused_{0},
       stat_replayed_{0}, stat_snapshots_{0};
+  // What the decision state holds and has archived, as of the last
+  // decision's start (set by the decision thread: NoteDecisionState()).
+  std::atomic<std::uint64_t> stat_decision_objectives_{0},
+      stat_decision_key_results_{0}, stat_archived_objectives_{0};
   std::uint64_t last_snapshot_ = 0;  // projector thread only
   std::uint64_t opened_from_snapshot_ = 0, replayed_at_open_ = 0;
   double open_ms_[3] = {0, 0, 0};

@@ -138,7 +138,7 @@ void OkrEngine::DecideOne(Queued q) {
     if (AnsweredByIdempotencyKey(q, key)) return;
   }
   const CommandRequest& req = q.request;
-  decision_state_.ArchiveClosedCycles();
+  TidyDecisionState();
   if (!ArchivedNamed(decision_state_, req.command).empty()) {
     if (std::optional<DomainError> refused = RestoreArchived(req.command)) {
       return Refuse(std::move(q), *refused);
@@ -155,6 +155,14 @@ void OkrEngine::DecideOne(Queued q) {
     return AnswerUnchanged(std::move(q), std::move(decided.value()));
   }
   Append(std::move(q), std::move(key), std::move(decided.value()));
+}
+
+void OkrEngine::TidyDecisionState() {
+  decision_state_.ArchiveClosedCycles();
+  stat_decision_objectives_ = decision_state_.objectives().size();
+  stat_decision_key_results_ = decision_state_.key_results().size();
+  stat_archived_objectives_ =
+      decision_state_.ObjectiveCount() - decision_state_.objectives().size();
 }
 
 bool OkrEngine::ReadStateCaughtUp() {

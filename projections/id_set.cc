@@ -49,8 +49,13 @@ void IdSet::Insert(std::vector<std::string> ids) {
 }
 
 void IdSet::Add(std::string_view id) {
+  // Erased and added back: unmasked.
+  if (auto e = erased_.find(id); e != erased_.end()) {
+    erased_.erase(e);
+    return;
+  }
   if (!ends_.empty() && id <= At(ends_.size() - 1)) {
-    Insert({std::string(id)});
+    if (id != At(ends_.size() - 1)) Insert({std::string(id)});
     return;
   }
   chars_.append(id);

@@ -104,20 +104,24 @@ bool OkrState::ArchivesCycle(const std::string& cycle_id) const {
   return c != nullptr && c->state == CycleState::kClosed;
 }
 
+// A repeated id (in a file written by hand) keeps the first, as the load
+// of a std::map does, archived or not.
 void OkrState::AddLoaded(std::string&& id, Objective&& o) {
   if (ArchivesCycle(o.cycle_id)) {
-    archived_objectives_.Add(id);
+    if (objectives_.count(id) == 0) archived_objectives_.Add(id);
     return;
   }
+  if (history_ == History::kLatestOnly && ObjectiveArchived(id)) return;
   objectives_.emplace_hint(objectives_.end(), std::move(id), std::move(o));
 }
 
 void OkrState::AddLoaded(KeyResult&& k) {
-  if (history_ == History::kLatestOnly && ObjectiveArchived(k.objective_id)) {
-    archived_key_results_.Add(k.id);
-    return;
-  }
   if (history_ == History::kLatestOnly) {
+    if (KeyResultArchived(k.id)) return;
+    if (ObjectiveArchived(k.objective_id)) {
+      if (key_results_.count(k.id) == 0) archived_key_results_.Add(k.id);
+      return;
+    }
     // At once, capacity too: otherwise a compact load would hold every
     // check-in and revision until its end, as much as a full one.
     KeepLatest(k.check_ins);
@@ -167,15 +171,50 @@ void OkrState::Compact() {
       k.measurements.erase(k.measurements.begin(), k.measurements.end() - 1);
     k.measurements.shrink_to_fit();
   }
-  to_archive_.clear();
-  for (const auto& [id, c] : cycles_) {
-    if (c.state == CycleState::kClosed) to_archive_.push_back(id);
+  // The rule a compact load follows: the objectives of closed cycles, and
+  // the key results of archived objectives.
+  std::vector<std::string> objectives, key_results;
+  for (auto it = objectives_.begin(); it != objectives_.end();) {
+    if (!ArchivesCycle(it->second.cycle_id)) {
+      ++it;
+      continue;
+    }
+    CountOpen(it->second, -1);
+    objectives.push_back(it->first);
+    it = objectives_.erase(it);
   }
-  ArchiveClosedCycles();
+  archived_objectives_.Insert(std::move(objectives));
+  for (auto it = key_results_.begin(); it != key_results_.end();) {
+    if (!ObjectiveArchived(it->second.objective_id)) {
+      ++it;
+      continue;
+    }
+    key_results.push_back(it->first);
+    it = key_results_.erase(it);
+  }
+  archived_key_results_.Insert(std::move(key_results));
+  to_archive_.clear();
+  restored_.clear();
 }
 
 void OkrState::ArchiveClosedCycles() {
-  if (history_ != History::kLatestOnly || to_archive_.empty()) return;
+  if (history_ != History::kLatestOnly) return;
+  // What Restore() brought back goes back, id by id (no rebuild of the
+  // sets: the ids are still packed there, only masked).
+  for (const std::string& oid : restored_) {
+    auto o = objectives_.find(oid);
+    if (o == objectives_.end() || !ArchivesCycle(o->second.cycle_id)) {
+      continue;
+    }
+    CountOpen(o->second, -1);
+    for (const std::string& kid : o->second.key_results) {
+      if (key_results_.erase(kid) > 0) archived_key_results_.Add(kid);
+    }
+    objectives_.erase(o);
+    archived_objectives_.Add(oid);
+  }
+  restored_.clear();
+  if (to_archive_.empty()) return;
   std::vector<std::string> objectives, key_results;
   for (const std::string& cid : to_archive_) {
     const Cycle* c = FindCycle(cid);
@@ -233,6 +272,7 @@ void OkrState::Restore(const OkrState& full,
     copy.lineage.revisions = {};
     CountOpen(copy, +1);
     objectives_.emplace(oid, std::move(copy));
+    restored_.push_back(oid);
   }
 }
 

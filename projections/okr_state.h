@@ -565,11 +565,13 @@ class OkrState {
     return archived_key_results_.Contains(id);
   }
   // Compact state: archives the objectives (and their key results) of the
-  // cycles closed since the last call. Nothing in the full state.
+  // cycles closed since the last call, and again those Restore() brought
+  // back. Nothing in the full state.
   void ArchiveClosedCycles();
   // Compact state: brings back from `full` the archived objectives named,
   // those of the key results named, and all their key results, as they
-  // are in `full`. Ids not archived are skipped.
+  // are in `full`, until the next ArchiveClosedCycles(). Ids not archived
+  // are skipped.
   // REQUIRES: `full` is a full state at this state's position.
   void Restore(const OkrState& full,
                const std::vector<std::string>& objective_ids,
@@ -670,6 +672,7 @@ class OkrState {
   // the cycles closed since ArchiveClosedCycles() last ran.
   IdSet archived_objectives_, archived_key_results_;
   std::vector<std::string> to_archive_;
+  std::vector<std::string> restored_;  // objectives Restore() brought back
   std::uint64_t last_position_ = 0;
   std::int64_t last_recorded_at_us_ = 0;
   // Derived: open (draft or active) objectives per (cycle, owner).

@@ -366,6 +366,7 @@ struct Server::Impl {
       r.idempotency_key = std::string(req["Idempotency-Key"]);
       r.body = std::move(req.body());
       keep_alive_ = req.keep_alive();
+      http10_ = req.version() < 11;
       ++server_.stats.requests;
       ++server_.stats.in_flight;
       stream_.expires_never();
@@ -373,11 +374,16 @@ struct Server::Impl {
       server_.handler(r, [self](HttpResponse response) {
         net::post(self->stream_.get_executor(),
                   [self, response = std::move(response)]() mutable {
-                    --self->server_.stats.in_flight;
                     bool keep = self->keep_alive_ && !self->server_.stopping;
+                    // HTTP/1.0 knows no chunks: the body whole.
+                    if (response.stream && self->http10_) {
+                      CollectBody(&response);
+                    }
                     if (response.stream) {
+                      // In flight until its last chunk (a stop waits).
                       return self->SendStreamed(std::move(response), keep);
                     }
+                    --self->server_.stats.in_flight;
                     self->Send(response.status, response.content_type,
                                std::move(response.body),
                                std::move(response.headers), keep);
@@ -424,9 +430,10 @@ struct Server::Impl {
 
     // An answer whose body is made as it goes (HttpResponse::stream): the
     // head, then one chunk per piece, each written before the next is
-    // made, so at most one piece is held; then the last chunk. A client
-    // that stops reading is cut off by the write timeout, as for any
-    // answer.
+    // made, so at most one piece is held; then the last chunk. The whole
+    // answer must be written within write_timeout, as any answer: a client
+    // that reads slowly is cut off then. Counted in flight until it ends
+    // (`in_flight`, released by the last handler of the chain).
     void SendStreamed(HttpResponse response, bool keep_alive) {
       auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
           static_cast<bhttp::status>(response.status), 11);
@@ -435,8 +442,8 @@ struct Server::Impl {
       res->chunked(true);
       auto sr =
           std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
-      auto next = std::make_shared<std::function<bool(std::string&)>>(
-          std::move(response.stream));
+      auto next = std::make_shared<Producer>(std::move(response.stream),
+                                             server_.stats.in_flight);
       stream_.expires_after(server_.options.write_timeout);
       bhttp::async_write_header(
           stream_, *sr,
@@ -447,12 +454,23 @@ struct Server::Impl {
           });
     }
 
-    void WritePiece(std::shared_ptr<std::function<bool(std::string&)>> next,
-                    bool keep_alive) {
+    // A streamed body's maker, holding its answer in flight while it lives.
+    struct Producer {
+      Producer(std::function<bool(std::string&)> f,
+               std::atomic<std::int64_t>& in_flight)
+          : next(std::move(f)), in_flight(in_flight) {}
+      ~Producer() { --in_flight; }
+      Producer(const Producer&) = delete;
+      Producer& operator=(const Producer&) = delete;
+      std::function<bool(std::string&)> next;
+      std::atomic<std::int64_t>& in_flight;
+    };
+
+    void WritePiece(std::shared_ptr<Producer> next, bool keep_alive) {
       auto piece = std::make_shared<std::string>();
       bool more = false;
       try {
-        more = (*next)(*piece);
+        more = next->next(*piece);
       } catch (const std::exception& e) {
         // The head is gone: no status can tell. Ending the connection
         // without the last chunk tells the client the body is incomplete.
@@ -460,12 +478,11 @@ struct Server::Impl {
                   << ToValidUtf8(e.what()) << std::endl;
         return DoClose();
       }
-      stream_.expires_after(server_.options.write_timeout);
       auto done = [self = shared_from_this(), piece, next, more, keep_alive](
                       beast::error_code ec, std::size_t) {
         if (ec) return;
         if (more) return self->WritePiece(next, keep_alive);
-        self->WriteLastChunk(keep_alive);
+        self->WriteLastChunk(std::move(next), keep_alive);
       };
       if (piece->empty()) {
         // A zero-size chunk would end the body: post instead.
@@ -476,10 +493,9 @@ struct Server::Impl {
                        std::move(done));
     }
 
-    void WriteLastChunk(bool keep_alive) {
-      stream_.expires_after(server_.options.write_timeout);
+    void WriteLastChunk(std::shared_ptr<Producer> done, bool keep_alive) {
       net::async_write(stream_, bhttp::make_chunk_last(),
-                       [self = shared_from_this(), keep_alive](
+                       [self = shared_from_this(), done, keep_alive](
                            beast::error_code ec, std::size_t) {
                          if (ec) return;
                          self->AfterAnswer(keep_alive);
@@ -553,6 +569,7 @@ struct Server::Impl {
     Clock::time_point head_deadline_;
     bool first_ = true;  // no request read yet
     bool keep_alive_ = true;
+    bool http10_ = false;  // the request in hand is HTTP/1.0
     bool draining_ = false;
     std::array<char, 16384> scratch_;
   };

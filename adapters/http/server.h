@@ -18,7 +18,9 @@
 //     first byte of the request for later ones;
 //   - between requests on a kept-alive connection, idle_timeout;
 //   - the body within body_timeout after the head; an answer written within
-//     write_timeout.
+//     write_timeout (a streamed one, HttpResponse::stream, too: its head and
+//     every chunk; it counts as in flight until its last chunk, so a stop
+//     waits for it; to an HTTP/1.0 request it goes whole, unchunked).
 // A deadline that passes closes the connection without an answer, no 408:
 // the slot is freed at once rather than spent writing to a client that is
 // not keeping up, and a client about to reuse a kept-alive connection could

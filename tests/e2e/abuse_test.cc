@@ -567,6 +567,27 @@ BOOST_AUTO_TEST_CASE(a_streamed_answer_is_whole_and_the_connection_goes_on) {
   CheckSecurityHeaders(r[0].headers, true, "streamed HTML");
   BOOST_TEST(r[1].status == 200);
   BOOST_TEST(json::parse(r[1].body)["cycles"].size() == 1u);
+  // HTTP/1.0 knows no chunks: the body whole, then the connection closes.
+  Raw old(s.port());
+  old.Send("GET " + target + " HTTP/1.0\r\n" + auth + "\r\n");
+  BOOST_TEST(old.Read(testing::kPatience));
+  r = ParseResponses(old.received());
+  BOOST_TEST_REQUIRE(r.size() == 1u);
+  BOOST_TEST(r[0].chunks == -1);
+  BOOST_TEST(r[0].header("transfer-encoding").empty());
+  BOOST_TEST(r[0].body == whole.body);
+  // A client that leaves halfway: the server goes on serving.
+  for (int i = 0; i < 3; ++i) {
+    Raw gone(s.port());
+    gone.Send("GET " + target + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
+    gone.Read(testing::kPatience,
+              [](const std::string& got) { return got.size() > 70'000; });
+    BOOST_TEST(gone.received().size() > 70'000u);
+    gone.Close();
+  }
+  HttpResult again = HttpRequest(s.port(), "GET", target, "", root);
+  BOOST_TEST(again.status == 200);
+  BOOST_TEST(again.body == whole.body);
 }
 
 BOOST_AUTO_TEST_CASE(every_kind_of_answer_carries_the_security_headers) {

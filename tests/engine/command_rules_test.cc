@@ -611,6 +611,14 @@ BOOST_AUTO_TEST_CASE(a_closed_cycle_decides_the_same_once_archived) {
   // Round 0 on the fold, 1 after a replay of the log, 2 after a snapshot.
   for (int round = 0; round < 3; ++round) {
     BOOST_TEST_CONTEXT("round " << round) {
+      // The decision state let go of q3: it holds q4's objective and key
+      // result of each round before, and only the id of "love". (Each
+      // command below that names "love" brings it back; the next decision
+      // archives it again, so each one meets it archived.)
+      EngineStats st = engine().Stats();
+      BOOST_TEST(st.archived_objectives == 1u);
+      BOOST_TEST(st.decision_objectives == static_cast<std::uint64_t>(round));
+      BOOST_TEST(st.decision_key_results == static_cast<std::uint64_t>(round));
       // Refusals name the closed cycle, not an unknown id.
       EXPECT_REFUSED(Member("maria", CheckIn("nps", 55)), kConflict,
                      "cycle-closed", "");
@@ -646,6 +654,10 @@ BOOST_AUTO_TEST_CASE(a_closed_cycle_decides_the_same_once_archived) {
       CommandResult r =
           Must(Run("maria", Role::kMember, GradeKeyResult{"churn", g, {}}, v));
       BOOST_TEST(r.version == v + 1);
+      // Archived again at the next decision.
+      EXPECT_REFUSED(Member("maria", CheckIn("churn", 12)), kConflict,
+                     "cycle-closed", "");
+      BOOST_TEST(engine().Stats().archived_objectives == 1u);
       engine().Read([&](const OkrState& s) {
         BOOST_TEST(*s.FindObjective("love")->score == (0.5 + 3 * g) / 4,
                    tt::tolerance(1e-12));

@@ -228,7 +228,11 @@ class ApiHarness {
     if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
       __builtin_trap();
     }
-    return future.get();
+    // A streamed body (the retrospective's HTML) is made here, as the
+    // server would make it, so the fuzzers see it.
+    http::HttpResponse res = future.get();
+    http::CollectBody(&res);
+    return res;
   }
 
   OkrEngine& engine() { return *engine_; }

@@ -297,6 +297,18 @@ BOOST_AUTO_TEST_CASE(restore_brings_back_an_objective_with_its_key_results) {
   OkrState before = s;
   s.Restore(full.state, {"love"}, {"nps"});
   BOOST_TEST((before == s));
+  // The next ArchiveClosedCycles() lets them go again.
+  s.ArchiveClosedCycles();
+  BOOST_TEST(s.FindObjective("love") == nullptr);
+  BOOST_TEST(s.FindKeyResult("churn") == nullptr);
+  BOOST_TEST(s.ObjectiveArchived("love"));
+  BOOST_TEST(s.KeyResultArchived("nps"));
+  BOOST_TEST(s.KeyResultArchived("churn"));
+  BOOST_TEST(s.ObjectiveCount() == 2u);
+  BOOST_TEST(s.KeyResultCount() == 3u);
+  OkrState compacted = full.state;
+  compacted.Compact();
+  BOOST_TEST((compacted == s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
