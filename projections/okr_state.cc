@@ -197,37 +197,40 @@ void OkrState::Compact() {
   restored_.clear();
 }
 
+void OkrState::TakeOut(std::map<std::string, Objective>::iterator o,
+                       std::vector<std::string>* objective_ids,
+                       std::vector<std::string>* key_result_ids) {
+  CountOpen(o->second, -1);
+  for (const std::string& kid : o->second.key_results) {
+    if (key_results_.erase(kid) > 0) key_result_ids->push_back(kid);
+  }
+  objective_ids->push_back(o->first);
+  objectives_.erase(o);
+}
+
 void OkrState::ArchiveClosedCycles() {
   if (history_ != History::kLatestOnly) return;
+  std::vector<std::string> objectives, key_results;
   // What Restore() brought back goes back, id by id (no rebuild of the
   // sets: the ids are still packed there, only masked).
   for (const std::string& oid : restored_) {
     auto o = objectives_.find(oid);
-    if (o == objectives_.end() || !ArchivesCycle(o->second.cycle_id)) {
-      continue;
+    if (o != objectives_.end() && ArchivesCycle(o->second.cycle_id)) {
+      TakeOut(o, &objectives, &key_results);
     }
-    CountOpen(o->second, -1);
-    for (const std::string& kid : o->second.key_results) {
-      if (key_results_.erase(kid) > 0) archived_key_results_.Add(kid);
-    }
-    objectives_.erase(o);
-    archived_objectives_.Add(oid);
   }
   restored_.clear();
+  for (const std::string& id : objectives) archived_objectives_.Add(id);
+  for (const std::string& id : key_results) archived_key_results_.Add(id);
   if (to_archive_.empty()) return;
-  std::vector<std::string> objectives, key_results;
+  objectives.clear();
+  key_results.clear();
   for (const std::string& cid : to_archive_) {
     const Cycle* c = FindCycle(cid);
     if (c == nullptr || c->state != CycleState::kClosed) continue;
     for (const std::string& oid : c->objectives) {
       auto o = objectives_.find(oid);
-      if (o == objectives_.end()) continue;
-      CountOpen(o->second, -1);
-      for (const std::string& kid : o->second.key_results) {
-        if (key_results_.erase(kid) > 0) key_results.push_back(kid);
-      }
-      objectives_.erase(o);
-      objectives.push_back(oid);
+      if (o != objectives_.end()) TakeOut(o, &objectives, &key_results);
     }
   }
   to_archive_.clear();

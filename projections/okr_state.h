@@ -655,6 +655,11 @@ class OkrState {
   void AddLoaded(KeyResult&& k);
   // Whether a compact state archives an objective of this cycle.
   bool ArchivesCycle(const std::string& cycle_id) const;
+  // Removes objective `o` and its key results from the state, adding their
+  // ids to the lists.
+  void TakeOut(std::map<std::string, Objective>::iterator o,
+               std::vector<std::string>* objective_ids,
+               std::vector<std::string>* key_result_ids);
   void RebuildIndexes();
   void CountOpen(const Objective& o, int delta);
   void NoteFact(Date d) {
