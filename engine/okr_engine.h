@@ -334,7 +334,7 @@ class OkrEngine {
   std::atomic<std::uint64_t> stat_decided_{0}, stat_refused_{0},
       stat_replayed_{0}, stat_snapshots_{0};
   // What the decision state holds and has archived, as of the last
-  // decision's start (set by the decision thread: NoteDecisionState()).
+  // decision's start (set by the decision thread: TidyDecisionState()).
   std::atomic<std::uint64_t> stat_decision_objectives_{0},
       stat_decision_key_results_{0}, stat_archived_objectives_{0};
   std::uint64_t last_snapshot_ = 0;  // projector thread only

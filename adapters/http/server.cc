@@ -454,7 +454,8 @@ struct Server::Impl {
           });
     }
 
-    // A streamed body's maker, holding its answer in flight while it lives.
+    // A streamed body's maker and the buffer of its piece in hand (one at a
+    // time is written), holding its answer in flight while it lives.
     struct Producer {
       Producer(std::function<bool(std::string&)> f,
                std::atomic<std::int64_t>& in_flight)
@@ -463,14 +464,16 @@ struct Server::Impl {
       Producer(const Producer&) = delete;
       Producer& operator=(const Producer&) = delete;
       std::function<bool(std::string&)> next;
+      std::string piece;
       std::atomic<std::int64_t>& in_flight;
     };
 
     void WritePiece(std::shared_ptr<Producer> next, bool keep_alive) {
-      auto piece = std::make_shared<std::string>();
+      std::string& piece = next->piece;
+      piece.clear();
       bool more = false;
       try {
-        more = next->next(*piece);
+        more = next->next(piece);
       } catch (const std::exception& e) {
         // The head is gone: no status can tell. Ending the connection
         // without the last chunk tells the client the body is incomplete.
@@ -478,18 +481,18 @@ struct Server::Impl {
                   << ToValidUtf8(e.what()) << std::endl;
         return DoClose();
       }
-      auto done = [self = shared_from_this(), piece, next, more, keep_alive](
+      auto done = [self = shared_from_this(), next, more, keep_alive](
                       beast::error_code ec, std::size_t) {
         if (ec) return;
         if (more) return self->WritePiece(next, keep_alive);
         self->WriteLastChunk(std::move(next), keep_alive);
       };
-      if (piece->empty()) {
+      if (piece.empty()) {
         // A zero-size chunk would end the body: post instead.
         return net::post(stream_.get_executor(),
                          [done] { done(beast::error_code(), 0); });
       }
-      net::async_write(stream_, bhttp::make_chunk(net::buffer(*piece)),
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(piece)),
                        std::move(done));
     }
 
