@@ -427,6 +427,33 @@ struct DigestDeliveryFailed {
   }
 };
 
+// ---- signed checkpoints: stream chain/head ----
+// The chain head signed by the server's Ed25519 key (okr serve
+// --signing-key): `position`, `hash` (lowercase hex) and `recorded_at`
+// (YYYY-MM-DDTHH:MM:SS.ffffffZ) of the event just before this one, and the
+// signature over the UTF-8 text "<position>:<hash>:<recorded_at>" (base64).
+// `key_id`: the first 16 hex digits of the SHA-256 of the raw public key.
+// One stream for every key, so that the latest checkpoint at a position is
+// found by the stream's index alone.
+struct ChainHeadSigned {
+  static constexpr char kType[] = "ChainHeadSigned";
+  static constexpr std::uint32_t kSchemaVersion = 1;
+  static constexpr char kStreamKind[] = "chain";
+  static const std::string& Head() {
+    static const std::string head = "head";
+    return head;
+  }
+  std::string key_id;
+  std::uint64_t position = 0;
+  std::string hash, recorded_at, signature;
+  const std::string& stream_id() const { return Head(); }
+  template <class V>
+  void Visit(V&& v) {
+    v("key_id", key_id), v("position", position), v("hash", hash),
+        v("recorded_at", recorded_at), v("signature", signature);
+  }
+};
+
 // Every current event type. Old schema versions (CheckInRecordedV1) are not
 // here: the codec upcasts them on decode.
 using Event = std::variant<
@@ -438,7 +465,7 @@ using Event = std::variant<
     KeyResultTargetChanged, KeyResultWeightChanged, KeyResultRemoved,
     KeyResultGraded, CheckInRecorded, KpiDefined, KpiThresholdsChanged,
     KpiMeasured, ReminderIssued, ReminderDelivered, ReminderDeliveryFailed,
-    DigestDelivered, DigestDeliveryFailed>;
+    DigestDelivered, DigestDeliveryFailed, ChainHeadSigned>;
 
 }  // namespace okr::events
 

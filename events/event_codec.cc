@@ -26,6 +26,7 @@ void FieldToJson(json& j, const char* name, const std::string& v) {
 void FieldToJson(json& j, const char* name, double v) { j[name] = v; }
 void FieldToJson(json& j, const char* name, bool v) { j[name] = v; }
 void FieldToJson(json& j, const char* name, std::int32_t v) { j[name] = v; }
+void FieldToJson(json& j, const char* name, std::uint64_t v) { j[name] = v; }
 void FieldToJson(json& j, const char* name, const Date& v) {
   j[name] = v.ToString();
 }
@@ -70,6 +71,11 @@ bool FieldFromJson(const json& j, std::int32_t* v) {
   auto n = j.get<std::int64_t>();
   if (n < INT32_MIN || n > INT32_MAX) return false;
   *v = static_cast<std::int32_t>(n);
+  return true;
+}
+bool FieldFromJson(const json& j, std::uint64_t* v) {
+  if (!j.is_number_unsigned()) return false;
+  *v = j.get<std::uint64_t>();
   return true;
 }
 bool FieldFromJson(const json& j, Date* v) {

@@ -110,8 +110,8 @@ bool FromExportJson(const json& j, RecordedEvent* e, std::string* error) {
     e->schema_version = j["schema_version"].get<std::uint32_t>();
     std::optional<std::int64_t> at =
         ParseInstant(j["recorded_at"].get<std::string>());
-    if (!at) {
-      *error = "recorded_at is not an RFC 3339 instant";
+    if (!at || FormatInstant(*at) != j["recorded_at"].get<std::string>()) {
+      *error = "recorded_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ";
       return false;
     }
     e->recorded_at_us = *at;

@@ -563,6 +563,9 @@ class OkrState::Folder {
       m->outcomes[v.webhook] = {false, v.attempts, v.error};
     }
   }
+  // A signed checkpoint changes no OKR: the engine finds checkpoints by
+  // their stream (OkrEngine::CheckpointAt).
+  void operator()(const events::ChainHeadSigned&) {}
   void operator()(const events::DigestDelivered& v) { Digest(v, true, ""); }
   void operator()(const events::DigestDeliveryFailed& v) {
     Digest(v, false, v.error);

@@ -222,9 +222,16 @@ int RunCli(int argc, char** argv) {
   std::string data_dir;
   CLI::App* verify = app.add_subcommand(
       "verify",
-      "Recompute the hash chain and every index of a store; exit non-zero "
-      "naming the first bad position");
-  verify->add_option("--data", data_dir, "Store folder")->required();
+      "Recompute the hash chain and every index of a store, or check an "
+      "export as okr import would; exit non-zero naming the first bad "
+      "position or line");
+  std::string verify_export;
+  CLI::Option* verify_data =
+      verify->add_option("--data", data_dir, "Store folder");
+  CLI::Option* verify_file = verify->add_option(
+      "--export", verify_export, "An export (okr export) instead of a store");
+  verify_data->excludes(verify_file);
+  verify->require_option(1);
 
   std::string backup_out;
   CLI::App* backup = app.add_subcommand(
@@ -346,7 +353,10 @@ int RunCli(int argc, char** argv) {
     std::cerr << "okr: " << e.what() << " (see okr --help)\n";
     return kExitUsage;
   }
-  if (verify->parsed()) return RunVerify(data_dir);
+  if (verify->parsed()) {
+    return verify_export.empty() ? RunVerify(data_dir)
+                                 : RunVerifyExport(verify_export);
+  }
   if (backup->parsed()) return RunBackup(data_dir, backup_out);
   if (info->parsed()) return RunInfo(data_dir);
   if (serve->parsed()) return RunServe(serve_options);

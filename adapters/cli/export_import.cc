@@ -311,6 +311,19 @@ bool WriteStore(const std::string& dir, const std::string& in_path,
 
 }  // namespace
 
+int RunVerifyExport(const std::string& in_path) {
+  std::string error;
+  std::uint64_t events = 0;
+  Hash last_hash{};
+  if (!CheckExport(in_path, &events, &last_hash, &error)) {
+    std::cerr << "okr verify: FAILED: " << error << "\n";
+    return kExitFailure;
+  }
+  std::cout << "ok: " << events << " events, chain head " << events << " "
+            << HashToHex(last_hash) << "\n";
+  return kExitOk;
+}
+
 int RunImport(const std::string& data_dir, const std::string& in_path,
               const std::string& idempotency_in) {
   auto refuse = [](const std::string& why) {

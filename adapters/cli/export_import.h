@@ -40,6 +40,11 @@ int RunExport(const std::string& data_dir, const std::string& out_path,
 int RunImport(const std::string& data_dir, const std::string& in_path,
               const std::string& idempotency_in = "");
 
+// Checks an export as RunImport does before it writes (every line, the
+// hash chain, the versions, the times), writing nothing. Exit 1 naming the
+// first bad line; otherwise prints the number of events and the head.
+int RunVerifyExport(const std::string& in_path);
+
 // Decodes one line of an export (an event as GET /v1/events shows it) into
 // *e, its data the exact stored bytes (from data_b64, or rebuilt from data
 // for an export written before data_b64). False with *why set on anything
