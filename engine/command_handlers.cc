@@ -24,7 +24,8 @@ const char* CommandName(const Command& c) {
                                            "RecordMeasurement",
                                            "IssueReminders",
                                            "RecordReminderOutcome",
-                                           "RecordDigestOutcome"};
+                                           "RecordDigestOutcome",
+                                           "RecordCheckpoint"};
   static_assert(std::size(kNames) == std::variant_size_v<Command>);
   return kNames[c.index()];
 }

@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "events/catalogue.h"
 #include "events/date.h"
 #include "projections/reminders.h"
 
@@ -169,13 +170,21 @@ struct RecordDigestOutcome {
   std::string error;
 };
 
+// A signed checkpoint of the chain head (the checkpoint driver of okr serve
+// --signing-key, as the admin actor "okr-checkpoints"). The head it signs
+// must be the last event decided, so that the ChainHeadSigned event comes
+// right after it (kConflict otherwise: the driver signs again later).
+struct RecordCheckpoint {
+  events::ChainHeadSigned signed_head;
+};
+
 using Command =
     std::variant<CreateCycle, StartCycle, CloseCycle, AddRetrospectiveNote,
                  CreateObjective, UpdateObjective, SetParent,
                  TransitionObjective, AddKeyResult, UpdateKeyResult,
                  RemoveKeyResult, RecordCheckIn, GradeKeyResult, DefineKpi,
                  RecordMeasurement, IssueReminders, RecordReminderOutcome,
-                 RecordDigestOutcome>;
+                 RecordDigestOutcome, RecordCheckpoint>;
 
 // The command's name for logs and metrics ("RecordCheckIn").
 const char* CommandName(const Command& c);

@@ -101,6 +101,7 @@ Outcome<Decision> Handle(const Context& c, const RecordMeasurement& cmd);
 Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordReminderOutcome& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordDigestOutcome& cmd);
+Outcome<Decision> Handle(const Context& c, const RecordCheckpoint& cmd);
 
 }  // namespace okr::handlers
 

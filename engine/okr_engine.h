@@ -78,6 +78,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/chain_signer.h"
 #include "engine/command_handlers.h"
 #include "engine/commands.h"
 #include "engine/domain_error.h"
@@ -207,6 +208,15 @@ class OkrEngine {
   Result<std::vector<HistoryEntry>> History(
       HistoryOf kind, const std::string& id,
       std::optional<std::uint64_t> as_of_position = std::nullopt);
+
+  // The chain's head: the last durable event (position 0 for an empty
+  // log). IOError if it cannot be read.
+  Result<ChainHead> Head() const;
+  // The latest signed checkpoint (ChainHeadSigned) at or before
+  // `position`, durable ones only; nullopt if there is none. A few point
+  // reads of the stream chain/head.
+  Result<std::optional<events::ChainHeadSigned>> CheckpointAt(
+      std::uint64_t position) const;
 
   // Waits until the read state holds position `position` (or `timeout`).
   bool WaitApplied(std::uint64_t position, std::chrono::milliseconds timeout);

@@ -10,6 +10,7 @@
 #include "engine/okr_engine.h"
 #include "engine/okr_engine_internal.h"
 #include "events/event_codec.h"
+#include "events/instant.h"
 #include "projections/state_view.h"
 
 namespace okr {
@@ -214,6 +215,61 @@ Result<std::vector<HistoryEntry>> OkrEngine::History(
     history.Apply(e, event);
   }
   return history.entries();
+}
+
+}  // namespace okr
+
+namespace okr {
+
+Result<ChainHead> OkrEngine::Head() const {
+  ChainHead head;
+  head.hash_hex = std::string(64, '0');
+  const std::uint64_t last = store_->LastPosition();
+  if (last == 0) return head;
+  auto got = store_->ReadAll(last, 1);
+  if (!got.ok()) return got.status();
+  if (got->empty()) return Status::IOError("the head event cannot be read");
+  const RecordedEvent& e = got->front();
+  head.position = e.position;
+  head.hash_hex = HashToHex(e.hash);
+  head.recorded_at = FormatInstant(e.recorded_at_us);
+  head.type = e.type;
+  return head;
+}
+
+Result<std::optional<events::ChainHeadSigned>> OkrEngine::CheckpointAt(
+    std::uint64_t position) const {
+  const std::string stream = "chain/head";
+  auto count = store_->StreamVersion(stream);
+  if (!count.ok()) return count.status();
+  // The checkpoints' positions grow with their versions: the last version
+  // at or before `position`, by binary search over point reads.
+  std::optional<RecordedEvent> found;
+  std::uint64_t lo = 1, hi = *count;
+  while (lo <= hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    auto got = store_->ReadStream(stream, mid, 1);
+    if (!got.ok()) return got.status();
+    if (got->empty()) return Status::IOError("a checkpoint cannot be read");
+    if (got->front().position <= position) {
+      found = std::move(got->front());
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (!found) return std::optional<events::ChainHeadSigned>();
+  events::Event event;
+  std::string error;
+  if (!events::Decode(*found, &event, &error)) {
+    return Status::Corruption("position " + std::to_string(found->position) +
+                              ": " + error);
+  }
+  const auto* signed_head = std::get_if<events::ChainHeadSigned>(&event);
+  if (signed_head == nullptr) {
+    return Status::Corruption("chain/head holds a " + found->type);
+  }
+  return std::optional<events::ChainHeadSigned>(*signed_head);
 }
 
 }  // namespace okr

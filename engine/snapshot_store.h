@@ -37,7 +37,7 @@ class SnapshotStore {
  public:
   // 5: each entity's lineage (creation and revisions, for time travel);
   // 4 lacked it, 3 the digests, 2 the chain hash, 1 the change records.
-  static constexpr std::uint32_t kFormatVersion = 5;
+  static constexpr std::uint32_t kFormatVersion = 6;
 
   // Creates `dir` (and its parent) mode 0700 if they do not exist.
   explicit SnapshotStore(std::string dir);

@@ -286,7 +286,8 @@ bool OkrState::operator==(const OkrState& o) const {
          key_results_ == o.key_results_ && kpis_ == o.kpis_ &&
          reminders_ == o.reminders_ && digests_ == o.digests_ &&
          last_position_ == o.last_position_ &&
-         last_recorded_at_us_ == o.last_recorded_at_us_;
+         last_recorded_at_us_ == o.last_recorded_at_us_ &&
+         checkpoints_ == o.checkpoints_;
 }
 
 int OkrState::OpenObjectives(const std::string& cycle,
@@ -323,6 +324,7 @@ std::uint64_t OkrState::StreamVersion(const std::string& stream) const {
     auto it = digests_.find(id);
     return it == digests_.end() ? 0 : it->second.version;
   }
+  if (kind == "chain" && id == "head") return checkpoints_;
   return 0;
 }
 
@@ -563,9 +565,11 @@ class OkrState::Folder {
       m->outcomes[v.webhook] = {false, v.attempts, v.error};
     }
   }
-  // A signed checkpoint changes no OKR: the engine finds checkpoints by
-  // their stream (OkrEngine::CheckpointAt).
-  void operator()(const events::ChainHeadSigned&) {}
+  // A signed checkpoint changes no OKR: only the stream's version is kept
+  // (reports find checkpoints by the stream: OkrEngine::CheckpointAt).
+  void operator()(const events::ChainHeadSigned&) {
+    s_.checkpoints_ = r_.version;
+  }
   void operator()(const events::DigestDelivered& v) { Digest(v, true, ""); }
   void operator()(const events::DigestDeliveryFailed& v) {
     Digest(v, false, v.error);

@@ -616,7 +616,8 @@ class OkrState {
     assert(history_ == History::kFull);
     ar(cycles_, objectives_, static_cast<std::uint64_t>(key_results_.size()));
     for (const auto& [id, k] : key_results_) ar(k);
-    ar(kpis_, reminders_, digests_, last_position_, last_recorded_at_us_);
+    ar(kpis_, reminders_, digests_, checkpoints_, last_position_,
+       last_recorded_at_us_);
   }
   template <class A>
   void load(A& ar) {
@@ -641,7 +642,8 @@ class OkrState {
       ar(k);
       AddLoaded(std::move(k));
     }
-    ar(kpis_, reminders_, digests_, last_position_, last_recorded_at_us_);
+    ar(kpis_, reminders_, digests_, checkpoints_, last_position_,
+       last_recorded_at_us_);
     if (history_ == History::kLatestOnly) Compact();
     RebuildIndexes();
   }
@@ -678,6 +680,9 @@ class OkrState {
   IdSet archived_objectives_, archived_key_results_;
   std::vector<std::string> to_archive_;
   std::vector<std::string> restored_;  // objectives Restore() brought back
+  // The version of stream chain/head: the signed checkpoints folded in
+  // (they change no OKR; the engine decides the next against it).
+  std::uint64_t checkpoints_ = 0;
   std::uint64_t last_position_ = 0;
   std::int64_t last_recorded_at_us_ = 0;
   // Derived: open (draft or active) objectives per (cycle, owner).

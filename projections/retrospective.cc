@@ -97,6 +97,7 @@ Retrospective BuildRetrospective(const StateView& state,
   r.ends_on = c.ends_on;
   r.at = at;
   r.weeks = formulas::WeeksInCycle(c.starts_on, c.ends_on);
+  r.anchor.position = state.last_position();
   r.closed = c.state == CycleState::kClosed;
   r.scope = scope;
   std::vector<std::string> ids = c.objectives;
@@ -336,6 +337,7 @@ std::string RetrospectiveJsonText(const Retrospective& r) {
     w.EndObject();
   }
   w.EndArray();
+  WriteAnchor(w, r.anchor);
   w.EndObject();
   return out;
 }

@@ -39,6 +39,7 @@
 #include "events/date.h"
 #include "projections/formulas.h"
 #include "projections/okr_state.h"
+#include "projections/report_anchor.h"
 #include "projections/state_view.h"
 
 namespace okr {
@@ -102,6 +103,9 @@ struct Retrospective {
   std::vector<RetroObjective> objectives;       // by id
   std::vector<RetroParticipant> participation;  // by owner
   std::vector<RetroNote> notes;                 // oldest first
+  // The position computed at (BuildRetrospective) and the signed checkpoint
+  // at or before it (the caller's: it reads the log).
+  ReportAnchor anchor;
 };
 
 // REQUIRES: state.FindCycle(cycle_id) != nullptr.

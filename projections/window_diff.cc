@@ -232,7 +232,7 @@ json DiffSummaries(const CycleSummary& before, const CycleSummary& after) {
 
 std::string DiffJsonText(const CycleSummary& before, const CycleSummary& after,
                          const std::string& cycle_id, std::int64_t from_us,
-                         std::int64_t to_us) {
+                         std::int64_t to_us, const ReportAnchor& anchor) {
   std::string text;
   // Reserved from the summaries' sizes (a changed key result takes some
   // hundreds of bytes): tens of MiB written without copying them as the
@@ -246,8 +246,9 @@ std::string DiffJsonText(const CycleSummary& before, const CycleSummary& after,
   w.BeginObject()
       .Field("cycle_id", cycle_id)
       .Field("from", FormatInstant(from_us))
-      .Field("to", FormatInstant(to_us))
-      .Key("objectives");
+      .Field("to", FormatInstant(to_us));
+  WriteAnchor(w, anchor);
+  w.Key("objectives");
   WriteObjectives(w, before, after);
   w.EndObject();
   return text;

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "projections/okr_state.h"
+#include "projections/report_anchor.h"
 #include "projections/state_view.h"
 
 namespace okr {
@@ -56,9 +57,11 @@ std::pair<CycleSummary, CycleSummary> SummarizeWindow(
 nlohmann::json DiffSummaries(const CycleSummary& before,
                              const CycleSummary& after);
 // The API's answer as text: {"cycle_id", "from", "to", "objectives"}.
+// With "position" and "checkpoint" of `anchor` (projections/report_anchor.h)
+// after "to".
 std::string DiffJsonText(const CycleSummary& before, const CycleSummary& after,
                          const std::string& cycle_id, std::int64_t from_us,
-                         std::int64_t to_us);
+                         std::int64_t to_us, const ReportAnchor& anchor = {});
 
 }  // namespace okr
 

@@ -8,6 +8,7 @@
 #include "adapters/cli/backup_cmd.h"
 #include "adapters/cli/demo.h"
 #include "adapters/cli/export_import.h"
+#include "adapters/cli/keygen_cmd.h"
 #include "adapters/cli/offline.h"
 #include "adapters/cli/serve.h"
 #include "engine/event_store.h"
@@ -149,6 +150,14 @@ void AddServeOptions(CLI::App* serve, ServeOptions* o) {
       ->add_option("--reminder-interval", o->reminder_interval,
                    "Seconds between reminder runs; 0 turns them off")
       ->capture_default_str();
+  serve->add_option("--signing-key", o->signing_key,
+                    "Ed25519 private key (okr keygen; mode 0600): sign "
+                    "GET /v1/chain/head and append signed checkpoints");
+  serve
+      ->add_option("--checkpoint-interval", o->checkpoint_interval,
+                   "Seconds between signed checkpoints (when the head "
+                   "moved); 0: none appended, the head signed on demand")
+      ->capture_default_str();
   serve
       ->add_option("--reminder-schedule", o->reminder_schedule,
                    "When the check-in reminders are issued each week, in "
@@ -240,6 +249,14 @@ int RunCli(int argc, char** argv) {
       "server takes the copy); restore by serving the copy");
   backup->add_option("--data", data_dir, "Store folder")->required();
   backup->add_option("--out", backup_out, "New folder for the copy")
+      ->required();
+
+  std::string keygen_out;
+  CLI::App* keygen = app.add_subcommand(
+      "keygen",
+      "Write a new Ed25519 key pair for signed checkpoints: DIR/signing.pem "
+      "(mode 0600, for okr serve --signing-key) and DIR/signing.pub.pem");
+  keygen->add_option("--out", keygen_out, "Folder for the two files")
       ->required();
 
   CLI::App* info = app.add_subcommand("info", "Summarise what a store holds");
@@ -353,6 +370,7 @@ int RunCli(int argc, char** argv) {
     std::cerr << "okr: " << e.what() << " (see okr --help)\n";
     return kExitUsage;
   }
+  if (keygen->parsed()) return RunKeygen(keygen_out);
   if (verify->parsed()) {
     return verify_export.empty() ? RunVerify(data_dir)
                                  : RunVerifyExport(verify_export);

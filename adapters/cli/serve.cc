@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "adapters/cli/checkpoint_driver.h"
 #include "adapters/cli/cli_app.h"
 #include "adapters/cli/control_socket.h"
 #include "adapters/cli/reminder_driver.h"
@@ -306,6 +307,18 @@ class PeopleReloader {
 
 }  // namespace
 
+// The signing key of --signing-key (null without one), read as a secret
+// file (http::ReadSecretFile's rules).
+Result<std::unique_ptr<ChainSigner>> LoadSigner(const ServeOptions& o) {
+  if (o.signing_key.empty()) return std::unique_ptr<ChainSigner>();
+  if (o.checkpoint_interval < 0) {
+    return Status::InvalidArgument("--checkpoint-interval must be 0 or more");
+  }
+  Result<std::string> pem = http::ReadSecretFile("signing key", o.signing_key);
+  if (!pem.ok()) return pem.status();
+  return ChainSigner::FromPem(pem.value());
+}
+
 int RunServe(const ServeOptions& o) {
   http::ServerOptions so;
   if (!ServerOptionsOf(o, &so)) return kExitUsage;
@@ -348,9 +361,12 @@ int RunServe(const ServeOptions& o) {
     return kExitFailure;
   }
   Result<std::string> secret = WebhookSecret(o);
-  if (!secret.ok()) {
-    std::cerr << "okr serve: " << secret.status().ToString() << "\n";
-    return kExitFailure;
+  Result<std::unique_ptr<ChainSigner>> signer = LoadSigner(o);
+  for (const Status& s : {secret.status(), signer.status()}) {
+    if (!s.ok()) {
+      std::cerr << "okr serve: " << s.ToString() << "\n";
+      return kExitFailure;
+    }
   }
   Result<DeliverySettings> delivery = DeliverySettingsOf(o);
   if (!delivery.ok()) {
@@ -390,6 +406,7 @@ int RunServe(const ServeOptions& o) {
   ao.reads.deadline = std::chrono::seconds(o.read_deadline);
   ao.session_max_age = std::chrono::hours(o.session_hours);
   ao.secure_cookies = public_origin && public_origin->rfind("https:", 0) == 0;
+  ao.signer = signer.value().get();
   ao.reminder_policy = [&people, skip = o.skip_recent_days] {
     return ReminderPolicy{people.Get()->Managers(), skip};
   };
@@ -435,6 +452,13 @@ int RunServe(const ServeOptions& o) {
     driver = std::make_unique<ReminderDriver>(engine.value().get(), d);
     driver->Start();
   }
+  std::unique_ptr<CheckpointDriver> checkpoints;
+  if (signer.value() && o.checkpoint_interval > 0) {
+    checkpoints = std::make_unique<CheckpointDriver>(
+        engine.value().get(), signer.value().get(),
+        std::chrono::seconds(o.checkpoint_interval));
+    checkpoints->Start();
+  }
   std::cout << "okr serve: listening on http://" << so.host << ":"
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
@@ -444,6 +468,7 @@ int RunServe(const ServeOptions& o) {
   server.Run();
   control.Stop();
   if (driver) driver->Stop();
+  if (checkpoints) checkpoints->Stop();
   for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
   reloader.Stop();

@@ -26,6 +26,11 @@ struct ServeOptions {
   std::int64_t read_queue = 16;         // reads waiting for it, at most
   std::int64_t read_deadline = 30;      // seconds a read may wait
   std::int64_t reminder_interval = 60;  // seconds; 0: off
+  // An Ed25519 private key (okr keygen; mode 0600): GET /v1/chain/head is
+  // signed, and every checkpoint_interval seconds the head, if it moved,
+  // is appended to the log signed (ChainHeadSigned). Empty: neither.
+  std::string signing_key;
+  std::int64_t checkpoint_interval = 3600;  // seconds; 0: on demand only
   // Where people reach the web app ("https://okr.example.com"); empty:
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.

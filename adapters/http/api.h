@@ -31,6 +31,7 @@
 #include "adapters/http/sessions.h"
 #include "adapters/http/tokens.h"
 #include "adapters/http/tree_cache.h"
+#include "engine/chain_signer.h"
 #include "engine/okr_engine.h"
 
 namespace okr::http {
@@ -78,6 +79,9 @@ struct ApiOptions {
   // recent a check-in silences the check-in kinds), read at each
   // GET /v1/reminders and POST /v1/reminders/run. Unset: the default.
   std::function<ReminderPolicy()> reminder_policy;
+  // okr serve --signing-key: GET /v1/chain/head signs the head with it.
+  // Null: the head is answered unsigned. Must outlive the Api.
+  const ChainSigner* signer = nullptr;
 };
 
 // Who a request is from, and by which credential.

@@ -119,6 +119,22 @@ void GetCycleTree(ApiCall& c, const PathParams& p) {
   });
 }
 
+namespace {
+
+// The latest signed checkpoint at or before anchor->position; false (the
+// request answered 503) if the log cannot be read.
+bool Anchor(ApiCall& c, ReportAnchor* anchor) {
+  auto checkpoint = c.engine.CheckpointAt(anchor->position);
+  if (!checkpoint.ok()) {
+    c.Error(DomainError::Unavailable(checkpoint.status().ToString()));
+    return false;
+  }
+  anchor->checkpoint = std::move(checkpoint.value());
+  return true;
+}
+
+}  // namespace
+
 void GetCycleChanges(ApiCall& c, const PathParams& p) {
   const std::string& id = p["id"];
   const std::string* from = c.Query("from");
@@ -137,15 +153,18 @@ void GetCycleChanges(ApiCall& c, const PathParams& p) {
   }
   std::pair<CycleSummary, CycleSummary> window;
   bool exists = false;
+  ReportAnchor anchor;
   Status st = c.engine.ReadWindow(
       *f, *t, [&](const StateView& from, const StateView& to) {
         exists = to.FindCycle(id) != nullptr;
         window = SummarizeWindow(from, to, id);
+        anchor.position = to.last_position();
       });
   if (!st.ok()) return c.Error(DomainError::Unavailable(st.ToString()));
   if (!exists) return c.Error(NoCycle(id));
+  if (!Anchor(c, &anchor)) return;
   HttpResponse r;
-  r.body = DiffJsonText(window.first, window.second, id, *f, *t);
+  r.body = DiffJsonText(window.first, window.second, id, *f, *t, anchor);
   c.Reply(std::move(r));
 }
 
@@ -190,6 +209,7 @@ void GetCycleRetrospective(ApiCall& c, const PathParams& p) {
         "cycle \"" + id + "\" has no objective \"" + *scope + "\""));
   }
   if (!retro) return c.Error(NoCycle(id));
+  if (!Anchor(c, &retro->anchor)) return;
   HttpResponse r;
   r.status = 200;
   if (format == "json") {

@@ -33,6 +33,30 @@ void GetEvents(ApiCall& c, const PathParams&) {
   c.Json(200, json{{"events", list}, {"next", next}});
 }
 
+void GetChainHead(ApiCall& c, const PathParams&) {
+  Result<ChainHead> head = c.engine.Head();
+  if (!head.ok()) {
+    return c.Error(DomainError::Unavailable(head.status().ToString()));
+  }
+  json body{
+      {"position", head->position},
+      {"hash", head->hash_hex},
+      {"recorded_at",
+       head->recorded_at.empty() ? json(nullptr) : json(head->recorded_at)}};
+  if (const ChainSigner* signer = c.options.signer) {
+    body["key_id"] = signer->key_id();
+    body["signature"] = nullptr;  // an empty log has no head to sign
+    if (head->position > 0) {
+      Result<events::ChainHeadSigned> s = signer->Sign(*head);
+      if (!s.ok()) {
+        return c.Error(DomainError::Unavailable(s.status().ToString()));
+      }
+      body["signature"] = s->signature;
+    }
+  }
+  c.Json(200, body);
+}
+
 std::optional<DomainError> StreamStart(const HttpRequest& request,
                                        const RequestTarget& target,
                                        std::uint64_t* after) {

@@ -68,6 +68,7 @@ constexpr Route kRoutes[] = {
     {"POST",   "/v1/reminders/run",                    PostRemindersRun,             kMember, kInline},
     {"GET",    "/v1/events",                           GetEvents,                    kMember, kAsOf},
     {"GET",    "/v1/events/stream",                    nullptr,                      kMember, kAsOf, kExact, kStream},
+    {"GET",    "/v1/chain/head",                       GetChainHead,                 kMember, kInline},
 };
 // clang-format on
 

@@ -329,7 +329,8 @@ void RetrospectiveHtmlWriter::Tail(std::ostream& h) const {
     }
     h << "</ul>\n";
   }
-  h << "</body></html>\n";
+  h << "<h2>Signed checkpoint</h2>\n<p class=\"anchor\">"
+    << Html(AnchorText(r.anchor)) << "</p>\n</body></html>\n";
 }
 
 std::string RetrospectiveHtml(const Retrospective& r) {

@@ -117,6 +117,7 @@ std::string RetrospectiveMarkdown(const Retrospective& r) {
     if (n.objective_id) md << ", about " << *n.objective_id;
     md << "): " << Markdown(n.text) << "\n";
   }
+  md << "\n## Signed checkpoint\n\n" << Markdown(AnchorText(r.anchor)) << "\n";
   return std::move(md).str();
 }
 

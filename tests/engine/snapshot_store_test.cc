@@ -224,8 +224,9 @@ BOOST_AUTO_TEST_CASE(a_check_in_count_over_the_bytes_left_is_corruption) {
   std::string body;
   FileOf(SmallState(), &body);
   // The body ends: check-in count (8), the check-in (sizeof(CheckIn)),
-  // KPIs (8), reminders (8), digests (8), position (8), recorded_at (8).
-  std::size_t count_at = body.size() - 40 - sizeof(CheckIn) - 8;
+  // KPIs (8), reminders (8), digests (8), checkpoints (8), position (8),
+  // recorded_at (8).
+  std::size_t count_at = body.size() - 48 - sizeof(CheckIn) - 8;
   BOOST_REQUIRE((body.substr(count_at, 8) == Fixed64(1)));
   long rss_before = PeakRssKb();
   for (std::uint64_t n :
@@ -252,7 +253,7 @@ BOOST_AUTO_TEST_CASE(
     a_check_in_whose_confidence_flag_is_not_a_bool_is_corruption) {
   std::string body;
   FileOf(SmallState(), &body);
-  std::size_t check_in_at = body.size() - 40 - sizeof(CheckIn);
+  std::size_t check_in_at = body.size() - 48 - sizeof(CheckIn);
   CheckIn probe;
   std::size_t confidence_at = reinterpret_cast<const char*>(&probe.confidence) -
                               reinterpret_cast<const char*>(&probe);

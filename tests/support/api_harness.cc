@@ -24,7 +24,8 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-ApiHarness::ApiHarness(const std::string& clock_start)
+ApiHarness::ApiHarness(const std::string& clock_start,
+                       const ChainSigner* signer)
     : clock_(InstantOf(clock_start), 1000) {
   engine_.options().store.clock = &clock_;
   engine_.Reopen();
@@ -36,7 +37,8 @@ ApiHarness::ApiHarness(const std::string& clock_start)
   auto loaded = http::Tokens::Load(engine_.dir() + "/tokens");
   if (!loaded.ok()) throw std::runtime_error(loaded.status().ToString());
   tokens_ = std::make_unique<http::Tokens>(std::move(loaded).value());
-  api_ = std::make_unique<http::Api>(engine_.engine(), *tokens_);
+  api_options_.signer = signer;
+  api_ = std::make_unique<http::Api>(engine_.engine(), *tokens_, api_options_);
   api_->SetAppOrigins(http::ListenOrigins("127.0.0.1", 8080));
 }
 
@@ -77,7 +79,7 @@ HttpResult ApiHarness::Request(
 void ApiHarness::Restart() {
   api_.reset();
   engine_.Reopen();
-  api_ = std::make_unique<http::Api>(engine_.engine(), *tokens_);
+  api_ = std::make_unique<http::Api>(engine_.engine(), *tokens_, api_options_);
   api_->SetAppOrigins(http::ListenOrigins("127.0.0.1", 8080));
 }
 

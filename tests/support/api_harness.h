@@ -26,8 +26,10 @@ namespace okr::testing {
 
 class ApiHarness {
  public:
-  // The clock starts at `clock_start` (RFC 3339).
-  explicit ApiHarness(const std::string& clock_start);
+  // The clock starts at `clock_start` (RFC 3339). With `signer`, as okr
+  // serve --signing-key (it must outlive the harness).
+  explicit ApiHarness(const std::string& clock_start,
+                      const ChainSigner* signer = nullptr);
   ~ApiHarness();
 
   // Answers a request as Api::Handle does. Of the headers, Authorization,
@@ -52,6 +54,7 @@ class ApiHarness {
   EngineHarness engine_;
   std::unique_ptr<http::Tokens> tokens_;
   std::unique_ptr<http::Api> api_;
+  http::ApiOptions api_options_;
 };
 
 }  // namespace okr::testing

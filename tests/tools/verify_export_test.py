@@ -10,11 +10,16 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
+import select
+import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -176,6 +181,98 @@ class Verifier(unittest.TestCase):
             self.assertEqual(r.returncode, 1, text + r.stderr)
             self.assertTrue(r.stdout.startswith("line 1:"), r.stdout)
             self.assertEqual(r.stderr, "", text)
+
+
+def serve_with_key(data, key):
+    """okr serve --signing-key on `data` until a checkpoint is in the log;
+    stopped with SIGTERM. The checkpoint's position."""
+    server = subprocess.Popen(
+        [OKR, "serve", "--data", data, "--listen", "127.0.0.1:0",
+         "--signing-key", key, "--checkpoint-interval", "1",
+         "--reminder-interval", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for text in server.stdout:
+            m = re.search(r"listening on http://127.0.0.1:(\d+)", text)
+            if m:
+                port = int(m.group(1))
+                break
+        assert port, "the server did not start"
+        with open(os.path.join(data, "tokens")) as f:
+            token = [x.split()[0] for x in f if x.strip() and x[0] != "#"][0]
+        head = None
+        # A condition, not a timer: the checkpoint appears within a second
+        # or two; CTest's timeout bounds a server that never signs.
+        while head is None or head["type"] != "ChainHeadSigned":
+            req = urllib.request.Request(
+                "http://127.0.0.1:%d/v1/events?after=%d" % (port, len(LINES)),
+                headers={"Authorization": "Bearer " + token})
+            with urllib.request.urlopen(req) as r:
+                got = json.load(r)["events"]
+            head = got[-1] if got else None
+            if head is None:
+                server.poll()
+                assert server.returncode is None, "the server stopped"
+                select.select([], [], [], 0.05)
+        return head["position"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        server.stdout.close()
+
+
+class SignedCheckpoints(unittest.TestCase):
+    def test_checkpoints_verify_with_the_key_and_edits_are_refused(self):
+        keys = os.path.join(WORK, "keys")
+        r = run(OKR, "keygen", "--out", keys)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        private = os.path.join(keys, "signing.pem")
+        public = os.path.join(keys, "signing.pub.pem")
+        self.assertEqual(os.stat(private).st_mode & 0o777, 0o600)
+        self.assertEqual(run(OKR, "keygen", "--out", keys).returncode, 1)
+        data = os.path.join(WORK, "signed")
+        shutil.copytree(os.path.join(WORK, "demo"), data)
+        position = serve_with_key(data, private)
+        self.assertEqual(position, len(LINES) + 1)
+        out = os.path.join(WORK, "signed.jsonl")
+        r = run(OKR, "export", "--data", data, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run(sys.executable, VERIFIER, out, "--public-key", public)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("1 signed checkpoints verified", r.stdout)
+        with open(out) as f:
+            lines = [json.loads(x) for x in f]
+        cp = lines[-1]
+        self.assertEqual(cp["type"], "ChainHeadSigned")
+        self.assertEqual(cp["data"]["position"], len(LINES))
+        self.assertEqual(cp["data"]["hash"], LINES[-1]["hash"])
+
+        # Another key: the same file does not verify.
+        other = os.path.join(WORK, "other-keys")
+        run(OKR, "keygen", "--out", other)
+        r = run(sys.executable, VERIFIER, out, "--public-key",
+                os.path.join(other, "signing.pub.pem"))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertTrue(r.stdout.startswith("line %d:" % len(lines)))
+
+        # A forged signature, with data, bytes and hash all made to agree:
+        # only the key can tell.
+        forged = copy.deepcopy(lines)
+        x = forged[-1]
+        sig = bytearray(base64.b64decode(x["data"]["signature"]))
+        sig[0] ^= 1
+        new_sig = base64.b64encode(bytes(sig)).decode()
+        raw = base64.b64decode(x["data_b64"]).replace(
+            x["data"]["signature"].encode(), new_sig.encode())
+        x["data"]["signature"] = new_sig
+        x["data_b64"] = base64.b64encode(raw).decode()
+        x["hash"] = envelope_hash(x, raw)
+        path = write(forged, "forged-signature")
+        r = run(sys.executable, VERIFIER, path, "--public-key", public)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("signature does not verify", r.stdout)
+        self.assertEqual(run(sys.executable, VERIFIER, path).returncode, 0,
+                         "without the key only the chain is checked")
 
 
 class Layouts(unittest.TestCase):
