@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-system-dev libboost-test-dev  # Asio/Beast, Boost.Test
   libcereal-dev           # binary event and snapshot serialization
   nlohmann-json3-dev      # JSON form of events and the HTTP API
+  libvalijson-dev         # tests: JSON Schema validation (events.schema.json, openapi.yaml)
   libssl-dev              # SHA-256 hash chain, HMAC for webhooks
   libcli11-dev            # command-line parsing for `okr`
   libhowardhinnant-date-dev  # calendar math and RFC 3339 instants
