@@ -25,7 +25,8 @@ const char* CommandName(const Command& c) {
                                            "IssueReminders",
                                            "RecordReminderOutcome",
                                            "RecordDigestOutcome",
-                                           "RecordCheckpoint"};
+                                           "RecordCheckpoint",
+                                           "ImportOkrs"};
   static_assert(std::size(kNames) == std::variant_size_v<Command>);
   return kNames[c.index()];
 }
@@ -96,6 +97,13 @@ ArchivedIds ArchivedNamed(const OkrState& compact, const Command& command) {
                              std::is_same_v<T, RecordCheckIn> ||
                              std::is_same_v<T, GradeKeyResult>) {
           key_result(c.kr_id);
+        } else if constexpr (std::is_same_v<T, ImportOkrs>) {
+          // Parents in a closed cycle: so that the alignment rule answers.
+          for (const ImportRow& row : c.rows) {
+            if (const auto* o = std::get_if<CreateObjective>(&row.command)) {
+              objective(o->parent_id);
+            }
+          }
         }
       },
       command);

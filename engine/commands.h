@@ -170,6 +170,20 @@ struct RecordDigestOutcome {
   std::string error;
 };
 
+// A cycle's objectives and key results from a spreadsheet
+// (adapters/csv/okr_csv.h), all or nothing: each row is decided as the
+// command it stands for, in file order, against the state with the rows
+// before it; every refused row is reported (DomainError::lines). Admins
+// only; the cycle must not be closed.
+struct ImportRow {
+  int line = 0;  // in the file; the header is line 1
+  std::variant<CreateObjective, AddKeyResult> command;
+};
+struct ImportOkrs {
+  std::string cycle_id;
+  std::vector<ImportRow> rows;
+};
+
 // A signed checkpoint of the chain head (the checkpoint driver of okr serve
 // --signing-key, as the admin actor "okr-checkpoints"). The head it signs
 // must be the last event decided, so that the ChainHeadSigned event comes
@@ -184,7 +198,7 @@ using Command =
                  TransitionObjective, AddKeyResult, UpdateKeyResult,
                  RemoveKeyResult, RecordCheckIn, GradeKeyResult, DefineKpi,
                  RecordMeasurement, IssueReminders, RecordReminderOutcome,
-                 RecordDigestOutcome, RecordCheckpoint>;
+                 RecordDigestOutcome, RecordCheckpoint, ImportOkrs>;
 
 // The command's name for logs and metrics ("RecordCheckIn").
 const char* CommandName(const Command& c);

@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace okr {
 
@@ -32,11 +33,19 @@ enum class ErrorKind {
 
 const char* ErrorKindName(ErrorKind kind);
 
+// One refused line of a file (ImportOkrs): where, which column, why.
+struct LineError {
+  int line = 0;
+  std::string field, slug, detail;
+};
+
 struct DomainError {
   ErrorKind kind = ErrorKind::kInvalid;
   std::string slug;
   std::string field;  // empty when no single field is to blame
   std::string detail;
+  // A file refused line by line: every bad line (problem+json "errors").
+  std::vector<LineError> lines = {};
 
   static DomainError Invalid(std::string field, std::string detail) {
     return {ErrorKind::kInvalid, "invalid-" + Dashed(field), std::move(field),

@@ -102,6 +102,7 @@ Outcome<Decision> Handle(const Context& c, const IssueReminders& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordReminderOutcome& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordDigestOutcome& cmd);
 Outcome<Decision> Handle(const Context& c, const RecordCheckpoint& cmd);
+Outcome<Decision> Handle(const Context& c, const ImportOkrs& cmd);
 
 }  // namespace okr::handlers
 

@@ -279,6 +279,44 @@ void OkrState::Restore(const OkrState& full,
   }
 }
 
+OkrState OkrState::CycleScratch(const std::string& cycle_id,
+                                const std::vector<std::string>& also) const {
+  OkrState s(History::kLatestOnly);
+  if (const Cycle* c = FindCycle(cycle_id)) {
+    Cycle copy = *c;
+    copy.lineage.revisions = {};
+    s.cycles_.emplace(cycle_id, std::move(copy));
+  }
+  auto add = [&](const Objective& o, bool with_key_results) {
+    Objective copy = o;
+    copy.lineage.revisions = {};
+    if (with_key_results) {
+      for (const std::string& kid : o.key_results) {
+        const KeyResult* k = FindKeyResult(kid);
+        if (k == nullptr) continue;
+        KeyResult kc = *k;
+        kc.check_ins = {};
+        kc.lineage.revisions = {};
+        s.key_results_.emplace(kid, std::move(kc));
+      }
+    } else {
+      copy.key_results = {};
+    }
+    s.objectives_.emplace(copy.id, std::move(copy));
+  };
+  for (const auto& [id, o] : objectives_) {
+    if (o.cycle_id == cycle_id) add(o, true);
+  }
+  for (const std::string& id : also) {
+    const Objective* o = FindObjective(id);
+    if (o != nullptr && o->cycle_id != cycle_id) add(*o, false);
+  }
+  s.last_position_ = last_position_;
+  s.last_recorded_at_us_ = last_recorded_at_us_;
+  s.RebuildIndexes();
+  return s;
+}
+
 bool OkrState::operator==(const OkrState& o) const {
   return cycles_ == o.cycles_ && objectives_ == o.objectives_ &&
          archived_objectives_ == o.archived_objectives_ &&

@@ -603,6 +603,14 @@ class OkrState {
   std::int64_t last_recorded_at_us() const { return last_recorded_at_us_; }
   History history() const { return history_; }
 
+  // A small compact state to decide a batch of creations in one cycle
+  // against (ImportOkrs): the cycle, its objectives and their key results
+  // (without check-ins or revisions), the objectives `also` names from
+  // other cycles (without key results), and the last position. Ids of
+  // other cycles are not in it: the caller checks them against this state.
+  OkrState CycleScratch(const std::string& cycle_id,
+                        const std::vector<std::string>& also) const;
+
   // Equal states: the same entities with the same fields and the same
   // archived ids (the mode and the derived indexes are not compared).
   bool operator==(const OkrState& o) const;

@@ -19,7 +19,8 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_event_cereal fuzz_event_json fuzz_json_body fuzz_snapshot
-           fuzz_http_request fuzz_roundtrip fuzz_browser_headers fuzz_people)
+           fuzz_http_request fuzz_roundtrip fuzz_browser_headers fuzz_people
+           fuzz_okr_csv)
 fi
 # OKR_FUZZ_BUILD: a build folder configured with -DOKR_FUZZ=ON already (the
 # test command's checked build); its targets are brought up to date, its

@@ -11,6 +11,7 @@ packages=(
   libcereal-dev           # binary event and snapshot serialization
   nlohmann-json3-dev      # JSON form of events and the HTTP API
   libvalijson-dev         # tests: JSON Schema validation (events.schema.json, openapi.yaml)
+  libcsv-dev              # RFC 4180 CSV reading: spreadsheets of OKRs in
   libssl-dev              # SHA-256 hash chain, HMAC for webhooks
   libcli11-dev            # command-line parsing for `okr`
   libhowardhinnant-date-dev  # calendar math and RFC 3339 instants

@@ -343,6 +343,21 @@ int RunCli(int argc, char** argv) {
   changes->add_flag("--json", changes_json, "The API's JSON instead");
 
   RetroOptions retro_options;
+  std::string import_cycle, import_file, import_actor = "admin";
+  CLI::App* import_okrs = app.add_subcommand(
+      "import-okrs",
+      "A cycle's objectives and key results from a CSV file (header "
+      "id,title,level,parent,owner,team,kind,start,target,unit,weight): all "
+      "rows or none, every bad row named by its line");
+  import_okrs->add_option("--data", data_dir, "Store folder")->required();
+  import_okrs
+      ->add_option("--actor", import_actor,
+                   "Who imports (an admin; the owner of objectives "
+                   "whose owner is empty)")
+      ->capture_default_str();
+  import_okrs->add_option("cycle", import_cycle, "Cycle id")->required();
+  import_okrs->add_option("file", import_file, "The CSV file")->required();
+
   CLI::App* retro = app.add_subcommand(
       "retro",
       "A cycle's retrospective: scores, bands, target moves, check-ins, "
@@ -387,6 +402,9 @@ int RunCli(int argc, char** argv) {
   if (replay->parsed()) return RunReplay(data_dir);
   if (history->parsed()) return RunHistory(data_dir, history_id, history_json);
   if (retro->parsed()) return RunRetro(retro_options);
+  if (import_okrs->parsed()) {
+    return RunImportOkrs(data_dir, import_cycle, import_file, import_actor);
+  }
   if (changes->parsed()) {
     return RunChanges(data_dir, changes_cycle, changes_from, changes_to,
                       changes_json);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adapters/cli/cli_app.h"
+#include "adapters/csv/okr_csv.h"
 #include "adapters/http/json_body.h"
 #include "adapters/http/json_text.h"
 #include "adapters/http/views.h"
@@ -292,6 +293,10 @@ int RunRetro(const RetroOptions& o) {
           BuildRetrospective(s, o.cycle, at ? *at : engine.value()->Today());
     }
   });
+  if (retro) {
+    auto checkpoint = engine.value()->CheckpointAt(retro->anchor.position);
+    if (checkpoint.ok()) retro->anchor.checkpoint = checkpoint.value();
+  }
   engine.value()->Close();
   if (!retro) {
     std::cerr << "okr retro: no cycle \"" << o.cycle << "\"\n";
@@ -311,6 +316,51 @@ int RunRetro(const RetroOptions& o) {
     std::cerr << "okr retro: cannot write " << o.out << "\n";
     return kExitFailure;
   }
+  return kExitOk;
+}
+
+int RunImportOkrs(const std::string& data_dir, const std::string& cycle,
+                  const std::string& file, const std::string& actor) {
+  auto fail = [](const std::string& why) {
+    std::cerr << "okr import-okrs: " << why << "; nothing written\n";
+    return kExitFailure;
+  };
+  std::ifstream in(file, std::ios::binary);
+  std::string text;
+  // The API takes 1 MiB; a file may be larger, not unbounded.
+  constexpr std::size_t kMaxBytes = 64 << 20;
+  text.resize(kMaxBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad() || (!in.eof() && !in)) return fail("cannot read " + file);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) return fail(file + " is over 64 MiB");
+  Outcome<ImportOkrs> cmd = csv::ParseOkrCsv(text, cycle);
+  auto report = [&](const DomainError& e) {
+    std::cerr << "okr import-okrs: " << file << ": " << e.detail << "\n";
+    for (const LineError& l : e.lines) {
+      std::cerr << "  line " << l.line << (l.field.empty() ? "" : ", ")
+                << l.field << ": " << l.detail << " (" << l.slug << ")\n";
+    }
+    return kExitFailure;
+  };
+  if (!cmd.ok()) return report(cmd.error());
+  auto engine = OpenQuiet(data_dir, "okr import-okrs");
+  if (!engine.ok()) return fail(engine.status().ToString());
+  CommandRequest req;
+  req.caller = Caller{actor, Role::kAdmin};
+  req.command = std::move(cmd.value());
+  Outcome<CommandResult> done = engine.value()->Execute(std::move(req));
+  engine.value()->Close();
+  if (!done.ok()) return report(csv::InColumns(done.error()));
+  std::size_t objectives = 0, key_results = 0;
+  for (const events::Event& e : done.value().decision.events) {
+    (std::holds_alternative<events::ObjectiveCreated>(e) ? objectives
+                                                         : key_results) += 1;
+  }
+  std::cout << "imported " << objectives << " objectives and " << key_results
+            << " key results into " << cycle << " (positions "
+            << done.value().first_position << " to "
+            << done.value().last_position << ")\n";
   return kExitOk;
 }
 

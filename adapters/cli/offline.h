@@ -1,5 +1,5 @@
 // Offline subcommands on a store folder: `okr tree`, `okr replay`,
-// `okr history`, `okr changes`, `okr retro`.
+// `okr history`, `okr changes`, `okr retro`, `okr import-okrs`.
 //
 // Thread safety: called once, from main.
 #ifndef OKR_ADAPTERS_CLI_OFFLINE_H_
@@ -37,6 +37,13 @@ struct RetroOptions {
 // stdout (final for a closed cycle, provisional at --at, default today, for
 // others). Exit status.
 int RunRetro(const RetroOptions& options);
+
+// A cycle's objectives and key results from a CSV file (the shape of
+// POST /v1/cycles/{id}/import), decided as one command by `actor` with the
+// admin role: all rows or none, every refused row listed on stderr with its
+// line. Exit status.
+int RunImportOkrs(const std::string& data_dir, const std::string& cycle,
+                  const std::string& file, const std::string& actor);
 
 }  // namespace okr
 

@@ -221,7 +221,8 @@ bool ApiCall::ReadWholeAt(
 }
 
 void ApiCall::Mutate(Command command, RenderBody body, int status,
-                     RenderLocation location) {
+                     RenderLocation location,
+                     std::function<DomainError(DomainError)> refusal) {
   assert(caller.has_value());
   CommandRequest r;
   r.caller = *caller;
@@ -241,7 +242,9 @@ void ApiCall::Mutate(Command command, RenderBody body, int status,
         HashToHex(Sha256Of(req.method + " " + req.target + "\n" + req.body));
   }
   r.render = Renderer(std::move(body), status, std::move(location), &engine);
-  engine.Submit(std::move(r), [respond = respond](Outcome<CommandResult> o) {
+  engine.Submit(std::move(r), [respond = respond, refusal = std::move(refusal)](
+                                  Outcome<CommandResult> o) {
+    if (!o.ok() && refusal) return respond(ErrorResponse(refusal(o.error())));
     respond(Answer(o));
   });
 }

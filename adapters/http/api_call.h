@@ -110,9 +110,11 @@ struct ApiCall {
   // `status` (201 turns 200 when nothing was appended) with `body` and,
   // for a 201, `location` (may be null) rendered on the engine thread from
   // the decided state; a replay answers the stored answer with
-  // Idempotent-Replay: true. REQUIRES: caller is set.
+  // Idempotent-Replay: true. A refusal goes through `refusal` first when
+  // given (the route's own names for fields). REQUIRES: caller is set.
   void Mutate(Command command, RenderBody body, int status,
-              RenderLocation location);
+              RenderLocation location,
+              std::function<DomainError(DomainError)> refusal = nullptr);
 
   // The audit entries of an objective or a key result (404 naming `id`),
   // up to the query's `as_of` when given.

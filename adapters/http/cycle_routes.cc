@@ -2,7 +2,9 @@
 #include <optional>
 #include <string>
 
+#include "adapters/csv/okr_csv.h"
 #include "adapters/http/api_call.h"
+#include "adapters/http/browser.h"
 #include "adapters/http/json_text.h"
 #include "adapters/http/route_handlers.h"
 #include "adapters/http/views.h"
@@ -230,6 +232,53 @@ void GetCycleRetrospective(ApiCall& c, const PathParams& p) {
     r.stream = [page](std::string& out) { return page->writer.Next(&out); };
   }
   c.Reply(std::move(r));
+}
+
+// POST /v1/cycles/{id}/import: a text/csv body (adapters/csv/okr_csv.h).
+void PostCycleImport(ApiCall& c, const PathParams& p) {
+  const std::string& id = p["id"];
+  if (!HasMediaType(c.req.content_type, "text/csv")) {
+    return c.Error(DomainError{ErrorKind::kUnsupportedMedia,
+                               "unsupported-media-type", "Content-Type",
+                               "the body must be text/csv"});
+  }
+  Outcome<ImportOkrs> cmd = csv::ParseOkrCsv(c.req.body, id);
+  if (!cmd.ok()) return c.Error(cmd.error());
+  c.Mutate(
+      std::move(cmd.value()),
+      [id](const OkrState&, const Decision& d, Date) {
+        json objectives = json::array(), key_results = json::array();
+        for (const events::Event& e : d.events) {
+          if (const auto* o = std::get_if<events::ObjectiveCreated>(&e)) {
+            objectives.push_back(o->objective_id);
+          } else if (const auto* k = std::get_if<events::KeyResultAdded>(&e)) {
+            key_results.push_back(k->kr_id);
+          }
+        }
+        return json{{"cycle_id", id},
+                    {"objectives", objectives},
+                    {"key_results", key_results}};
+      },
+      201, [id](const Decision&) { return "/v1/cycles/" + id + "/tree"; },
+      csv::InColumns);
+}
+
+// GET /v1/cycles/{id}/export?format=csv
+void GetCycleExport(ApiCall& c, const PathParams& p) {
+  const std::string& id = p["id"];
+  const std::string* f = c.Query("format");
+  if (f != nullptr && *f != "csv") {
+    return c.Error(DomainError::Invalid("format", "format must be csv"));
+  }
+  c.ReadAt([&](const StateView& st, Date) {
+    if (st.FindCycle(id) == nullptr) return c.Error(NoCycle(id));
+    HttpResponse r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"" + id + ".csv\"");
+    r.body = csv::WriteOkrCsv(st, id);
+    c.Reply(std::move(r));
+  });
 }
 
 void PostCycleRetrospectiveNotes(ApiCall& c, const PathParams& p) {

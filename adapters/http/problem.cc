@@ -58,6 +58,16 @@ nlohmann::json ProblemJson(const DomainError& e) {
                    {"status", StatusOf(e.kind)},
                    {"detail", e.detail}};
   if (!e.field.empty()) j["field"] = e.field;
+  if (!e.lines.empty()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const LineError& l : e.lines) {
+      errors.push_back({{"line", l.line},
+                        {"field", l.field},
+                        {"type", "urn:okr-ledger:problem:" + l.slug},
+                        {"detail", l.detail}});
+    }
+    j["errors"] = std::move(errors);
+  }
   return j;
 }
 

@@ -17,6 +17,8 @@ constexpr Reads kAsOf = Reads::kPoolIfAsOf;
 constexpr Reads kPool = Reads::kPool;
 constexpr Spelling kExact = Spelling::kExact;
 constexpr RouteKind kStream = RouteKind::kStream;
+constexpr Spelling kSegments = Spelling::kSegments;
+constexpr RouteKind kHandler = RouteKind::kHandler;
 
 // The API surface, one line a route, in the order of docs/openapi.yaml
 // (tests/adapters/routes_test.cc checks the two agree, both ways). Every
@@ -44,6 +46,8 @@ constexpr Route kRoutes[] = {
     {"POST",   "/v1/cycles/{id}/close",                PostCycleClose,               kMember, kInline},
     {"GET",    "/v1/cycles/{id}/retrospective",        GetCycleRetrospective,        kMember, kPool},
     {"POST",   "/v1/cycles/{id}/retrospective/notes",  PostCycleRetrospectiveNotes,  kMember, kInline},
+    {"POST",   "/v1/cycles/{id}/import",               PostCycleImport,              kMember, kInline, kSegments, kHandler, "text/csv"},
+    {"GET",    "/v1/cycles/{id}/export",               GetCycleExport,               kMember, kAsOf},
     {"GET",    "/v1/objectives",                       GetObjectives,                kMember, kAsOf},
     {"POST",   "/v1/objectives",                       PostObjectives,               kMember, kInline},
     {"GET",    "/v1/objectives/{id}",                  GetObjective,                 kMember, kAsOf},

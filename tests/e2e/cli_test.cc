@@ -421,6 +421,52 @@ BOOST_AUTO_TEST_CASE(tree_replay_and_history_read_the_store) {
                  .status == 2);
 }
 
+BOOST_AUTO_TEST_CASE(import_okrs_takes_a_spreadsheet_all_rows_or_none) {
+  testing::TempDir dir;
+  BOOST_TEST_REQUIRE(
+      Okr(dir, "demo --data " + dir.Sub("a") + " --today 2026-11-20").status ==
+      0);
+  const std::string header =
+      "id,title,level,parent,owner,team,kind,start,target,unit,weight\n";
+  {
+    std::ofstream bad(dir.Sub("bad.csv"));
+    bad << header << "imp-1,Fine,company,,,,,,,,\n"
+        << "imp-2,,team,imp-1,,,,,,,\n"           // line 3: no title
+        << "imp-k,Flat,,imp-1,,,metric,3,3,,\n";  // line 4: start = target
+  }
+  Run before = Okr(dir, "info --data " + dir.Sub("a"));
+  Run bad = Okr(dir, "import-okrs --data " + dir.Sub("a") + " 2026-q4 " +
+                         dir.Sub("bad.csv"));
+  BOOST_TEST(bad.status == 1);
+  BOOST_TEST(bad.err.find("line 3, title:") != std::string::npos, bad.err);
+  BOOST_TEST(bad.err.find("line 4, target:") != std::string::npos, bad.err);
+  BOOST_TEST(Okr(dir, "info --data " + dir.Sub("a")).out == before.out);
+
+  {
+    std::ofstream good(dir.Sub("good.csv"));
+    good << header << "imp-1,\"Grow, fast\",company,,,,,,,,\n"
+         << "imp-k,Revenue,,imp-1,,,metric,1,2,M EUR,\n";
+  }
+  Run ok = Okr(dir, "import-okrs --data " + dir.Sub("a") + " 2026-q4 " +
+                        dir.Sub("good.csv"));
+  BOOST_TEST_REQUIRE(ok.status == 0, ok.err);
+  BOOST_TEST(ok.out.find("imported 1 objectives and 1 key results") !=
+                 std::string::npos,
+             ok.out);
+  Run tree = Okr(dir, "tree --data " + dir.Sub("a") + " 2026-q4 --json");
+  nlohmann::json t = nlohmann::json::parse(tree.out);
+  bool found = false;
+  for (const nlohmann::json& o : t["objectives"]) {
+    if (o["id"] != "imp-1") continue;
+    found = true;
+    BOOST_TEST(o["title"] == "Grow, fast");
+    BOOST_TEST(o["owner"] == "admin");
+    BOOST_TEST(o["key_results"][0]["unit"] == "M EUR");
+  }
+  BOOST_TEST(found);
+  BOOST_TEST(Okr(dir, "verify --data " + dir.Sub("a")).status == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
