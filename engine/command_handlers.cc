@@ -6,6 +6,40 @@
 
 namespace okr {
 
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kBot:
+      return "bot";
+    case Role::kMember:
+      break;
+  }
+  return "member";
+}
+
+namespace {
+
+// A bot may only check in on the key results and measure the KPIs it is
+// granted (the tokens file): nothing else.
+std::optional<DomainError> BotMay(const Caller& caller,
+                                  const Command& command) {
+  std::string grant;
+  if (const auto* c = std::get_if<RecordCheckIn>(&command)) {
+    grant = "kr/" + c->kr_id;
+  } else if (const auto* m = std::get_if<RecordMeasurement>(&command)) {
+    grant = "kpi/" + m->kpi_id;
+  }
+  if (!grant.empty() && caller.grants.count(grant) != 0) return std::nullopt;
+  return DomainError::Forbidden(
+      "bot " + caller.actor +
+      " may only check in on the key results and measure the KPIs it is "
+      "granted" +
+      (grant.empty() ? std::string() : " (not " + grant + ")"));
+}
+
+}  // namespace
+
 const char* CommandName(const Command& c) {
   static constexpr const char* kNames[] = {"CreateCycle",
                                            "StartCycle",
@@ -117,6 +151,9 @@ Outcome<Decision> Decide(const OkrState& state, const Limits& limits,
   if (caller.actor.empty()) {
     return DomainError{ErrorKind::kUnauthorised, "unauthorised", "",
                        "no caller: every command needs an actor"};
+  }
+  if (caller.bot()) {
+    if (std::optional<DomainError> e = BotMay(caller, command)) return *e;
   }
   // If-Match is checked once the target is known to exist, so an unknown id
   // is still a 404; the handler decides everything else.

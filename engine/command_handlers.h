@@ -41,6 +41,10 @@ struct Decision {
   // is the ETag, and If-Match refers to it.
   std::string stream;
   std::string id;  // that resource's id (created ones included)
+  // Who each event is by, when not the caller: empty, or one per event
+  // (an empty one: the caller). A KPI's measurement makes check-ins by
+  // "kpi:<id>".
+  std::vector<std::string> actors = {};
 };
 
 // The stream If-Match refers to; empty for commands that create their

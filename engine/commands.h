@@ -24,13 +24,19 @@
 
 namespace okr {
 
-enum class Role { kMember, kAdmin };
+// kBot: a CI job or a script, that may only check in on the key results
+// and measure the KPIs it is granted (Caller::grants).
+enum class Role { kMember, kAdmin, kBot };
+const char* RoleName(Role role);  // "member", "admin", "bot"
 
 // Who sends a command: an actor from the tokens file and its role.
 struct Caller {
   std::string actor;
   Role role = Role::kMember;
+  // A bot's grants: "kr/<id>" (check-ins) and "kpi/<id>" (measurements).
+  std::set<std::string> grants = {};
   bool admin() const { return role == Role::kAdmin; }
+  bool bot() const { return role == Role::kBot; }
 };
 
 using OptText = std::optional<std::string>;
@@ -90,6 +96,8 @@ struct UpdateKeyResult {
   OptText title;
   std::optional<double> target, weight;
   OptText reason;
+  // Absent: unchanged; nullopt inside: unlink; an id: link to that KPI.
+  std::optional<OptText> kpi_id = std::nullopt;
 };
 struct RemoveKeyResult {
   std::string kr_id;

@@ -57,6 +57,9 @@ Status EventStore::ValidateRequest(const AppendRequest& r) const {
     if (e.type.empty() || e.type.size() > kMaxNameBytes) {
       return Status::InvalidArgument("event type must be 1-256 bytes");
     }
+    if (e.actor.size() > kMaxNameBytes || HasNul(e.actor)) {
+      return Status::InvalidArgument("actor must be 1-256 bytes without NUL");
+    }
     if (e.data.size() > kMaxDataBytes) {
       return Status::InvalidArgument("event data over 4 MiB");
     }
@@ -252,7 +255,7 @@ Result<AppendResult> EventStore::Decide(Pending& p, GroupState& g) {
     ev.type = e.type;
     ev.schema_version = e.schema_version;
     ev.recorded_at_us = now;
-    ev.actor = meta.actor;
+    ev.actor = e.actor.empty() ? meta.actor : e.actor;
     ev.command_id = result.command_id;
     ev.data = e.data;
     ev.prev_hash = g.prev_hash;

@@ -102,7 +102,10 @@ Outcome<const KeyResult*> GetKeyResult(const OkrState& s,
 
 Check MayWrite(const Caller& caller, const std::string& owner,
                const std::string& what) {
-  if (caller.admin() || caller.actor == owner) return std::nullopt;
+  // A bot got here only for what it is granted (Decide).
+  if (caller.admin() || caller.bot() || caller.actor == owner) {
+    return std::nullopt;
+  }
   return DomainError::Forbidden(caller.actor + " may not change " + what +
                                 ": it belongs to " + owner +
                                 " (members write only what they own)");

@@ -127,6 +127,12 @@ Outcome<Decision> Handle(const Context& c, const AddKeyResult& cmd) {
 Outcome<Decision> Handle(const Context& c, const UpdateKeyResult& cmd) {
   if (Check e = CheckText("title", cmd.title, 1, 200)) return *e;
   if (Check e = CheckText("reason", cmd.reason, 0, 4000)) return *e;
+  if (cmd.kpi_id) {
+    if (Check e = CheckId("kpi_id", *cmd.kpi_id)) return *e;
+    if (*cmd.kpi_id && c.state.FindKpi(**cmd.kpi_id) == nullptr) {
+      return DomainError::NotFound("kpi_id", "no KPI \"" + **cmd.kpi_id + "\"");
+    }
+  }
   auto got = GetOwned(c, cmd.kr_id);
   if (!got.ok()) return got.error();
   const KeyResult& k = *got.value().kr;
@@ -162,6 +168,15 @@ Outcome<Decision> Handle(const Context& c, const UpdateKeyResult& cmd) {
   if (cmd.weight && *cmd.weight != k.weight) {
     if (Check e = WeightPositive(*cmd.weight)) return *e;
     d.events.push_back(KeyResultWeightChanged{k.id, k.weight, *cmd.weight});
+  }
+  if (cmd.kpi_id && *cmd.kpi_id != k.kpi_id) {
+    if (*cmd.kpi_id && k.kind != "metric") {
+      return DomainError::Rule(
+          "kpi-link-kind", "kpi_id",
+          "only a metric key result can be fed by a KPI (" + k.id + " is " +
+              k.kind + ")");
+    }
+    d.events.push_back(KeyResultKpiLinked{k.id, k.kpi_id, *cmd.kpi_id});
   }
   return d;
 }

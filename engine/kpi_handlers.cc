@@ -65,7 +65,28 @@ Outcome<Decision> Handle(const Context& c, const RecordMeasurement& cmd) {
                              "a measurement cannot be dated in the future (" +
                                  date.ToString() + ")");
   }
-  return Decision{{KpiMeasured{k->id, cmd.value, date}}, "kpi/" + k->id, k->id};
+  Decision d{{KpiMeasured{k->id, cmd.value, date}}, "kpi/" + k->id, k->id};
+  // Each key result linked to the KPI gets the measurement as a check-in
+  // by "kpi:<id>", decided as a check-in is: one that takes none now (its
+  // cycle or objective not active, the date outside its window) is left
+  // out, and the measurement stands.
+  const Caller feed{"kpi:" + k->id, Role::kAdmin};
+  const Context fc{c.state, c.limits, feed, c.today};
+  for (const KeyResult* kr : c.state.LinkedTo(k->id)) {
+    RecordCheckIn in;
+    in.kr_id = kr->id;
+    in.value = cmd.value;
+    in.date = date;
+    in.source = "kpi";
+    Outcome<Decision> got = Handle(fc, in);
+    if (!got.ok()) continue;
+    for (events::Event& e : got.value().events) {
+      d.actors.resize(d.events.size());
+      d.events.push_back(std::move(e));
+      d.actors.push_back(feed.actor);
+    }
+  }
+  return d;
 }
 
 }  // namespace okr::handlers

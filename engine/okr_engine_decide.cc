@@ -260,8 +260,10 @@ AppendRequest OkrEngine::FoldDecided(const CommandRequest& req,
   AppendRequest append;
   std::map<std::string, std::uint64_t> before;
   const std::int64_t now = clock_->NowMicros();
-  for (const events::Event& e : decision.events) {
+  for (std::size_t i = 0; i < decision.events.size(); ++i) {
+    const events::Event& e = decision.events[i];
     NewEvent ne = events::ToNewEvent(e);
+    if (i < decision.actors.size()) ne.actor = decision.actors[i];
     before.emplace(ne.stream, decision_state_.StreamVersion(ne.stream));
     RecordedEvent r;
     r.position = next_position_++;
@@ -270,7 +272,7 @@ AppendRequest OkrEngine::FoldDecided(const CommandRequest& req,
     r.type = ne.type;
     r.schema_version = ne.schema_version;
     r.recorded_at_us = now;
-    r.actor = req.caller.actor;
+    r.actor = ne.actor.empty() ? req.caller.actor : ne.actor;
     decision_state_.Apply(r, e);
     append.events.push_back(std::move(ne));
   }

@@ -239,6 +239,22 @@ struct KeyResultRemoved {
   }
 };
 
+// The KPI that feeds a key result: each measurement of `after` becomes a
+// check-in on it (actor "kpi:<kpi_id>"). before/after: the link before and
+// after the change (null: none).
+struct KeyResultKpiLinked {
+  static constexpr char kType[] = "KeyResultKpiLinked";
+  static constexpr std::uint32_t kSchemaVersion = 1;
+  static constexpr char kStreamKind[] = "kr";
+  std::string kr_id;
+  OptString before, after;
+  const std::string& stream_id() const { return kr_id; }
+  template <class V>
+  void Visit(V&& v) {
+    v("kr_id", kr_id), v("before", before), v("after", after);
+  }
+};
+
 // A score: by hand (manual, an admin or the owner) or at close (progress).
 struct KeyResultGraded {
   static constexpr char kType[] = "KeyResultGraded";
@@ -465,7 +481,7 @@ using Event = std::variant<
     KeyResultTargetChanged, KeyResultWeightChanged, KeyResultRemoved,
     KeyResultGraded, CheckInRecorded, KpiDefined, KpiThresholdsChanged,
     KpiMeasured, ReminderIssued, ReminderDelivered, ReminderDeliveryFailed,
-    DigestDelivered, DigestDeliveryFailed, ChainHeadSigned>;
+    DigestDelivered, DigestDeliveryFailed, ChainHeadSigned, KeyResultKpiLinked>;
 
 }  // namespace okr::events
 

@@ -32,6 +32,9 @@ struct NewEvent {
   std::string type;    // "ObjectiveCreated"
   std::uint32_t schema_version = 1;
   std::string data;  // serialized payload; opaque to the store
+  // Who the event is by, when not the command's actor (a check-in a KPI's
+  // measurement makes is by "kpi:<id>"); empty: the command's.
+  std::string actor;
 };
 
 // An event as recorded in the log, with its full envelope.

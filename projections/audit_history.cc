@@ -111,6 +111,10 @@ void AuditHistory::Apply(const RecordedEvent& r, const events::Event& e) {
           [&](const KeyResultWeightChanged& v) {
             change("weight", v.before, v.after);
           },
+          [&](const KeyResultKpiLinked& v) {
+            change("kpi_id", v.before ? json(*v.before) : json(),
+                   v.after ? json(*v.after) : json());
+          },
           [&](const KeyResultRemoved& v) {
             change("state", ToString(KeyResultState::kActive),
                    ToString(KeyResultState::kRemoved));

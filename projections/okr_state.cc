@@ -59,6 +59,7 @@ Revision::Value Revision::EmptyValueOf(Field field) {
     case Field::kTeam:
       return std::string();
     case Field::kParent:
+    case Field::kKpi:
       return std::optional<std::string>();
     case Field::kScore:
       return std::optional<double>();
@@ -137,6 +138,10 @@ void OkrState::RebuildIndexes() {
   for (const auto& [id, o] : objectives_) CountOpen(o, +1);
   reminder_keys_.clear();
   for (const auto& [id, m] : reminders_) reminder_keys_[{m.kind, m.key}] = id;
+  kpi_links_.clear();
+  for (const auto& [id, k] : key_results_) {
+    if (k.kpi_id) kpi_links_[*k.kpi_id].insert(id);
+  }
   latest_fact_.reset();
   for (const auto& [id, k] : key_results_) {
     if (!k.check_ins.empty()) NoteFact(k.check_ins.back().date);
@@ -277,6 +282,18 @@ void OkrState::Restore(const OkrState& full,
     objectives_.emplace(oid, std::move(copy));
     restored_.push_back(oid);
   }
+}
+
+std::vector<const KeyResult*> OkrState::LinkedTo(
+    const std::string& kpi_id) const {
+  std::vector<const KeyResult*> out;
+  auto it = kpi_links_.find(kpi_id);
+  if (it == kpi_links_.end()) return out;
+  for (const std::string& id : it->second) {
+    const KeyResult* k = FindKeyResult(id);
+    if (k != nullptr && k->kpi_id == kpi_id) out.push_back(k);
+  }
+  return out;
 }
 
 OkrState OkrState::CycleScratch(const std::string& cycle_id,
@@ -508,6 +525,14 @@ class OkrState::Folder {
     if (KeyResult* k = KeyResultOf(v.kr_id)) {
       Before(*k, Field::kWeight, k->weight);
       k->weight = v.after;
+    }
+  }
+  void operator()(const events::KeyResultKpiLinked& v) {
+    if (KeyResult* k = KeyResultOf(v.kr_id)) {
+      Before(*k, Field::kKpi, k->kpi_id);
+      if (k->kpi_id) s_.kpi_links_[*k->kpi_id].erase(k->id);
+      k->kpi_id = v.after;
+      if (k->kpi_id) s_.kpi_links_[*k->kpi_id].insert(k->id);
     }
   }
   void operator()(const events::KeyResultRemoved& v) {

@@ -35,6 +35,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -213,9 +214,9 @@ enum class Field : std::uint8_t {
   kRemoved,      // int32 (0 or 1)
   kGrade,        // GradeBefore
   kThresholds,   // KpiThresholds
+  kKpi,          // optional<string>: a key result's linked KPI
 };
-constexpr std::uint8_t kLastField =
-    static_cast<std::uint8_t>(Field::kThresholds);
+constexpr std::uint8_t kLastField = static_cast<std::uint8_t>(Field::kKpi);
 
 struct KpiThresholds {
   std::optional<double> healthy_min, healthy_max;
@@ -328,6 +329,8 @@ struct KeyResult {
   std::string id, objective_id, title, kind, unit;
   double start = 0, target = 0, original_target = 0, weight = 1;
   bool removed = false;
+  // The KPI whose measurements become check-ins on it (KeyResultKpiLinked).
+  std::optional<std::string> kpi_id;
   Date added_on;  // the date of the KeyResultAdded (for reminders)
   // Sorted by (date, position): the order "latest" is decided in.
   std::vector<CheckIn> check_ins;
@@ -343,14 +346,16 @@ struct KeyResult {
   template <class A>
   void save(A& ar) const {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, grade, added_on, target_changes, version, lineage);
+       weight, removed, kpi_id, grade, added_on, target_changes, version,
+       lineage);
     std::uint64_t n = check_ins.size();
     ar(n, cereal::binary_data(check_ins.data(), n * sizeof(CheckIn)));
   }
   template <class A>
   void load(A& ar) {
     ar(id, objective_id, title, kind, unit, start, target, original_target,
-       weight, removed, grade, added_on, target_changes, version, lineage);
+       weight, removed, kpi_id, grade, added_on, target_changes, version,
+       lineage);
     std::uint64_t n = 0;
     ar(n);
     if (n > (std::uint64_t{1} << 32)) throw std::length_error("check-ins");
@@ -603,6 +608,10 @@ class OkrState {
   std::int64_t last_recorded_at_us() const { return last_recorded_at_us_; }
   History history() const { return history_; }
 
+  // The key results linked to KPI `kpi_id` (KeyResultKpiLinked), by id;
+  // those the state does not hold (archived) are left out.
+  std::vector<const KeyResult*> LinkedTo(const std::string& kpi_id) const;
+
   // A small compact state to decide a batch of creations in one cycle
   // against (ImportOkrs): the cycle, its objectives and their key results
   // (without check-ins or revisions), the objectives `also` names from
@@ -697,6 +706,8 @@ class OkrState {
   std::map<std::pair<std::string, std::string>, int> open_;
   // Derived: the latest date of a check-in or measurement (ExactAt).
   std::optional<Date> latest_fact_;
+  // Derived: the key results linked to each KPI.
+  std::map<std::string, std::set<std::string>> kpi_links_;
   // Derived: reminder id per (kind, key).
   std::map<std::pair<std::string, std::string>, std::string> reminder_keys_;
 };

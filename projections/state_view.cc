@@ -58,6 +58,8 @@ void Undo(Objective& o, const Revision& r) {
 
 void Undo(KeyResult& k, const Revision& r) {
   switch (r.field) {
+    case Field::kKpi:
+      return Set(&k.kpi_id, r.before);
     case Field::kTitle:
       return Set(&k.title, r.before);
     case Field::kTarget:

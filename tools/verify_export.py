@@ -52,6 +52,7 @@ layout("KeyResultRetitled", 1, "kr_id:s before:s after:s")
 layout("KeyResultTargetChanged", 1, "kr_id:s before:f after:f reason:s?")
 layout("KeyResultWeightChanged", 1, "kr_id:s before:f after:f")
 layout("KeyResultRemoved", 1, "kr_id:s reason:s?")
+layout("KeyResultKpiLinked", 1, "kr_id:s before:s? after:s?")
 layout("KeyResultGraded", 1, "kr_id:s score:f note:s? manual:b")
 layout("CheckInRecorded", 1, "kr_id:s value:f confidence:i? note:s? date:d")
 layout("CheckInRecorded", 2,

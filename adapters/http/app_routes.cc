@@ -50,7 +50,7 @@ DomainError NoFile(const std::string& name) {
 json SessionJson(const Caller& caller, std::optional<std::int64_t> expires) {
   return json{
       {"actor", caller.actor},
-      {"role", caller.admin() ? "admin" : "member"},
+      {"role", RoleName(caller.role)},
       {"expires_at", expires ? json(FormatInstant(*expires)) : json(nullptr)}};
 }
 

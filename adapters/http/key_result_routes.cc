@@ -43,6 +43,7 @@ void PatchKeyResult(ApiCall& c, const PathParams& p) {
   cmd.target = b.Number("target");
   cmd.weight = b.Number("weight");
   cmd.reason = b.String("reason");
+  if (b.Has("kpi_id")) cmd.kpi_id = b.String("kpi_id");
   if (!c.Finish(b)) return;
   c.Mutate(cmd, KeyResultBody(p["id"]), 200, nullptr);
 }

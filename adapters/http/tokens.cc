@@ -102,18 +102,41 @@ Result<Tokens> Tokens::Parse(const std::string& path, const std::string& text) {
                                      "must be UTF-8 text)");
     }
     std::istringstream fields(line);
-    std::string token, actor, role, extra;
+    std::string token, actor, role, grants, extra;
     if (!(fields >> token) || token[0] == '#') continue;
-    if (!(fields >> actor >> role) || (fields >> extra) ||
-        (role != "admin" && role != "member") || token.size() < 8) {
+    const std::string where = path + ":" + std::to_string(n) + ": ";
+    if (!(fields >> actor >> role) ||
+        (role != "admin" && role != "member" && role != "bot") ||
+        token.size() < 8) {
       return Status::InvalidArgument(
-          path + ":" + std::to_string(n) +
-          ": expected TOKEN ACTOR ROLE (role admin or member, token of 8 "
+          where +
+          "expected TOKEN ACTOR ROLE (role admin, member or bot, token of 8 "
           "characters or more)");
     }
-    t.entries_.push_back(
-        Entry{Sha256Of(token),
-              Caller{actor, role == "admin" ? Role::kAdmin : Role::kMember}});
+    Caller caller{actor, role == "admin"    ? Role::kAdmin
+                         : role == "member" ? Role::kMember
+                                            : Role::kBot};
+    fields >> grants;
+    if (fields >> extra || (caller.bot() == grants.empty())) {
+      return Status::InvalidArgument(
+          where + (caller.bot() ? "a bot's line is TOKEN ACTOR bot "
+                                  "GRANT,GRANT... (kr/<id> or kpi/<id>)"
+                                : "expected TOKEN ACTOR ROLE, nothing after"));
+    }
+    std::istringstream list(grants);
+    for (std::string g; std::getline(list, g, ',');) {
+      const std::size_t slash = g.find('/');
+      const std::string kind = g.substr(0, slash);
+      if (slash == std::string::npos || (kind != "kr" && kind != "kpi") ||
+          !ValidId(g.substr(slash + 1))) {
+        return Status::InvalidArgument(
+            where + "grant \"" + g +
+            "\" is not kr/<id> or kpi/<id> (a bot may only check in on key "
+            "results and measure KPIs)");
+      }
+      caller.grants.insert(g);
+    }
+    t.entries_.push_back(Entry{Sha256Of(token), std::move(caller)});
   }
   if (t.entries_.empty()) {
     return Status::InvalidArgument(path + ": no tokens");

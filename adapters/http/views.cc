@@ -54,6 +54,7 @@ json KeyResultJson(const StateView& s, const KeyResult& k, Date at) {
       {"original_target", k.original_target},
       {"unit", k.unit},
       {"weight", k.weight},
+      {"kpi_id", OrNull(k.kpi_id)},
       {"current", v.current},
       {"attainment", v.attainment},
       {"progress", v.progress},

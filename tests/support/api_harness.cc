@@ -33,7 +33,8 @@ ApiHarness::ApiHarness(const std::string& clock_start,
                   "# test tokens\n"
                   "root-token-0001 root admin\n"
                   "maria-token-001 maria member\n"
-                  "john-token-0001 john member\n");
+                  "john-token-0001 john member\n"
+                  "ci-bot-token-01 ci-bot bot kr/signup-kr,kpi/signups\n");
   auto loaded = http::Tokens::Load(engine_.dir() + "/tokens");
   if (!loaded.ok()) throw std::runtime_error(loaded.status().ToString());
   tokens_ = std::make_unique<http::Tokens>(std::move(loaded).value());
