@@ -58,7 +58,8 @@ Status EventStore::ValidateRequest(const AppendRequest& r) const {
       return Status::InvalidArgument("event type must be 1-256 bytes");
     }
     if (e.actor.size() > kMaxNameBytes || HasNul(e.actor)) {
-      return Status::InvalidArgument("actor must be 1-256 bytes without NUL");
+      return Status::InvalidArgument(
+          "an event's own actor must be at most 256 bytes without NUL");
     }
     if (e.data.size() > kMaxDataBytes) {
       return Status::InvalidArgument("event data over 4 MiB");

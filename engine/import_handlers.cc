@@ -12,12 +12,14 @@ namespace okr::handlers {
 namespace {
 
 struct Batch {
-  Batch(const Context& context, OkrState s, const std::string& cycle_id)
-      : c(context),
+  Batch(const Context& context, OkrState s, const std::string& cycle)
+      : cycle_id(cycle),
+        c(context),
         scratch(std::move(s)),
         sc{scratch, c.limits, c.caller, c.today},
-        all{{}, "cycle/" + cycle_id, cycle_id} {}
+        all{{}, "cycle/" + cycle, cycle} {}
 
+  const std::string cycle_id;
   const Context& c;
   OkrState scratch;
   Context sc;
@@ -61,7 +63,16 @@ struct Batch {
           "duplicate-id", "a key result \"" + *k.id + "\" already exists",
           "id");
     }
-    return Refused("parent", k.objective_id);
+    if (Check e = Refused("parent", k.objective_id)) return e;
+    // A spreadsheet is one cycle's: a key result under another cycle's
+    // objective is not what the file is about.
+    const Objective* o = scratch.FindObjective(k.objective_id);
+    if (o != nullptr && o->cycle_id != cycle_id) {
+      return DomainError::Rule("import-other-cycle", "parent",
+                               "objective \"" + o->id + "\" is of cycle " +
+                                   o->cycle_id + ", not " + cycle_id);
+    }
+    return std::nullopt;
   }
   Check Refused(const std::string& field,
                 const std::optional<std::string>& objective) {
@@ -85,8 +96,13 @@ struct Batch {
             : std::visit([&](const auto& x) { return Handle(sc, x); }, command);
     if (!d.ok()) {
       const DomainError& e = d.error();
-      errors.push_back(
-          {row.line, e.field.empty() ? "id" : e.field, e.slug, e.detail});
+      // A refusal of no one field is of the row's objective for a key
+      // result (its state, its cycle), of the row itself otherwise.
+      errors.push_back({row.line,
+                        !e.field.empty() ? e.field
+                        : objective      ? ""
+                                         : "parent",
+                        e.slug, e.detail});
       if (objective) refused.emplace(*id, row.line);
       return;
     }

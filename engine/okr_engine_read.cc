@@ -240,12 +240,14 @@ Result<ChainHead> OkrEngine::Head() const {
 Result<std::optional<events::ChainHeadSigned>> OkrEngine::CheckpointAt(
     std::uint64_t position) const {
   const std::string stream = "chain/head";
-  auto count = store_->StreamVersion(stream);
-  if (!count.ok()) return count.status();
-  // The checkpoints' positions grow with their versions: the last version
-  // at or before `position`, by binary search over point reads.
+  // How many there are: the read state's count (the store's would scan the
+  // stream's index). The checkpoints' positions grow with their versions:
+  // the last version at or before `position`, by binary search over point
+  // reads.
+  const std::uint64_t count =
+      Read([&](const OkrState& s) { return s.StreamVersion(stream); });
   std::optional<RecordedEvent> found;
-  std::uint64_t lo = 1, hi = *count;
+  std::uint64_t lo = 1, hi = count;
   while (lo <= hi) {
     const std::uint64_t mid = lo + (hi - lo) / 2;
     auto got = store_->ReadStream(stream, mid, 1);

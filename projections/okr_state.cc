@@ -326,7 +326,14 @@ OkrState OkrState::CycleScratch(const std::string& cycle_id,
   }
   for (const std::string& id : also) {
     const Objective* o = FindObjective(id);
-    if (o != nullptr && o->cycle_id != cycle_id) add(*o, false);
+    if (o == nullptr || o->cycle_id == cycle_id) continue;
+    add(*o, false);
+    // With its cycle: every handler may look an objective's cycle up.
+    if (const Cycle* c = FindCycle(o->cycle_id)) {
+      Cycle copy = *c;
+      copy.lineage.revisions = {};
+      s.cycles_.emplace(c->id, std::move(copy));
+    }
   }
   s.last_position_ = last_position_;
   s.last_recorded_at_us_ = last_recorded_at_us_;

@@ -2,9 +2,10 @@
 """Checks an OKR Ledger export (`okr export`, JSON Lines) with no OKR Ledger
 code: recomputes the hash chain from the first line to the last, checks that
 every line's `data` says what its stored bytes (`data_b64`) hold, and, with
---public-key, checks the signature of every ChainHeadSigned checkpoint.
+--public-key (repeatable: keys rotated out too), checks the signature of
+every ChainHeadSigned checkpoint with the key its key_id names.
 
-    verify_export.py FILE [--public-key signing.pub.pem]
+    verify_export.py FILE [--public-key signing.pub.pem ...]
 
 Exit 0 and "ok: ..." naming the head; exit 1 naming the first bad line; exit
 2 when the file or the key cannot be read. Python 3 standard library only.
@@ -78,7 +79,8 @@ ENVELOPE = ("position", "stream", "version", "type", "schema_version",
             "recorded_at", "actor", "command_id", "data", "data_b64",
             "prev_hash", "hash")
 TEXTS = ("stream", "type", "actor", "command_id")  # may carry "<name>_b64"
-INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                     r"\.[0-9]{6}Z\Z")
 HEX = re.compile(r"[0-9a-f]{64}\Z")
 
 
@@ -189,6 +191,8 @@ def micros(instant):
         t = datetime.datetime.strptime(instant, "%Y-%m-%dT%H:%M:%S.%fZ")
     except ValueError:
         raise Bad("recorded_at is not a real instant")
+    if t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") != instant:
+        raise Bad("recorded_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
     t = t.replace(tzinfo=datetime.timezone.utc)
     epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
     delta = t - epoch
@@ -306,16 +310,23 @@ def read_public_key(path):
     return der[12:]
 
 
-def check_checkpoint(data, prev, public):
-    """A ChainHeadSigned line: it signs the line before it."""
+def key_id(public):
+    return hashlib.sha256(public).hexdigest()[:16]
+
+
+def check_checkpoint(data, prev, keys):
+    """A ChainHeadSigned line: it signs the line before it, with one of the
+    given keys (by key_id) when keys are given."""
     if prev is None or data["position"] != prev["position"] or \
             data["hash"] != prev["hash"] or \
             data["recorded_at"] != prev["recorded_at"]:
         raise Bad("the checkpoint does not sign the event before it")
-    if public is None:
+    if not keys:
         return
-    if data["key_id"] != hashlib.sha256(public).hexdigest()[:16]:
-        raise Bad("the checkpoint's key_id is not the given key's")
+    public = keys.get(data["key_id"])
+    if public is None:
+        raise Bad("the checkpoint is signed by key %s, not one given" %
+                  ascii(data["key_id"]))
     message = "%d:%s:%s" % (data["position"], data["hash"],
                             data["recorded_at"])
     signature = b64(data["signature"], "signature")
@@ -323,7 +334,7 @@ def check_checkpoint(data, prev, public):
         raise Bad("the checkpoint's signature does not verify")
 
 
-def check_line(line, n, state, public):
+def check_line(line, n, state, keys):
     if not isinstance(line, dict):
         raise Bad("not a JSON object")
     missing = [m for m in ENVELOPE if m not in line]
@@ -331,7 +342,8 @@ def check_line(line, n, state, public):
         raise Bad("missing " + ", ".join(missing))
     extra = set(line) - set(ENVELOPE) - {t + "_b64" for t in TEXTS}
     if extra:
-        raise Bad("members the chain does not cover: " + ", ".join(extra))
+        raise Bad("members the chain does not cover: " +
+                  ", ".join(ascii(x) for x in sorted(extra)))
     if line["position"] != n or type(line["position"]) is not int:
         raise Bad("expected position %d" % n)
     for name in ("prev_hash", "hash"):
@@ -356,7 +368,7 @@ def check_line(line, n, state, public):
     if line["version"] != state["versions"].get(stream, 0) + 1:
         raise Bad("the stream's versions are not 1, 2, 3, ...")
     if line["type"] == "ChainHeadSigned":
-        check_checkpoint(claimed, state["prev"], public)
+        check_checkpoint(claimed, state["prev"], keys)
         state["checkpoints"] += 1
     state["versions"][stream] = line["version"]
     state["head"], state["time"] = line["hash"], at
@@ -374,15 +386,22 @@ def unique(pairs):
 
 
 def main(argv):
-    args = argv[1:]
-    public = None
-    if len(args) == 3 and args[1] == "--public-key":
-        try:
-            public = read_public_key(args[2])
-        except (OSError, ValueError) as e:
-            print("verify_export: %s: %s" % (args[2], e), file=sys.stderr)
-            return 2
-        args = args[:1]
+    # Names from a hostile file print escaped, never as an exception.
+    sys.stdout.reconfigure(errors="backslashreplace")
+    args, keys = [], {}
+    rest = argv[1:]
+    while rest:
+        if rest[0] == "--public-key" and len(rest) > 1:
+            try:
+                public = read_public_key(rest[1])
+            except (OSError, ValueError) as e:
+                print("verify_export: %s: %s" % (rest[1], e), file=sys.stderr)
+                return 2
+            keys[key_id(public)] = public
+            rest = rest[2:]
+        else:
+            args.append(rest[0])
+            rest = rest[1:]
     if len(args) != 1:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -392,20 +411,24 @@ def main(argv):
     try:
         with open(args[0], "rb") as f:
             for k, text in enumerate(f, 1):
-                if not text.strip():
+                if text == b"\n":  # an empty line, as okr import skips
                     continue
                 n += 1
                 try:
                     line = json.loads(text, object_pairs_hook=unique)
-                    check_line(line, n, state, public)
-                except (Bad, ValueError, TypeError) as e:
+                    check_line(line, n, state, keys)
+                except Bad as e:
                     print("line %d: %s" % (k, e))
+                    return 1
+                except Exception as e:  # hostile bytes: refused, not a crash
+                    print("line %d: not an export line (%s: %s)" %
+                          (k, type(e).__name__, e))
                     return 1
     except OSError as e:
         print("verify_export: %s" % e, file=sys.stderr)
         return 2
     signed = "%d signed checkpoints %s" % (
-        state["checkpoints"], "verified" if public else
+        state["checkpoints"], "verified" if keys else
         "not checked (no --public-key)")
     print("ok: %d events, head %d %s; %s" % (n, n, state["head"], signed))
     return 0

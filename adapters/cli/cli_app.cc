@@ -1,6 +1,7 @@
 #include "adapters/cli/cli_app.h"
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -222,6 +223,61 @@ void AddServeOptions(CLI::App* serve, ServeOptions* o) {
       ->group("");
 }
 
+// A subcommand and what runs it, its options held by the runner.
+struct Subcommand {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Subcommand AddVerify(CLI::App& app) {
+  auto data = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "Recompute the hash chain and every index of a store, or check an "
+      "export as okr import would; exit non-zero naming the first bad "
+      "position or line");
+  CLI::Option* by_data = verify->add_option("--data", *data, "Store folder");
+  CLI::Option* by_file = verify->add_option(
+      "--export", *file, "An export (okr export) instead of a store");
+  by_data->excludes(by_file);
+  verify->require_option(1);
+  return {verify, [data, file] {
+            return file->empty() ? RunVerify(*data) : RunVerifyExport(*file);
+          }};
+}
+
+Subcommand AddKeygen(CLI::App& app) {
+  auto out = std::make_shared<std::string>();
+  CLI::App* keygen = app.add_subcommand(
+      "keygen",
+      "Write a new Ed25519 key pair for signed checkpoints: DIR/signing.pem "
+      "(mode 0600, for okr serve --signing-key) and DIR/signing.pub.pem");
+  keygen->add_option("--out", *out, "Folder for the two files")->required();
+  return {keygen, [out] { return RunKeygen(*out); }};
+}
+
+Subcommand AddImportOkrs(CLI::App& app) {
+  struct Args {
+    std::string data, cycle, file, actor = "admin";
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "import-okrs",
+      "A cycle's objectives and key results from a CSV file (header "
+      "id,title,level,parent,owner,team,kind,start,target,unit,weight): all "
+      "rows or none, every bad row named by its line");
+  cmd->add_option("--data", a->data, "Store folder")->required();
+  cmd->add_option("--actor", a->actor,
+                  "Who imports (an admin; the owner of objectives whose "
+                  "owner is empty)")
+      ->capture_default_str();
+  cmd->add_option("cycle", a->cycle, "Cycle id")->required();
+  cmd->add_option("file", a->file, "The CSV file")->required();
+  return {cmd,
+          [a] { return RunImportOkrs(a->data, a->cycle, a->file, a->actor); }};
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -229,18 +285,8 @@ int RunCli(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string data_dir;
-  CLI::App* verify = app.add_subcommand(
-      "verify",
-      "Recompute the hash chain and every index of a store, or check an "
-      "export as okr import would; exit non-zero naming the first bad "
-      "position or line");
-  std::string verify_export;
-  CLI::Option* verify_data =
-      verify->add_option("--data", data_dir, "Store folder");
-  CLI::Option* verify_file = verify->add_option(
-      "--export", verify_export, "An export (okr export) instead of a store");
-  verify_data->excludes(verify_file);
-  verify->require_option(1);
+  const Subcommand added[] = {AddVerify(app), AddKeygen(app),
+                              AddImportOkrs(app)};
 
   std::string backup_out;
   CLI::App* backup = app.add_subcommand(
@@ -249,14 +295,6 @@ int RunCli(int argc, char** argv) {
       "server takes the copy); restore by serving the copy");
   backup->add_option("--data", data_dir, "Store folder")->required();
   backup->add_option("--out", backup_out, "New folder for the copy")
-      ->required();
-
-  std::string keygen_out;
-  CLI::App* keygen = app.add_subcommand(
-      "keygen",
-      "Write a new Ed25519 key pair for signed checkpoints: DIR/signing.pem "
-      "(mode 0600, for okr serve --signing-key) and DIR/signing.pub.pem");
-  keygen->add_option("--out", keygen_out, "Folder for the two files")
       ->required();
 
   CLI::App* info = app.add_subcommand("info", "Summarise what a store holds");
@@ -343,21 +381,6 @@ int RunCli(int argc, char** argv) {
   changes->add_flag("--json", changes_json, "The API's JSON instead");
 
   RetroOptions retro_options;
-  std::string import_cycle, import_file, import_actor = "admin";
-  CLI::App* import_okrs = app.add_subcommand(
-      "import-okrs",
-      "A cycle's objectives and key results from a CSV file (header "
-      "id,title,level,parent,owner,team,kind,start,target,unit,weight): all "
-      "rows or none, every bad row named by its line");
-  import_okrs->add_option("--data", data_dir, "Store folder")->required();
-  import_okrs
-      ->add_option("--actor", import_actor,
-                   "Who imports (an admin; the owner of objectives "
-                   "whose owner is empty)")
-      ->capture_default_str();
-  import_okrs->add_option("cycle", import_cycle, "Cycle id")->required();
-  import_okrs->add_option("file", import_file, "The CSV file")->required();
-
   CLI::App* retro = app.add_subcommand(
       "retro",
       "A cycle's retrospective: scores, bands, target moves, check-ins, "
@@ -385,10 +408,8 @@ int RunCli(int argc, char** argv) {
     std::cerr << "okr: " << e.what() << " (see okr --help)\n";
     return kExitUsage;
   }
-  if (keygen->parsed()) return RunKeygen(keygen_out);
-  if (verify->parsed()) {
-    return verify_export.empty() ? RunVerify(data_dir)
-                                 : RunVerifyExport(verify_export);
+  for (const Subcommand& s : added) {
+    if (s.app->parsed()) return s.run();
   }
   if (backup->parsed()) return RunBackup(data_dir, backup_out);
   if (info->parsed()) return RunInfo(data_dir);
@@ -402,9 +423,6 @@ int RunCli(int argc, char** argv) {
   if (replay->parsed()) return RunReplay(data_dir);
   if (history->parsed()) return RunHistory(data_dir, history_id, history_json);
   if (retro->parsed()) return RunRetro(retro_options);
-  if (import_okrs->parsed()) {
-    return RunImportOkrs(data_dir, import_cycle, import_file, import_actor);
-  }
   if (changes->parsed()) {
     return RunChanges(data_dir, changes_cycle, changes_from, changes_to,
                       changes_json);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -325,15 +326,16 @@ int RunImportOkrs(const std::string& data_dir, const std::string& cycle,
     std::cerr << "okr import-okrs: " << why << "; nothing written\n";
     return kExitFailure;
   };
-  std::ifstream in(file, std::ios::binary);
-  std::string text;
   // The API takes 1 MiB; a file may be larger, not unbounded.
-  constexpr std::size_t kMaxBytes = 64 << 20;
-  text.resize(kMaxBytes + 1);
+  constexpr std::uintmax_t kMaxBytes = 64 << 20;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec) return fail("cannot read " + file + ": " + ec.message());
+  if (size > kMaxBytes) return fail(file + " is over 64 MiB");
+  std::ifstream in(file, std::ios::binary);
+  std::string text(static_cast<std::size_t>(size), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad() || (!in.eof() && !in)) return fail("cannot read " + file);
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxBytes) return fail(file + " is over 64 MiB");
+  if (!in) return fail("cannot read " + file);
   Outcome<ImportOkrs> cmd = csv::ParseOkrCsv(text, cycle);
   auto report = [&](const DomainError& e) {
     std::cerr << "okr import-okrs: " << file << ": " << e.detail << "\n";

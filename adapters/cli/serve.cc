@@ -307,6 +307,35 @@ class PeopleReloader {
 
 }  // namespace
 
+// The timers of `okr serve`: reminders (--reminder-interval) and signed
+// checkpoints (--signing-key, --checkpoint-interval), each when enabled.
+struct Drivers {
+  Drivers(const ServeOptions& o, OkrEngine* engine,
+          const WeeklySchedule& schedule, webhook::PeopleDirectory* people,
+          const ChainSigner* signer) {
+    if (o.reminder_interval > 0) {
+      DriverOptions d;
+      d.interval = std::chrono::seconds(o.reminder_interval);
+      d.schedule = schedule;
+      d.skip_recent_days = o.skip_recent_days;
+      d.people = people;
+      reminders = std::make_unique<ReminderDriver>(engine, d);
+      reminders->Start();
+    }
+    if (signer != nullptr && o.checkpoint_interval > 0) {
+      checkpoints = std::make_unique<CheckpointDriver>(
+          engine, signer, std::chrono::seconds(o.checkpoint_interval));
+      checkpoints->Start();
+    }
+  }
+  void Stop() {
+    if (reminders) reminders->Stop();
+    if (checkpoints) checkpoints->Stop();
+  }
+  std::unique_ptr<ReminderDriver> reminders;
+  std::unique_ptr<CheckpointDriver> checkpoints;
+};
+
 // The signing key of --signing-key (null without one), read as a secret
 // file (http::ReadSecretFile's rules).
 Result<std::unique_ptr<ChainSigner>> LoadSigner(const ServeOptions& o) {
@@ -442,23 +471,8 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "okr serve: " << s.ToString()
               << "; `okr backup` cannot reach this server\n";
   }
-  std::unique_ptr<ReminderDriver> driver;
-  if (o.reminder_interval > 0) {
-    DriverOptions d;
-    d.interval = std::chrono::seconds(o.reminder_interval);
-    d.schedule = delivery.value().schedule;
-    d.skip_recent_days = o.skip_recent_days;
-    d.people = &people;
-    driver = std::make_unique<ReminderDriver>(engine.value().get(), d);
-    driver->Start();
-  }
-  std::unique_ptr<CheckpointDriver> checkpoints;
-  if (signer.value() && o.checkpoint_interval > 0) {
-    checkpoints = std::make_unique<CheckpointDriver>(
-        engine.value().get(), signer.value().get(),
-        std::chrono::seconds(o.checkpoint_interval));
-    checkpoints->Start();
-  }
+  Drivers drivers(o, engine.value().get(), delivery.value().schedule, &people,
+                  signer.value().get());
   std::cout << "okr serve: listening on http://" << so.host << ":"
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
@@ -467,8 +481,7 @@ int RunServe(const ServeOptions& o) {
             << std::endl;
   server.Run();
   control.Stop();
-  if (driver) driver->Stop();
-  if (checkpoints) checkpoints->Stop();
+  drivers.Stop();
   for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
   reloader.Stop();

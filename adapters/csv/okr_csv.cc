@@ -28,20 +28,39 @@ enum Column {
   kWeight
 };
 
-// The records of a CSV text, as libcsv reads them; a record's line is its
-// number among them (the header is 1).
+// The records of a CSV text, as libcsv reads them, each with the physical
+// line it starts on (the header's is 1). libcsv reports every unquoted
+// line end (CSV_REPALL_NL), empty lines included; a CRLF is one line end,
+// and the newlines inside quoted fields are counted too.
 struct Reader {
-  std::vector<std::vector<std::string>> records;
+  struct Record {
+    int line;
+    std::vector<std::string> fields;
+  };
+  std::vector<Record> records;
   std::vector<std::string> current;
+  int line = 1;           // where the current record starts
+  int inside = 0;         // newlines inside its quoted fields
+  bool after_cr = false;  // the last line end was a CR
 
   static void Field(void* s, std::size_t n, void* self) {
-    static_cast<Reader*>(self)->current.emplace_back(
-        s == nullptr ? "" : std::string(static_cast<const char*>(s), n));
-  }
-  static void End(int, void* self) {
     auto* r = static_cast<Reader*>(self);
-    r->records.push_back(std::move(r->current));
-    r->current.clear();
+    r->current.emplace_back(
+        s == nullptr ? "" : std::string(static_cast<const char*>(s), n));
+    r->inside += static_cast<int>(
+        std::count(r->current.back().begin(), r->current.back().end(), '\n'));
+    r->after_cr = false;
+  }
+  static void End(int c, void* self) {
+    auto* r = static_cast<Reader*>(self);
+    const bool lf_of_crlf = c == '\n' && r->after_cr && r->current.empty();
+    if (!r->current.empty()) {
+      r->records.push_back({r->line, std::move(r->current)});
+      r->current.clear();
+    }
+    if (!lf_of_crlf && c != -1) r->line += 1 + r->inside;
+    r->inside = 0;
+    r->after_cr = c == '\r';
   }
 };
 
@@ -51,7 +70,8 @@ int NoSpace(unsigned char) { return 0; }
 // Strict RFC 4180; false with *why on a quoting error.
 bool ReadRecords(std::string_view text, Reader* r, std::string* why) {
   struct csv_parser p;
-  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
+  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL |
+                       CSV_REPALL_NL) != 0) {
     *why = "the CSV reader cannot start";
     return false;
   }
@@ -60,9 +80,8 @@ bool ReadRecords(std::string_view text, Reader* r, std::string* why) {
                       r) == text.size() &&
             csv_fini(&p, Reader::Field, Reader::End, r) == 0;
   if (!ok) {
-    *why = std::string("not RFC 4180 CSV after record ") +
-           std::to_string(r->records.size()) + ": " +
-           csv_strerror(csv_error(&p)) +
+    *why = "not RFC 4180 CSV in the row of line " + std::to_string(r->line) +
+           ": " + csv_strerror(csv_error(&p)) +
            " (a quote inside a field must be doubled, and the field quoted)";
   }
   csv_free(&p);
@@ -179,25 +198,26 @@ Outcome<ImportOkrs> ParseOkrCsv(std::string_view text,
   Reader r;
   std::string why;
   if (!ReadRecords(text, &r, &why)) return refuse(why);
-  if (r.records.empty())
+  if (r.records.empty()) {
     return refuse("the file is empty: it needs the header");
-  std::string header;
-  for (const std::string& h : r.records[0])
-    header += (header.empty() ? "" : ",") + h;
-  std::string want;
-  for (std::string_view c : kColumns)
-    want += (want.empty() ? "" : ",") + std::string(c);
-  if (header != want) {
-    return refuse("the header (line 1) must be exactly " + want + ", not " +
-                  header);
+  }
+  const std::vector<std::string>& header = r.records[0].fields;
+  if (r.records[0].line != 1 || header.size() != kColumns.size() ||
+      !std::equal(header.begin(), header.end(), kColumns.begin())) {
+    std::string want;
+    for (std::string_view c : kColumns) {
+      want += (want.empty() ? "" : ",") + std::string(c);
+    }
+    return refuse("the header (line 1) must be exactly the " +
+                  std::to_string(kColumns.size()) + " fields " + want);
   }
   ImportOkrs cmd;
   cmd.cycle_id = cycle_id;
   std::vector<LineError> errors;
   for (std::size_t i = 1; i < r.records.size(); ++i) {
     ImportRow row;
-    row.line = static_cast<int>(i + 1);
-    const std::vector<std::string>& f = r.records[i];
+    row.line = r.records[i].line;
+    const std::vector<std::string>& f = r.records[i].fields;
     if (f.size() != kColumns.size()) {
       errors.push_back({row.line, "", "malformed-csv",
                         std::to_string(f.size()) + " fields; the header has " +

@@ -44,6 +44,8 @@ void PostCycleStart(ApiCall& c, const PathParams& p);
 void PostCycleClose(ApiCall& c, const PathParams& p);
 void GetCycleRetrospective(ApiCall& c, const PathParams& p);
 void PostCycleRetrospectiveNotes(ApiCall& c, const PathParams& p);
+void PostCycleImport(ApiCall& c, const PathParams& p);
+void GetCycleExport(ApiCall& c, const PathParams& p);
 
 // objective_routes.cc
 void GetObjectives(ApiCall& c, const PathParams& p);
@@ -78,8 +80,6 @@ void PostRemindersRun(ApiCall& c, const PathParams& p);
 // log_routes.cc
 void GetEvents(ApiCall& c, const PathParams& p);
 void GetChainHead(ApiCall& c, const PathParams& p);
-void PostCycleImport(ApiCall& c, const PathParams& p);
-void GetCycleExport(ApiCall& c, const PathParams& p);
 // Where GET /v1/events/stream starts: after the request's Last-Event-ID
 // (a reconnecting EventSource; it wins) or after=, each parsed as GET
 // /v1/events parses after=. nullopt with *after set, or the refusal.

@@ -113,6 +113,13 @@ Result<Tokens> Tokens::Parse(const std::string& path, const std::string& text) {
           "expected TOKEN ACTOR ROLE (role admin, member or bot, token of 8 "
           "characters or more)");
     }
+    // The server's own actors: no token may write as them.
+    if (actor.find(':') != std::string::npos || actor.rfind("okr-", 0) == 0) {
+      return Status::InvalidArgument(
+          where + "actor \"" + actor +
+          "\" is reserved: names with ':' (kpi:<id>, the KPI feed) and "
+          "names starting okr- are the server's own");
+    }
     Caller caller{actor, role == "admin"    ? Role::kAdmin
                          : role == "member" ? Role::kMember
                                             : Role::kBot};

@@ -13,10 +13,13 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "adapters/cli/checkpoint_driver.h"
 #include "adapters/cli/demo.h"
+#include "engine/chain_signer.h"
 #include "engine/event_store.h"
 #include "events/event_codec.h"
 #include "events/export_format.h"
+#include "tests/support/api_harness.h"
 #include "tests/support/temp_dir.h"
 
 namespace okr {
@@ -134,6 +137,47 @@ BOOST_FIXTURE_TEST_CASE(every_event_of_the_demo_is_valid, EventsSchema) {
   BOOST_TEST(bad == 0u);
   BOOST_TEST(n > 1000u);
   BOOST_TEST(types.count("CheckInRecorded") == 1u);
+}
+
+// Events the demo has none of, made by the server itself: a KPI-fed
+// check-in (actor kpi:<id>, source kpi), a link, a signed checkpoint.
+BOOST_FIXTURE_TEST_CASE(server_made_events_are_valid, EventsSchema) {
+  KeyPairPem pair = GenerateSigningKey().value();
+  auto signer = std::move(ChainSigner::FromPem(pair.private_pem).value());
+  testing::ApiHarness api("2026-08-01T09:00:00Z", signer.get());
+  const std::vector<std::pair<std::string, std::string>> root = {
+      {"Authorization", "Bearer root-token-0001"}};
+  auto post = [&](const std::string& method, const std::string& target,
+                  const json& body) {
+    testing::HttpResult r = api.Request(method, target, body.dump(), root);
+    BOOST_TEST_REQUIRE(r.status / 100 == 2, target << ": " << r.body);
+  };
+  post("POST", "/v1/cycles",
+       {{"id", "q3"}, {"starts_on", "2026-07-01"}, {"ends_on", "2026-09-30"}});
+  post("POST", "/v1/cycles/q3/start", json::object());
+  post("POST", "/v1/objectives",
+       {{"id", "o"}, {"cycle_id", "q3"}, {"title", "O"}, {"level", "team"}});
+  post("POST", "/v1/objectives/o/activate", json::object());
+  post("POST", "/v1/objectives/o/key-results",
+       {{"id", "k"}, {"title", "K"}, {"kind", "metric"}, {"target", 10}});
+  post("POST", "/v1/kpis", {{"id", "m"}, {"name", "M"}, {"unit", "u"}});
+  post("PATCH", "/v1/key-results/k", {{"kpi_id", "m"}});
+  post("POST", "/v1/kpis/m/measurements", {{"value", 4}});
+  CheckpointDriver driver(&api.engine().engine(), signer.get(),
+                          std::chrono::seconds(3600));
+  BOOST_TEST_REQUIRE(driver.RunOnce());
+  std::set<std::string> seen;
+  Status s =
+      api.engine().engine().store().ForEach(1, [&](const RecordedEvent& e) {
+        const json line = events::ExportJson(e);
+        BOOST_TEST(Why(line) == "", e.type << " at " << e.position);
+        seen.insert(e.type + "/" + e.actor);
+        return true;
+      });
+  BOOST_TEST_REQUIRE(s.ok());
+  BOOST_TEST(seen.count("CheckInRecorded/kpi:m") == 1u);
+  BOOST_TEST(seen.count("KeyResultKpiLinked/root") == 1u);
+  BOOST_TEST(seen.count("ChainHeadSigned/okr-checkpoints") == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(edited_events_are_invalid, EventsSchema) {

@@ -117,8 +117,32 @@ BOOST_FIXTURE_TEST_CASE(a_measurement_becomes_a_check_in_by_the_kpi, Fed) {
   Ok("POST", "/v1/kpis/signups/measurements", {{"value", 170}});
   BOOST_TEST(Events(after_unlink).size() == 1u);
   // The same link again is no event.
-  Ok("PATCH", "/v1/key-results/signup-kr", {{"kpi_id", nullptr}}, kMaria);
-  BOOST_TEST(Head() == after_unlink + 1);
+  Ok("PATCH", "/v1/key-results/signup-kr", {{"kpi_id", "signups"}}, kMaria);
+  const std::uint64_t relinked = Head();
+  BOOST_TEST(relinked == after_unlink + 2);
+  Ok("PATCH", "/v1/key-results/signup-kr", {{"kpi_id", "signups"}}, kMaria);
+  BOOST_TEST(Head() == relinked);
+}
+
+BOOST_FIXTURE_TEST_CASE(every_linked_key_result_is_fed_in_id_order, Fed) {
+  Ok("POST", "/v1/objectives/grow/key-results",
+     {{"id", "a-first"},
+      {"title", "Also signups"},
+      {"kind", "metric"},
+      {"start", 0},
+      {"target", 1000}});
+  Ok("PATCH", "/v1/key-results/signup-kr", {{"kpi_id", "signups"}});
+  Ok("PATCH", "/v1/key-results/a-first", {{"kpi_id", "signups"}});
+  const std::uint64_t before = Head();
+  Ok("POST", "/v1/kpis/signups/measurements", {{"value", 150}});
+  json events = Events(before);
+  BOOST_TEST_REQUIRE(events.size() == 3u, events.dump());
+  BOOST_TEST(events[1]["data"]["kr_id"] == "a-first");
+  BOOST_TEST(events[2]["data"]["kr_id"] == "signup-kr");
+  // 150 / 1000 = 0.15
+  BOOST_TEST(Call("GET", "/v1/key-results/a-first")
+                 .json()["attainment"]
+                 .get<double>() == 0.15);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_measurement_a_key_result_cannot_take_still_stands,
@@ -203,8 +227,9 @@ BOOST_AUTO_TEST_CASE(bot_lines_of_the_tokens_file) {
   for (const char* bad :
        {"bot-token-123 ci bot\n", "bot-token-123 ci bot objective/a\n",
         "bot-token-123 ci bot kr/\n", "bot-token-123 ci bot kr/A\n",
-        "bot-token-123 ci bot kr/a kpi/b\n",
-        "member-token-1 m member kr/a\n"}) {
+        "bot-token-123 ci bot kr/a kpi/b\n", "member-token-1 m member kr/a\n",
+        "member-token-1 kpi:x member\n",
+        "admin-token-12 okr-checkpoints admin\n"}) {
     auto refused = parse(bad);
     BOOST_TEST(!refused.ok(), bad);
     BOOST_TEST(

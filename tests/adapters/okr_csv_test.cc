@@ -205,11 +205,47 @@ BOOST_FIXTURE_TEST_CASE(quoted_newlines_a_bom_and_crlf_or_lf_are_read, Sheet) {
   HttpResult r = Import(csv);
   BOOST_TEST_REQUIRE(r.status == 201, r.body);
   BOOST_TEST(Call("GET", "/v1/objectives/a").json()["title"] == "Two\nlines");
-  // A quoted newline is one row: the next row is line 3.
+  // Lines are the file's: the quoted newline is inside line 2-3, so the
+  // next row is line 4; a blank line is a line too (CRLF, LF or CR).
   HttpResult bad =
       Import(kHeader + "c,\"x\ny\",team,,,,,,,,\r\nd,,team,,,,,,,,\r\n");
   BOOST_TEST_REQUIRE(bad.status == 422, bad.body);
-  BOOST_TEST(bad.json()["errors"][0]["line"] == 3);
+  BOOST_TEST(bad.json()["errors"][0]["line"] == 4);
+  HttpResult blank =
+      Import(kHeader +
+             "\r\n\ne,,team,,,,,,,,\r\n\rf,F,team,,,,,,,,\rg,,team,,,,,,,,\n");
+  BOOST_TEST_REQUIRE(blank.status == 422, blank.body);
+  BOOST_TEST_REQUIRE(blank.json()["errors"].size() == 2u, blank.body);
+  BOOST_TEST(blank.json()["errors"][0]["line"] == 4);
+  BOOST_TEST(blank.json()["errors"][1]["line"] == 7);
+  // A header of other fields that joins to the same text is not it.
+  BOOST_TEST(Import("\"id,title\",level,parent,owner,team,kind,start,target,"
+                    "unit,weight\r\n")
+                 .status == 400);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_key_result_under_another_cycles_objective_is_refused,
+                        Sheet) {
+  BOOST_TEST_REQUIRE(Import(kGood).status == 201);
+  BOOST_TEST_REQUIRE(Call("POST", "/v1/cycles",
+                          R"({"id":"q4","starts_on":"2026-10-01",)"
+                          R"("ends_on":"2026-12-31"})")
+                         .status == 201);
+  const std::uint64_t before = Head();
+  // The objective row is refused (parent in q3), and so is the key result
+  // under q3's objective: never added to another cycle.
+  HttpResult r = Call("POST", "/v1/cycles/q4/import",
+                      kHeader +
+                          "child,Child,individual,co,,,,,,,\r\n"
+                          "kx,KR,,co,,,metric,0,1,,\r\n",
+                      "root-token-0001", "text/csv");
+  BOOST_TEST_REQUIRE(r.status == 422, r.body);
+  json e = r.json()["errors"];
+  BOOST_TEST_REQUIRE(e.size() == 2u, e.dump());
+  BOOST_TEST(e[0]["type"] == "urn:okr-ledger:problem:alignment-cycle");
+  BOOST_TEST(e[1]["type"] == "urn:okr-ledger:problem:import-other-cycle");
+  BOOST_TEST(e[1]["field"] == "parent");
+  BOOST_TEST(Head() == before);
 }
 
 BOOST_FIXTURE_TEST_CASE(members_closed_cycles_and_other_bodies_are_refused,

@@ -172,6 +172,8 @@ class Verifier(unittest.TestCase):
 
     def test_hostile_lines_are_refused_not_crashed_on(self):
         hostile = ['[1, 2]', '{"position": true}', '"text"', '{',
+                   '[' * 100000 + ']' * 100000,
+                   '{"position": 1e400}',
                    json.dumps(dict(LINES[0], type=["x"])),
                    json.dumps(dict(LINES[0], data_b64="AAAA")),
                    json.dumps(dict(LINES[0], data_b64="not base64!"))]
@@ -254,6 +256,12 @@ class SignedCheckpoints(unittest.TestCase):
                 os.path.join(other, "signing.pub.pem"))
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertTrue(r.stdout.startswith("line %d:" % len(lines)))
+        self.assertIn("not one given", r.stdout)
+        # Both keys (a rotation): the one the key_id names is used.
+        r = run(sys.executable, VERIFIER, out, "--public-key",
+                os.path.join(other, "signing.pub.pem"), "--public-key",
+                public)
+        self.assertEqual(r.returncode, 0, r.stdout)
 
         # A forged signature, with data, bytes and hash all made to agree:
         # only the key can tell.
