@@ -47,21 +47,27 @@ struct Batch {
   // The refusal of a row before its handler runs: an id another cycle
   // holds (the scratch state has this cycle's only), or an objective whose
   // own row was refused.
+  using IdTaken = bool (OkrState::*)(const std::string&) const;
+  Check TakenElsewhere(const std::optional<std::string>& id, IdTaken taken,
+                       const char* what) {
+    if (!id || (scratch.*taken)(*id) || !(c.state.*taken)(*id)) {
+      return std::nullopt;  // free, or the handler says it is taken
+    }
+    return DomainError::Conflict(
+        "duplicate-id", std::string(what) + " \"" + *id + "\" already exists",
+        "id");
+  }
   Check Before(const CreateObjective& o) {
-    if (o.id && !scratch.ObjectiveIdTaken(*o.id) &&
-        c.state.ObjectiveIdTaken(*o.id)) {
-      return DomainError::Conflict(
-          "duplicate-id", "an objective \"" + *o.id + "\" already exists",
-          "id");
+    if (Check e =
+            TakenElsewhere(o.id, &OkrState::ObjectiveIdTaken, "an objective")) {
+      return e;
     }
     return Refused("parent", o.parent_id);
   }
   Check Before(const AddKeyResult& k) {
-    if (k.id && !scratch.KeyResultIdTaken(*k.id) &&
-        c.state.KeyResultIdTaken(*k.id)) {
-      return DomainError::Conflict(
-          "duplicate-id", "a key result \"" + *k.id + "\" already exists",
-          "id");
+    if (Check e =
+            TakenElsewhere(k.id, &OkrState::KeyResultIdTaken, "a key result")) {
+      return e;
     }
     if (Check e = Refused("parent", k.objective_id)) return e;
     // A spreadsheet is one cycle's: a key result under another cycle's
