@@ -20,6 +20,7 @@ packages=(
   libcurl4-openssl-dev    # reminder delivery: HTTPS webhooks, Slack, Teams, SMTP
   ca-certificates tzdata  # the CAs delivery trusts; the people file's time zones
   openssl python3-aiosmtpd  # tests: the test CA, the SMTP sink
+  python3-yaml            # tests: docs/openapi.yaml read as JSON for the contract checks
   wrk curl                # the HTTP benchmark (tools/bench_http.sh)
   clang-format
   # tools/fuzz.sh: libFuzzer needs clang (`clang` gives /usr/bin/clang++,

@@ -51,7 +51,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string content_type = "application/json";  // empty: no header (204)
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   // When set, the body is made piece by piece as it is sent (chunked

@@ -120,6 +120,7 @@ void DeleteSession(ApiCall& c, const PathParams&) {
   if (!c.session_id.empty()) c.sessions.End(c.session_id);
   HttpResponse r;
   r.status = 204;
+  r.content_type.clear();  // no body, so no media type
   r.headers.emplace_back("Set-Cookie",
                          ExpiredSessionSetCookie(c.options.secure_cookies));
   c.Reply(std::move(r));

@@ -397,7 +397,7 @@ struct Server::Impl {
         bhttp::response<Body>& res, const std::string& type,
         const std::vector<std::pair<std::string, std::string>>& headers) {
       res.set(bhttp::field::server, "okr-ledger");
-      res.set(bhttp::field::content_type, type);
+      if (!type.empty()) res.set(bhttp::field::content_type, type);
       // The one place the security headers are set; a route may override.
       for (auto& [k, v] : SecurityHeaders(type.rfind("text/html", 0) == 0)) {
         res.set(k, v);

@@ -881,6 +881,8 @@ BOOST_AUTO_TEST_CASE(signing_out_ends_the_session_on_the_server) {
              403);  // it changes something: the app's origin only
   HttpResult out = ByCookie(cookie, "DELETE", "/v1/session", "", kOrigin, "");
   BOOST_TEST(out.status == 204);
+  BOOST_TEST(out.body == "");
+  BOOST_TEST(out.header("content-type") == "");  // no body, no media type
   BOOST_TEST(out.header("set-cookie").find("Max-Age=0") != std::string::npos);
   HttpResult after = ByCookie(cookie, "GET", "/v1/cycles");
   BOOST_TEST(after.status == 401);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tests/support/http_client.h"
+#include "tests/support/openapi_contract.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tokens_file.h"
@@ -70,7 +71,11 @@ class Connection {
     if (ec) return Fail();
     if (head || !parser.get().keep_alive()) Close();
     last_body_ = parser.get().body();
-    return static_cast<int>(parser.get().result_int());
+    const int status = static_cast<int>(parser.get().result_int());
+    testing::ExpectConforms(
+        method, target, status,
+        std::string(parser.get()[bhttp::field::content_type]), last_body_);
+    return status;
   }
   const std::string& last_body() const { return last_body_; }
 

@@ -6,6 +6,7 @@
 
 #include "adapters/http/browser.h"
 #include "events/instant.h"
+#include "tests/support/openapi_contract.h"
 #include "tests/support/tokens_file.h"
 
 namespace okr::testing {
@@ -74,6 +75,7 @@ HttpResult ApiHarness::Request(
   out.body = std::move(res.body);
   for (auto& [name, value] : res.headers) out.headers[Lower(name)] = value;
   out.headers["content-type"] = res.content_type;
+  ExpectConforms(method, target, out.status, res.content_type, out.body);
   return out;
 }
 

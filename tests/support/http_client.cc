@@ -6,6 +6,8 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 
+#include "tests/support/openapi_contract.h"
+
 namespace okr::testing {
 
 HttpResult HttpRequest(
@@ -47,6 +49,8 @@ HttpResult HttpRequest(
   out.body = res.body();
   beast::error_code ec;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  ExpectConforms(method, target, out.status, out.header("content-type"),
+                 out.body);
   return out;
 }
 

@@ -7,6 +7,11 @@
 //
 // Screenshots of each page go to OKR_SCREENSHOTS (default: a folder in the
 // test's temporary directory, printed at the end).
+//
+// Every answer of the server, to call() and to the browser's pages alike,
+// must match docs/openapi.yaml (tests/web/openapi_check.mjs): the JSON form
+// of it in OKR_OPENAPI_JSON (default: made here with
+// tests/support/openapi_json.py); the last test lists what did not.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -15,7 +20,9 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { loadContract } from './openapi_check.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -28,12 +35,49 @@ const shots = process.env.OKR_SCREENSHOTS || join(dir, 'screenshots');
 const tokens = { admin: 'web-admin-token-0123456789', member: '', other: 'web-other-token-0123456789' };
 let server, base, browser, member, memberKr, cycleId;
 
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let openapi = process.env.OKR_OPENAPI_JSON;
+if (!openapi) {
+  openapi = join(dir, 'openapi.json');
+  execFileSync('python3', [join(root, 'tests/support/openapi_json.py'), join(root, 'docs/openapi.yaml'), openapi]);
+}
+const contract = loadContract(openapi);
+const violations = [];  // of the contract, by any answer; the last test shows them
+const checking = new Set();  // the browser's answers whose body is still being read
+let checked = 0;
+
+function conform(answer, from = '') {
+  checked += 1;
+  violations.push(...contract.check(answer).map((v) => from + v));
+}
+
+// A browser context whose every answer from the server is checked against
+// the contract, its body read before the context closes. Redirects have no
+// body; of the event stream (endless) and of a body the browser no longer
+// has, the status and content type only.
+async function newContext(options) {
+  const context = await browser.newContext(options);
+  context.on('response', (r) => {
+    if (!r.url().startsWith(base + '/') || (r.status() >= 300 && r.status() < 400)) return;
+    const answer = { method: r.request().method(), url: r.url(), status: r.status(), contentType: r.headers()['content-type'] };
+    const stream = new URL(r.url()).pathname === '/v1/events/stream';
+    const done = (stream ? Promise.resolve(undefined) : r.body().catch(() => undefined))
+      .then((body) => conform({ ...answer, body }, 'browser: '))
+      .finally(() => checking.delete(done));
+    checking.add(done);
+  });
+  const close = context.close.bind(context);
+  context.close = async (...args) => { await Promise.all(checking); return close(...args); };
+  return context;
+}
+
 async function call(method, path, { token = tokens.admin, body, headers = {} } = {}) {
   const h = { ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const res = await fetch(base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
+  conform({ method, url: path, status: res.status, contentType: res.headers.get('content-type'), body: text });
   let json = null;
   try { json = JSON.parse(text); } catch { json = null; }
   return { status: res.status, json, text, headers: res.headers };
@@ -74,7 +118,7 @@ async function shot(page, name) {
 // A signed-in page; every request it makes stays on the server, and no
 // Content-Security-Policy violation or script error happens on it.
 async function signedIn(token) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.problems = [];
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) page.problems.push(`outside: ${r.url()}`); });
@@ -148,7 +192,7 @@ test('sign in: an HttpOnly, SameSite=Strict session cookie that the API takes li
 });
 
 test('a wrong token is refused beside the Token field and no cookie is set', async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   const page = await context.newPage();
   await page.goto(base + '/');
   await page.getByLabel('Token').fill('not-a-token');
@@ -356,8 +400,7 @@ test('behind --public-url https://…: the cookie is Secure and only that origin
   const s = await startServer(['--public-url', 'https://OKR.example.com/']);
   server = s.process;
   base = `http://127.0.0.1:${s.port}`;
-  const signIn = await fetch(`${base}/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token: tokens.member }) });
+  const signIn = await call('POST', '/v1/session', { token: null, body: { token: tokens.member } });
   assert.equal(signIn.status, 200);
   const set = signIn.headers.get('set-cookie');
   assert.match(set, /; HttpOnly; SameSite=Strict; Secure$/);
@@ -381,4 +424,14 @@ test('a --public-url that is not an http(s) URL is refused before anything start
     assert.match(String(e.stderr), /--public-url must be an http:\/\/ or https:\/\/ URL/);
   }
   assert.equal(status, 2);
+});
+
+test('every answer of the server, to call() and to the browser, matched docs/openapi.yaml', async () => {
+  await Promise.all(checking);
+  const counts = new Map();
+  for (const v of violations) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const lines = [...counts].map(([v, n]) => (n > 1 ? `${v} (×${n})` : v));
+  console.log(`contract: ${checked} answers checked`);
+  for (const line of lines) console.log(`contract: ${line}`);
+  assert.equal(lines.length, 0, `${violations.length} answers broke the contract:\n${lines.join('\n')}`);
 });
