@@ -72,6 +72,11 @@ json ExportJson(const RecordedEvent& e) {
   return j;
 }
 
+std::string ExportLine(const RecordedEvent& e) {
+  return ExportJson(e).dump(-1, ' ', /*ensure_ascii=*/false,
+                            nlohmann::json::error_handler_t::replace);
+}
+
 bool FromExportJson(const json& j, RecordedEvent* e, std::string* error) {
   static const char* kMembers[] = {
       "position",       "stream",      "version", "type",

@@ -25,6 +25,11 @@ namespace okr::events {
 // "_b64" members.
 nlohmann::json ExportJson(const RecordedEvent& e);
 
+// One line of `okr export` (no newline): ExportJson as compact UTF-8 text,
+// U+FFFD for what is not UTF-8. Also the body of each message published to
+// NATS JetStream.
+std::string ExportLine(const RecordedEvent& e);
+
 // The inverse, strict: every member present with its type, nothing else.
 // With `data_b64` the data are its bytes, which the codec must decode and
 // whose JSON form must equal `data` (both rendered with U+FFFD for what is

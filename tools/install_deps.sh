@@ -18,6 +18,8 @@ packages=(
   libsqlite3-dev          # baseline in the store benchmark only
   libjemalloc-dev         # the allocator of okr and okr-bench (huge pages)
   libcurl4-openssl-dev    # reminder delivery: HTTPS webhooks, Slack, Teams, SMTP
+  libnats-dev             # the log on NATS JetStream (okr serve --publish)
+  nats-server             # tests: a real JetStream server on a loopback port
   ca-certificates tzdata  # the CAs delivery trusts; the people file's time zones
   openssl python3-aiosmtpd  # tests: the test CA, the SMTP sink
   python3-yaml            # tests: docs/openapi.yaml read as JSON for the contract checks

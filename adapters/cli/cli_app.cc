@@ -159,6 +159,14 @@ void AddServeOptions(CLI::App* serve, ServeOptions* o) {
                    "Seconds between signed checkpoints (when the head "
                    "moved); 0: none appended, the head signed on demand")
       ->capture_default_str();
+  serve->add_option("--publish", o->publish,
+                    "Publish every event to NATS JetStream at this "
+                    "nats://HOST:PORT (needs --org)");
+  serve->add_option("--publish-stream", o->publish_stream,
+                    "The JetStream stream to publish to (made if missing); "
+                    "default okr-<org>");
+  serve->add_option("--org", o->org,
+                    "The organisation's id: subjects okr.<org>.<kind>");
   serve
       ->add_option("--reminder-schedule", o->reminder_schedule,
                    "When the check-in reminders are issued each week, in "

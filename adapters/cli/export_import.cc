@@ -125,7 +125,7 @@ int RunExport(const std::string& data_dir, const std::string& out_path,
   Status s = store.value()->ForEach(1, [&](const RecordedEvent& e) {
     // Stored text that is not UTF-8 reads as U+FFFD in `data`; `data_b64`
     // keeps its bytes, and import restores from those.
-    *out << Dump(events::ExportJson(e)) << '\n';
+    *out << events::ExportLine(e) << '\n';
     return static_cast<bool>(*out);
   });
   out->flush();

@@ -19,6 +19,7 @@
 #include "adapters/http/json_body.h"
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
+#include "adapters/nats/publisher.h"
 #include "adapters/webhook/delivery_worker.h"
 #include "adapters/webhook/digest_worker.h"
 #include "adapters/webhook/people.h"
@@ -307,6 +308,28 @@ class PeopleReloader {
 
 }  // namespace
 
+nats::PublisherOptions PublisherOptionsOf(const ServeOptions& o) {
+  nats::PublisherOptions p;
+  p.url = o.publish;
+  p.org = o.org;
+  p.stream = o.publish_stream.empty() ? "okr-" + o.org : o.publish_stream;
+  return p;
+}
+
+// The publisher of --publish (null without it), not started; what /healthz
+// and /metrics say of it goes through *ao.
+std::unique_ptr<nats::Publisher> MakePublisher(const ServeOptions& o,
+                                               OkrEngine* engine,
+                                               http::ApiOptions* ao) {
+  if (o.publish.empty()) return nullptr;
+  auto p = std::make_unique<nats::Publisher>(engine, PublisherOptionsOf(o));
+  ao->publisher = [p = p.get()] {
+    nats::PublisherStatus s = p->status();
+    return http::PublisherReport{s.state, s.lag, s.published};
+  };
+  return p;
+}
+
 // The timers of `okr serve`: reminders (--reminder-interval) and signed
 // checkpoints (--signing-key, --checkpoint-interval), each when enabled.
 struct Drivers {
@@ -348,26 +371,42 @@ Result<std::unique_ptr<ChainSigner>> LoadSigner(const ServeOptions& o) {
   return ChainSigner::FromPem(pem.value());
 }
 
-int RunServe(const ServeOptions& o) {
-  http::ServerOptions so;
-  if (!ServerOptionsOf(o, &so)) return kExitUsage;
-  std::optional<std::string> public_origin;
+// The options that need no file or store, checked first: false (said on
+// stderr) on a usage error. *public_origin: that of --public-url.
+bool CheckUsage(const ServeOptions& o,
+                std::optional<std::string>* public_origin) {
   if (!o.public_url.empty()) {
-    public_origin = http::OriginOf(o.public_url);
-    if (!public_origin) {
+    *public_origin = http::OriginOf(o.public_url);
+    if (!*public_origin) {
       std::cerr << "okr serve: --public-url must be an http:// or https:// "
                    "URL such as https://okr.example.com\n";
-      return kExitUsage;
+      return false;
     }
   }
   if (o.session_hours < 1 || o.session_hours > 24 * 366) {
     std::cerr << "okr serve: --session-hours must be 1 to 8784\n";
-    return kExitUsage;
+    return false;
   }
   if (o.durability != "sync" && o.durability != "async") {
     std::cerr << "okr serve: --durability is sync or async\n";
-    return kExitUsage;
+    return false;
   }
+  if (!o.publish.empty() || !o.org.empty() || !o.publish_stream.empty()) {
+    std::string why = nats::CheckPublisherOptions(PublisherOptionsOf(o));
+    if (o.publish.empty()) why = "--org and --publish-stream need --publish";
+    if (!why.empty()) {
+      std::cerr << "okr serve: " << why << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+int RunServe(const ServeOptions& o) {
+  http::ServerOptions so;
+  if (!ServerOptionsOf(o, &so)) return kExitUsage;
+  std::optional<std::string> public_origin;
+  if (!CheckUsage(o, &public_origin)) return kExitUsage;
 
   // Declared before the engine, which must not outlive its clock.
   std::unique_ptr<SteppingClock> test_clock;
@@ -439,6 +478,8 @@ int RunServe(const ServeOptions& o) {
   ao.reminder_policy = [&people, skip = o.skip_recent_days] {
     return ReminderPolicy{people.Get()->Managers(), skip};
   };
+  std::unique_ptr<nats::Publisher> publisher =
+      MakePublisher(o, engine.value().get(), &ao);
   http::Api api(*engine.value(), tokens.value(), ao);
   http::Server server(api, so);
   if (Status s = server.Start(); !s.ok()) {
@@ -473,6 +514,7 @@ int RunServe(const ServeOptions& o) {
   }
   Drivers drivers(o, engine.value().get(), delivery.value().schedule, &people,
                   signer.value().get());
+  if (publisher) publisher->Start();
   std::cout << "okr serve: listening on http://" << so.host << ":"
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
@@ -482,6 +524,7 @@ int RunServe(const ServeOptions& o) {
   server.Run();
   control.Stop();
   drivers.Stop();
+  if (publisher) publisher->Stop();
   for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
   reloader.Stop();

@@ -31,6 +31,12 @@ struct ServeOptions {
   // is appended to the log signed (ChainHeadSigned). Empty: neither.
   std::string signing_key;
   std::int64_t checkpoint_interval = 3600;  // seconds; 0: on demand only
+  // NATS JetStream (nats::Publisher): every durable event published to
+  // `publish_stream` (default okr-<org>) on subjects okr.<org>.<kind>.
+  // Empty: nothing published. `org` is required with `publish`.
+  std::string publish;
+  std::string publish_stream;
+  std::string org;
   // Where people reach the web app ("https://okr.example.com"); empty:
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.

@@ -67,6 +67,14 @@ struct HttpResponse {
 // callers that want the whole body (the in-process test harness).
 void CollectBody(HttpResponse* r);
 
+// okr serve --publish: the publisher's state, as /healthz (to a caller
+// with a token) and /metrics show it.
+struct PublisherReport {
+  std::string state;  // "ok", "behind" or "down"
+  std::uint64_t lag = 0;
+  std::uint64_t published = 0;
+};
+
 struct ApiOptions {
   // Where the expensive reads run (as_of, /changes, the retrospective).
   ReadPoolOptions reads;
@@ -82,6 +90,8 @@ struct ApiOptions {
   // okr serve --signing-key: GET /v1/chain/head signs the head with it.
   // Null: the head is answered unsigned. Must outlive the Api.
   const ChainSigner* signer = nullptr;
+  // Set when the server publishes the log (okr serve --publish).
+  std::function<PublisherReport()> publisher;
 };
 
 // Who a request is from, and by which credential.

@@ -20,6 +20,10 @@ void GetHealthz(ApiCall& c, const PathParams&) {
   json health{{"status", healthy ? "ok" : "degraded"}};
   if (c.caller) {
     health["last_position"] = store.LastPosition();
+    if (c.options.publisher) {
+      PublisherReport p = c.options.publisher();
+      health["publisher"] = json{{"state", p.state}, {"lag", p.lag}};
+    }
     if (!healthy) {
       health["writes"] = "unavailable";
       health["error"] =
@@ -33,6 +37,19 @@ void GetMetrics(ApiCall& c, const PathParams&) {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = c.metrics.Render(c.engine);
+  if (c.options.publisher) {
+    PublisherReport p = c.options.publisher();
+    r.body +=
+        "# HELP okr_publisher_lag_events Durable events not yet stored in "
+        "the NATS JetStream stream.\n# TYPE okr_publisher_lag_events "
+        "gauge\nokr_publisher_lag_events " +
+        std::to_string(p.lag) +
+        "\n# HELP okr_publisher_published_total Events this process "
+        "published to NATS JetStream (stored, duplicates left out).\n# "
+        "TYPE okr_publisher_published_total counter\n"
+        "okr_publisher_published_total " +
+        std::to_string(p.published) + "\n";
+  }
   c.Reply(std::move(r));
 }
 

@@ -1,0 +1,269 @@
+// End-to-end: `okr serve --publish` against a real `nats-server -js` that
+// the test starts on a loopback port with its own store folder. The stream
+// is read back with the NATS C client (adapters/nats/jetstream.h): it must
+// hold exactly positions 1..N in order, each once, each the event as
+// /v1/events (and okr export) gives it, whatever was SIGKILLed when.
+#include <sys/wait.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+#include "adapters/nats/jetstream.h"
+#include "tests/support/eventually.h"
+#include "tests/support/http_client.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/tokens_file.h"
+
+namespace okr {
+namespace {
+
+using nlohmann::json;
+using testing::HttpRequest;
+using testing::HttpResult;
+
+constexpr char kToken[] = "root-token-0001";
+
+struct Primary {
+  Primary(testing::TempDir& dir, std::vector<std::string> extra)
+      : dir_(dir), extra_(std::move(extra)) {
+    testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
+    Start();
+  }
+  void Start() {
+    std::vector<std::string> args{"serve",
+                                  "--data",
+                                  dir_.Sub("data"),
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--tokens",
+                                  dir_.Sub("tokens"),
+                                  "--reminder-interval",
+                                  "0"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    process = std::make_unique<testing::ServerProcess>(OKR_BINARY, args);
+  }
+  HttpResult Call(const std::string& method, const std::string& target,
+                  const json& body = nullptr) {
+    return HttpRequest(process->port(), method, target,
+                       body.is_null() ? "" : body.dump(),
+                       {{"Authorization", std::string("Bearer ") + kToken}});
+  }
+  json Health() { return Call("GET", "/healthz").json(); }
+  // Every event of the log, as /v1/events gives them.
+  std::vector<json> Events() {
+    std::vector<json> out;
+    for (std::uint64_t after = 0;;) {
+      json page =
+          Call("GET", "/v1/events?limit=1000&after=" + std::to_string(after))
+              .json();
+      for (json& e : page["events"]) out.push_back(std::move(e));
+      if (page["events"].empty()) return out;
+      after = page["next"];
+    }
+  }
+  // `n` measurements of KPI "uptime" (made first if missing): n events.
+  void Measure(int n) {
+    if (Call("GET", "/v1/kpis/uptime").status == 404) {
+      BOOST_TEST_REQUIRE(
+          Call("POST", "/v1/kpis",
+               {{"id", "uptime"}, {"name", "API uptime"}, {"unit", "%"}})
+              .status == 201);
+    }
+    for (int i = 0; i < n; ++i) {
+      HttpResult r = Call("POST", "/v1/kpis/uptime/measurements",
+                          {{"value", 99.0 + (i % 100) / 100.0}});
+      BOOST_TEST_REQUIRE(r.status == 201, r.body);
+    }
+  }
+
+  testing::TempDir& dir_;
+  std::vector<std::string> extra_;
+  std::unique_ptr<testing::ServerProcess> process;
+};
+
+std::unique_ptr<nats::JetStream> Client(const testing::NatsServer& n) {
+  auto js = nats::JetStream::Connect(n.url(), std::chrono::seconds(5));
+  BOOST_TEST_REQUIRE(js.ok(), js.status().ToString());
+  return std::move(js.value());
+}
+
+// The stream holds exactly the log: message n is the event at position n
+// (its body the event's JSON, its id "<org>/<n>", its subject by kind).
+void ExpectStreamIsLog(nats::JetStream& js, const std::string& stream,
+                       const std::vector<json>& log) {
+  Result<std::uint64_t> last = js.LastSequence(stream);
+  BOOST_TEST_REQUIRE(last.ok(), last.status().ToString());
+  BOOST_TEST(last.value() == log.size());
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    const json& e = log[i];
+    Result<nats::StreamMessage> m = js.Get(stream, i + 1);
+    BOOST_TEST_REQUIRE(m.ok(),
+                       "sequence " << i + 1 << ": " << m.status().ToString());
+    BOOST_TEST(m.value().sequence == i + 1);
+    BOOST_TEST(e["position"] == i + 1);
+    BOOST_TEST(m.value().msg_id == "acme/" + std::to_string(i + 1));
+    const std::string stream_name = e["stream"];
+    BOOST_TEST(m.value().subject ==
+               "okr.acme." + stream_name.substr(0, stream_name.find('/')));
+    BOOST_TEST(json::parse(m.value().data) == e, "sequence " << i + 1);
+  }
+}
+
+bool CaughtUp(Primary& p) {
+  json h = p.Health();
+  return h["publisher"]["state"] == "ok" && h["publisher"]["lag"] == 0;
+}
+
+BOOST_AUTO_TEST_SUITE(nats_publish)
+
+BOOST_AUTO_TEST_CASE(every_event_is_published_once_in_order) {
+  testing::TempDir dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  Primary p(dir, {"--publish", nats.url(), "--org", "acme"});
+  BOOST_TEST_REQUIRE(p.Call("POST", "/v1/cycles",
+                            {{"id", "2026-q4"},
+                             {"starts_on", "2026-10-01"},
+                             {"ends_on", "2026-12-31"}})
+                         .status == 201);
+  BOOST_TEST_REQUIRE(p.Call("POST", "/v1/objectives",
+                            {{"id", "grow"},
+                             {"cycle_id", "2026-q4"},
+                             {"title", "Grow"},
+                             {"level", "company"}})
+                         .status == 201);
+  p.Measure(40);
+  const std::vector<json> log = p.Events();
+  BOOST_TEST_REQUIRE(log.size() == 43u);  // cycle, objective, KPI, 40
+  BOOST_TEST(testing::Eventually([&] { return CaughtUp(p); }));
+  auto js = Client(nats);
+  ExpectStreamIsLog(*js, "okr-acme", log);  // the default stream name
+  const std::string metrics = p.Call("GET", "/metrics").body;
+  BOOST_TEST(metrics.find("\nokr_publisher_published_total 43\n") !=
+             std::string::npos);
+  BOOST_TEST(metrics.find("\nokr_publisher_lag_events 0\n") !=
+             std::string::npos);
+  // Without a token, /healthz says nothing of the publisher.
+  BOOST_TEST(!HttpRequest(p.process->port(), "GET", "/healthz")
+                  .json()
+                  .contains("publisher"));
+}
+
+BOOST_AUTO_TEST_CASE(sigkills_of_either_side_lose_and_repeat_nothing) {
+  testing::TempDir dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  Primary p(dir, {"--publish", nats.url(), "--org", "acme", "--publish-stream",
+                  "acme-log"});
+  const unsigned seed = std::random_device{}();
+  BOOST_TEST_MESSAGE("seed " << seed);
+  std::mt19937 rng(seed);
+  auto js = Client(nats);
+  auto stored = [&] {
+    Result<std::uint64_t> last = js->LastSequence("acme-log");
+    return last.ok() ? last.value() : 0;
+  };
+  for (int round = 0; round < 8; ++round) {
+    BOOST_TEST_CONTEXT("round " << round << ", seed " << seed) {
+      const int burst = 20 + static_cast<int>(rng() % 60);
+      const unsigned which = rng() % 5;
+      if (which < 3) {
+        // A burst, then a kill at once: the publisher is mid-batch (or
+        // not) at a moment of the machine's choosing.
+        p.Measure(burst);
+        if (which != 1) p.process->Stop(SIGKILL);
+        if (which != 0) nats.Kill();
+        if (which != 0) nats.Start();
+        if (which != 1) p.Start();
+      } else {
+        // A backlog while NATS is away; once the catch-up has begun
+        // (the stream grew), a kill of the primary (3) or of NATS (4).
+        nats.Kill();
+        const std::uint64_t before = stored();
+        p.Measure(burst);
+        nats.Start();
+        BOOST_TEST(testing::Eventually([&] { return stored() > before; }));
+        if (which == 3) {
+          p.process->Stop(SIGKILL);
+          p.Start();
+        } else {
+          nats.Kill();
+          nats.Start();
+        }
+      }
+    }
+  }
+  // NATS away: writes go on, the publisher says so, then catches up.
+  nats.Kill();
+  p.Measure(30);
+  BOOST_TEST(testing::Eventually([&] {
+    json h = p.Health();
+    return h["publisher"]["state"] == "down" && h["publisher"]["lag"] >= 30;
+  }));
+  const std::string metrics = p.Call("GET", "/metrics").body;
+  BOOST_TEST(metrics.find("\nokr_publisher_lag_events 0\n") ==
+             std::string::npos);
+  nats.Start();
+  BOOST_TEST(testing::Eventually([&] { return CaughtUp(p); }));
+  ExpectStreamIsLog(*js, "acme-log", p.Events());
+}
+
+BOOST_AUTO_TEST_CASE(without_publish_nothing_is_published) {
+  testing::TempDir dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  Primary p(dir, {});
+  p.Measure(5);
+  BOOST_TEST(!p.Health().contains("publisher"));
+  BOOST_TEST(p.Call("GET", "/metrics").body.find("okr_publisher") ==
+             std::string::npos);
+  auto js = Client(nats);
+  BOOST_TEST(js->LastSequence("okr-acme").status().IsNotFound());
+}
+
+BOOST_AUTO_TEST_CASE(a_stream_holding_another_log_is_left_alone) {
+  testing::TempDir dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  {
+    // Another primary fills the stream with 25 events.
+    testing::TempDir other;
+    Primary q(other, {"--publish", nats.url(), "--org", "acme"});
+    q.Measure(24);
+    BOOST_TEST_REQUIRE(testing::Eventually([&] { return CaughtUp(q); }));
+  }
+  Primary p(dir, {"--publish", nats.url(), "--org", "acme"});
+  p.Measure(3);  // 4 events: fewer than the stream holds
+  BOOST_TEST(testing::Eventually(
+      [&] { return p.Health()["publisher"]["state"] == "down"; }));
+  auto js = Client(nats);
+  BOOST_TEST(js->LastSequence("okr-acme").value() == 25u);
+}
+
+BOOST_AUTO_TEST_CASE(publish_options_are_checked_before_the_store_opens) {
+  testing::TempDir dir;
+  testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
+  const std::vector<std::vector<std::string>> bad{
+      {"--publish", "nats://127.0.0.1:4222"},  // no --org
+      {"--publish", "http://127.0.0.1:4222", "--org", "acme"},
+      {"--publish", "nats://127.0.0.1:4222", "--org", "ac.me"},
+      {"--publish", "nats://127.0.0.1:4222", "--org", "acme",
+       "--publish-stream", "a>b"},
+      {"--org", "acme"},  // no --publish
+  };
+  for (const auto& extra : bad) {
+    std::string cmd = std::string(OKR_BINARY) + " serve --data " +
+                      dir.Sub("data") + " --tokens " + dir.Sub("tokens");
+    for (const std::string& a : extra) cmd += " '" + a + "'";
+    BOOST_TEST_CONTEXT(cmd) {
+      const int status = std::system((cmd + " 2>/dev/null").c_str());
+      BOOST_TEST(WEXITSTATUS(status) == 2);
+      BOOST_TEST(!std::filesystem::exists(dir.Sub("data")));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace okr
