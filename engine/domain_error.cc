@@ -22,6 +22,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "unsupported_media";
     case ErrorKind::kUnavailable:
       return "unavailable";
+    case ErrorKind::kReadOnly:
+      return "read_only";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum class ErrorKind {
   kRule,              // a domain rule is broken (422)
   kUnsupportedMedia,  // a body in a form its route does not take (415)
   kUnavailable,       // the store failed or is closing; outcome unknown (503)
+  kReadOnly,          // a write to a read replica (405)
 };
 
 const char* ErrorKindName(ErrorKind kind);

@@ -265,6 +265,33 @@ Subcommand AddKeygen(CLI::App& app) {
   return {keygen, [out] { return RunKeygen(*out); }};
 }
 
+Subcommand AddReplica(CLI::App& app) {
+  auto o = std::make_shared<ServeOptions>();
+  o->reminder_interval = 0;  // a replica issues nothing
+  CLI::App* replica = app.add_subcommand(
+      "replica",
+      "Serve a read replica: its own store, built from the organisation's "
+      "NATS JetStream stream (okr serve --publish); every write is 405");
+  replica->add_option("--from", o->replica_from, "nats://HOST:PORT")
+      ->required();
+  replica->add_option("--stream", o->replica_stream, "The JetStream stream")
+      ->required();
+  replica->add_option("--org", o->org, "The organisation's id")->required();
+  replica->add_option("--data", o->data_dir, "The replica's own store folder")
+      ->capture_default_str();
+  replica->add_option("--listen", o->listen, "HOST:PORT (port 0: any)")
+      ->capture_default_str();
+  replica->add_option("--tokens", o->tokens_file,
+                      "Tokens file (default: <data>/tokens)");
+  replica->add_option("--primary", o->primary_url,
+                      "The primary's URL, named in the 405 answer to writes");
+  replica->add_option("--threads", o->threads, "I/O threads")
+      ->capture_default_str();
+  replica->add_option("--public-url", o->public_url,
+                      "Where people reach the read-only web app");
+  return {replica, [o] { return RunServe(*o); }};
+}
+
 Subcommand AddImportOkrs(CLI::App& app) {
   struct Args {
     std::string data, cycle, file, actor = "admin";
@@ -294,7 +321,7 @@ int RunCli(int argc, char** argv) {
 
   std::string data_dir;
   const Subcommand added[] = {AddVerify(app), AddKeygen(app),
-                              AddImportOkrs(app)};
+                              AddImportOkrs(app), AddReplica(app)};
 
   std::string backup_out;
   CLI::App* backup = app.add_subcommand(

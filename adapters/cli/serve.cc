@@ -20,6 +20,7 @@
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
 #include "adapters/nats/publisher.h"
+#include "adapters/nats/replica.h"
 #include "adapters/webhook/delivery_worker.h"
 #include "adapters/webhook/digest_worker.h"
 #include "adapters/webhook/people.h"
@@ -330,6 +331,25 @@ std::unique_ptr<nats::Publisher> MakePublisher(const ServeOptions& o,
   return p;
 }
 
+// The replica of okr replica (null for a primary), not started; what
+// /healthz says of it, and the refusal of writes, go through *ao.
+std::unique_ptr<nats::Replica> MakeReplica(const ServeOptions& o,
+                                           OkrEngine* engine,
+                                           http::ApiOptions* ao) {
+  if (o.replica_from.empty()) return nullptr;
+  nats::ReplicaOptions r;
+  r.url = o.replica_from;
+  r.stream = o.replica_stream;
+  r.org = o.org;
+  auto replica = std::make_unique<nats::Replica>(engine, r);
+  ao->replica = [p = replica.get()] {
+    nats::ReplicaStatus s = p->status();
+    return http::ReplicaReport{s.state, s.position, s.error};
+  };
+  ao->primary = o.primary_url;
+  return replica;
+}
+
 // The timers of `okr serve`: reminders (--reminder-interval) and signed
 // checkpoints (--signing-key, --checkpoint-interval), each when enabled.
 struct Drivers {
@@ -391,7 +411,17 @@ bool CheckUsage(const ServeOptions& o,
     std::cerr << "okr serve: --durability is sync or async\n";
     return false;
   }
-  if (!o.publish.empty() || !o.org.empty() || !o.publish_stream.empty()) {
+  if (!o.replica_from.empty()) {
+    nats::PublisherOptions r = PublisherOptionsOf(o);
+    r.url = o.replica_from;
+    r.stream = o.replica_stream;
+    std::string why = nats::CheckPublisherOptions(r);
+    if (!why.empty()) {
+      std::cerr << "okr replica: " << why << " (--from, --org, --stream)\n";
+      return false;
+    }
+  } else if (!o.publish.empty() || !o.org.empty() ||
+             !o.publish_stream.empty()) {
     std::string why = nats::CheckPublisherOptions(PublisherOptionsOf(o));
     if (o.publish.empty()) why = "--org and --publish-stream need --publish";
     if (!why.empty()) {
@@ -480,6 +510,8 @@ int RunServe(const ServeOptions& o) {
   };
   std::unique_ptr<nats::Publisher> publisher =
       MakePublisher(o, engine.value().get(), &ao);
+  std::unique_ptr<nats::Replica> replica =
+      MakeReplica(o, engine.value().get(), &ao);
   http::Api api(*engine.value(), tokens.value(), ao);
   http::Server server(api, so);
   if (Status s = server.Start(); !s.ok()) {
@@ -515,6 +547,7 @@ int RunServe(const ServeOptions& o) {
   Drivers drivers(o, engine.value().get(), delivery.value().schedule, &people,
                   signer.value().get());
   if (publisher) publisher->Start();
+  if (replica) replica->Start();
   std::cout << "okr serve: listening on http://" << so.host << ":"
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
@@ -525,6 +558,7 @@ int RunServe(const ServeOptions& o) {
   control.Stop();
   drivers.Stop();
   if (publisher) publisher->Stop();
+  if (replica) replica->Stop();
   for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
   reloader.Stop();

@@ -37,6 +37,12 @@ struct ServeOptions {
   std::string publish;
   std::string publish_stream;
   std::string org;
+  // okr replica (nats::Replica): the store is built from this stream of
+  // the NATS server at `replica_from`; writes are refused (405), naming
+  // `primary_url` when set. Empty: a primary.
+  std::string replica_from;
+  std::string replica_stream;
+  std::string primary_url;
   // Where people reach the web app ("https://okr.example.com"); empty:
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.

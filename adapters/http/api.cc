@@ -55,6 +55,16 @@ DomainError Unauthorised(const HttpRequest& r) {
   return DomainError{ErrorKind::kUnauthorised, "unauthorised", "", detail};
 }
 
+// The refusal of a write by a read replica.
+DomainError ReadOnly(const std::string& primary) {
+  return DomainError{
+      ErrorKind::kReadOnly, "read-only-replica", "",
+      primary.empty()
+          ? "this server is a read replica: send writes to the primary"
+          : "this server is a read replica: send writes to the primary, " +
+                primary};
+}
+
 bool ChangesNothing(const std::string& method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }
@@ -174,6 +184,10 @@ void Api::Serve(const HttpRequest& request, RequestTarget target,
   }
   PathParams params;
   const Route* route = FindRoute(request.method, call.path, &params);
+  if (options_.replica && route != nullptr && !ChangesNothing(request.method) &&
+      route->pattern != "/v1/session") {
+    return call.Error(ReadOnly(options_.primary));
+  }
   if (route != nullptr && route->access == Access::kPublic) {
     return Dispatch(call, route, params);
   }

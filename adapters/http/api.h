@@ -75,6 +75,13 @@ struct PublisherReport {
   std::uint64_t published = 0;
 };
 
+// okr replica: how far the replica's store follows the stream.
+struct ReplicaReport {
+  std::string state;  // "ok", "down" (NATS away) or "stopped" (bad event)
+  std::uint64_t position = 0;
+  std::string error;
+};
+
 struct ApiOptions {
   // Where the expensive reads run (as_of, /changes, the retrospective).
   ReadPoolOptions reads;
@@ -92,6 +99,11 @@ struct ApiOptions {
   const ChainSigner* signer = nullptr;
   // Set when the server publishes the log (okr serve --publish).
   std::function<PublisherReport()> publisher;
+  // A read replica (okr replica): every write is 405 read-only-replica
+  // (signing in and out of the web app excepted), naming `primary` when
+  // set; /healthz reports `replica` and is degraded once it stopped.
+  std::function<ReplicaReport()> replica;
+  std::string primary;
 };
 
 // Who a request is from, and by which credential.

@@ -135,6 +135,7 @@ HttpResponse ErrorResponse(const DomainError& e) {
   if (e.kind == ErrorKind::kUnavailable) {
     r.headers.emplace_back("Retry-After", "1");
   }
+  if (e.kind == ErrorKind::kReadOnly) r.headers.emplace_back("Allow", "GET");
   return r;
 }
 

@@ -22,6 +22,8 @@ int StatusOf(ErrorKind kind) {
       return 415;
     case ErrorKind::kUnavailable:
       return 503;
+    case ErrorKind::kReadOnly:
+      return 405;
   }
   return 500;
 }
@@ -47,6 +49,8 @@ const char* TitleOf(ErrorKind kind) {
       return "Unsupported media type";
     case ErrorKind::kUnavailable:
       return "Service unavailable";
+    case ErrorKind::kReadOnly:
+      return "Method not allowed";
   }
   return "Error";
 }

@@ -1,5 +1,7 @@
 // The system routes of the route table (routes.cc): liveness, metrics and
 // the OpenAPI document.
+#include <optional>
+
 #include "adapters/http/api_call.h"
 #include "adapters/http/route_handlers.h"
 
@@ -16,15 +18,23 @@ void GetHealthz(ApiCall& c, const PathParams&) {
   // reads go on, and both heal by themselves. Positions and error texts
   // only for a caller with a token.
   const EventStore& store = c.engine.store();
-  const bool healthy = store.healthy() && c.engine.healthy();
+  std::optional<ReplicaReport> replica;
+  if (c.options.replica) replica = c.options.replica();
+  const bool healthy = store.healthy() && c.engine.healthy() &&
+                       (!replica || replica->state != "stopped");
   json health{{"status", healthy ? "ok" : "degraded"}};
   if (c.caller) {
     health["last_position"] = store.LastPosition();
+    if (replica) {
+      health["replica"] =
+          json{{"state", replica->state}, {"position", replica->position}};
+      if (!replica->error.empty()) health["replica"]["error"] = replica->error;
+    }
     if (c.options.publisher) {
       PublisherReport p = c.options.publisher();
       health["publisher"] = json{{"state", p.state}, {"lag", p.lag}};
     }
-    if (!healthy) {
+    if (!store.healthy() || !c.engine.healthy()) {
       health["writes"] = "unavailable";
       health["error"] =
           !store.healthy() ? store.HealthError() : c.engine.HealthError();

@@ -265,5 +265,178 @@ BOOST_AUTO_TEST_CASE(publish_options_are_checked_before_the_store_opens) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// A read replica (`okr replica`) built from the stream: the same answers
+// as the primary, byte for byte; writes refused; a bad message stops it.
+BOOST_AUTO_TEST_SUITE(nats_replica)
+
+struct Replica {
+  Replica(testing::TempDir& dir, const std::string& url,
+          const std::string& stream, const std::string& org)
+      : args_{"replica",
+              "--from",
+              url,
+              "--stream",
+              stream,
+              "--org",
+              org,
+              "--data",
+              dir.Sub("replica"),
+              "--listen",
+              "127.0.0.1:0",
+              "--tokens",
+              dir.Sub("tokens"),
+              "--primary",
+              "https://okr.example.com"} {
+    Start();
+  }
+  void Start() {
+    process = std::make_unique<testing::ServerProcess>(OKR_BINARY, args_);
+  }
+  HttpResult Call(const std::string& method, const std::string& target,
+                  const json& body = nullptr) {
+    return HttpRequest(process->port(), method, target,
+                       body.is_null() ? "" : body.dump(),
+                       {{"Authorization", std::string("Bearer ") + kToken}});
+  }
+  std::uint64_t Position() {
+    json h = Call("GET", "/healthz").json();
+    return h["replica"]["position"].get<std::uint64_t>();
+  }
+  std::vector<std::string> args_;
+  std::unique_ptr<testing::ServerProcess> process;
+};
+
+// A quarter with alignment, a target change, check-ins and a note.
+void Quarter(Primary& p) {
+  auto must = [&](const std::string& method, const std::string& target,
+                  const json& body) {
+    HttpResult r = p.Call(method, target, body);
+    BOOST_TEST_REQUIRE(r.status / 100 == 2,
+                       method << " " << target << ": " << r.body);
+  };
+  must("POST", "/v1/cycles",
+       {{"id", "q4"}, {"starts_on", "2026-10-01"}, {"ends_on", "2026-12-31"}});
+  must("POST", "/v1/cycles/q4/start", json::object());
+  for (const char* id : {"grow", "team"}) {
+    must("POST", "/v1/objectives",
+         {{"id", id}, {"cycle_id", "q4"}, {"title", id}, {"level", "team"}});
+    must("POST", std::string("/v1/objectives/") + id + "/key-results",
+         {{"id", std::string("kr-") + id},
+          {"title", "Raise it"},
+          {"kind", "metric"},
+          {"start", 45},
+          {"target", 60}});
+    must("POST", std::string("/v1/objectives/") + id + "/activate",
+         json::object());
+  }
+  must("PUT", "/v1/objectives/team/parent", {{"parent_id", "grow"}});
+  must("PATCH", "/v1/key-results/kr-grow",
+       {{"target", 55}, {"reason", "the survey changed"}});
+  for (int week = 0; week < 6; ++week) {
+    const std::string date = "2026-10-" + std::to_string(10 + 3 * week);
+    must("POST", "/v1/key-results/kr-grow/check-ins",
+         {{"value", 46 + week}, {"confidence", 5 + week % 3}, {"date", date}});
+    must("POST", "/v1/key-results/kr-team/check-ins",
+         {{"value", 50 + week}, {"date", date}});
+  }
+  must("POST", "/v1/cycles/q4/retrospective/notes",
+       {{"objective_id", "grow"}, {"text", "Set targets earlier."}});
+}
+
+// The read answers compared, byte for byte.
+void ExpectSameAnswers(Primary& p, Replica& r) {
+  for (const char* target :
+       {"/v1/cycles/q4/tree?at=2026-11-01", "/v1/objectives/grow/history",
+        "/v1/key-results/kr-grow/history",
+        "/v1/key-results/kr-team?at=2026-11-01",
+        "/v1/cycles/q4/retrospective?at=2026-11-01",
+        "/v1/cycles/q4/retrospective?at=2026-11-01&format=md",
+        "/v1/events?after=0&limit=1000", "/v1/kpis"}) {
+    BOOST_TEST_CONTEXT(target) {
+      HttpResult a = p.Call("GET", target), b = r.Call("GET", target);
+      BOOST_TEST(a.status == 200);
+      BOOST_TEST(b.status == 200);
+      BOOST_TEST(a.body == b.body);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_replica_answers_as_the_primary_does) {
+  testing::TempDir dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  Primary p(dir, {"--publish", nats.url(), "--org", "acme",
+                  "--test-clock-start", "2026-11-16T09:00:00Z"});
+  Quarter(p);
+  Replica r(dir, nats.url(), "okr-acme", "acme");
+  const std::uint64_t head = p.Events().size();
+  BOOST_TEST(testing::Eventually([&] { return r.Position() == head; }));
+  ExpectSameAnswers(p, r);
+  json h = r.Call("GET", "/healthz").json();
+  BOOST_TEST(h["status"] == "ok");
+  BOOST_TEST(h["replica"]["state"] == "ok");
+
+  // Writes are refused, naming the primary; nothing is written.
+  HttpResult w = r.Call("POST", "/v1/key-results/kr-grow/check-ins",
+                        {{"value", 60}, {"date", "2026-11-02"}});
+  BOOST_TEST(w.status == 405);
+  BOOST_TEST(w.header("allow") == "GET");
+  BOOST_TEST(w.json()["type"] == "urn:okr-ledger:problem:read-only-replica");
+  BOOST_TEST(w.json()["detail"].get<std::string>().find(
+                 "https://okr.example.com") != std::string::npos);
+  BOOST_TEST(r.Call("DELETE", "/v1/key-results/kr-team").status == 405);
+  BOOST_TEST(r.Position() == head);
+
+  // Killed, the primary writing on meanwhile: it resumes from its store.
+  r.process->Stop(SIGKILL);
+  p.Measure(10);
+  r.Start();
+  const std::uint64_t later = p.Events().size();
+  BOOST_TEST(later == head + 11);
+  BOOST_TEST(testing::Eventually([&] { return r.Position() == later; }));
+  ExpectSameAnswers(p, r);
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_message_stops_the_replica_at_it) {
+  testing::TempDir dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  Primary p(dir, {"--test-clock-start", "2026-11-16T09:00:00Z"});
+  Quarter(p);
+  const std::vector<json> log = p.Events();
+  // The log copied into a stream of its own, message 9's check-in value
+  // edited on the way (its hash no longer matches).
+  auto js = Client(nats);
+  BOOST_TEST_REQUIRE(js->EnsureStream("evil", {"okr.evil.>"}).ok());
+  std::vector<nats::JetStream::Message> copy;
+  for (const json& e : log) {
+    json line = e;
+    const std::uint64_t position = e["position"];
+    if (position == 9) {
+      BOOST_TEST_REQUIRE(line["type"] != "");
+      line["actor"] = "mallory";
+    }
+    const std::string stream = e["stream"];
+    copy.push_back({"okr.evil." + stream.substr(0, stream.find('/')),
+                    line.dump(), "evil/" + std::to_string(position)});
+  }
+  BOOST_TEST_REQUIRE(js->PublishInOrder(copy, 0).error == "");
+  Replica r(dir, nats.url(), "evil", "evil");
+  BOOST_TEST(testing::Eventually([&] {
+    return r.Call("GET", "/healthz").json()["replica"]["state"] == "stopped";
+  }));
+  json h = r.Call("GET", "/healthz").json();
+  BOOST_TEST(h["status"] == "degraded");
+  BOOST_TEST(h["replica"]["position"] == 8);
+  BOOST_TEST(h["replica"]["error"].get<std::string>().find("position 9") !=
+             std::string::npos);
+  // What it holds it still serves.
+  BOOST_TEST(r.Call("GET", "/v1/events?after=0").json()["events"].size() == 8u);
+  BOOST_TEST(r.Call("GET", "/v1/cycles/q4").status == 200);
+  // Unauthenticated, only the status.
+  json anon = HttpRequest(r.process->port(), "GET", "/healthz").json();
+  BOOST_TEST(anon == json({{"status", "degraded"}}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 }  // namespace
 }  // namespace okr

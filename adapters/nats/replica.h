@@ -1,0 +1,80 @@
+// Replica: a read replica's own store, built from the organisation's
+// JetStream stream (okr replica). Message n must be the event at position
+// n, as the publisher (publisher.h) writes it; each is imported into the
+// replica's store with every check of `okr import` (EventStore::
+// ImportBatch): the position, the chain (prev_hash, the hash recomputed
+// over the stored bytes), stream versions, time not going back. The
+// engine over that store answers the read routes as the primary does.
+//
+// At the first message that does not decode or does not chain, the
+// replica stops consuming, keeps serving what it has, and says so (state
+// "stopped", the position it holds and why); only an operator restarts
+// it. The store's head is the checkpoint: after a restart reading resumes
+// at the position after it.
+//
+// Thread safety: Start() and Stop() from one thread; status() from any.
+#ifndef OKR_ADAPTERS_NATS_REPLICA_H_
+#define OKR_ADAPTERS_NATS_REPLICA_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "engine/okr_engine.h"
+
+namespace okr::nats {
+
+struct ReplicaOptions {
+  std::string url;     // nats://HOST:PORT
+  std::string stream;  // the organisation's stream
+  std::string org;     // its subjects are okr.<org>.*
+  std::chrono::milliseconds wait{5000};
+  std::size_t batch = 256;  // messages imported per write, at most
+};
+
+struct ReplicaStatus {
+  std::string state;  // "ok" (reading), "down" (NATS away) or "stopped"
+  std::uint64_t position = 0;  // the last event the replica holds
+  std::string error;           // why stopped or down
+};
+
+class Replica {
+ public:
+  // *engine must outlive the replica; nothing else may write its store.
+  Replica(OkrEngine* engine, ReplicaOptions options);
+  ~Replica();
+  Replica(const Replica&) = delete;
+  Replica& operator=(const Replica&) = delete;
+
+  void Start();
+  void Stop();  // idempotent
+
+  ReplicaStatus status() const;
+
+ private:
+  void Run();
+  // Reads and imports until a failure; true if the replica must stop for
+  // good (an event that does not chain), false to try again.
+  bool Follow(class JetStream& js);
+  bool SleepFor(std::chrono::milliseconds d);
+  void Set(const std::string& state, const std::string& error);
+  // Imports `batch` (message i at position first + i); on a refusal, the
+  // events before the bad one. "" or why the replica must stop.
+  std::string Import(std::vector<RecordedEvent>& batch);
+
+  OkrEngine* const engine_;
+  const ReplicaOptions options_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;               // guarded by mu_
+  std::string state_ = "down", error_;  // guarded by mu_
+};
+
+}  // namespace okr::nats
+
+#endif  // OKR_ADAPTERS_NATS_REPLICA_H_
