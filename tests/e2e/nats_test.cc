@@ -210,6 +210,26 @@ BOOST_AUTO_TEST_CASE(sigkills_of_either_side_lose_and_repeat_nothing) {
   ExpectStreamIsLog(*js, "acme-log", p.Events());
 }
 
+// Several organisations into one JetStream, one stream each: each
+// stream's sequence is its own organisation's positions.
+BOOST_AUTO_TEST_CASE(organisations_publish_into_streams_of_their_own) {
+  testing::TempDir a_dir, b_dir;
+  testing::NatsServer nats(a_dir.Sub("nats"));
+  Primary a(a_dir, {"--publish", nats.url(), "--org", "acme"});
+  Primary b(b_dir, {"--publish", nats.url(), "--org", "globex"});
+  a.Measure(7);
+  b.Measure(12);
+  a.Measure(3);
+  BOOST_TEST(testing::Eventually([&] { return CaughtUp(a) && CaughtUp(b); }));
+  auto js = Client(nats);
+  ExpectStreamIsLog(*js, "okr-acme", a.Events());
+  BOOST_TEST(js->LastSequence("okr-globex").value() == 13u);
+  Result<nats::StreamMessage> m = js->Get("okr-globex", 13);
+  BOOST_TEST_REQUIRE(m.ok());
+  BOOST_TEST(m.value().msg_id == "globex/13");
+  BOOST_TEST(m.value().subject == "okr.globex.kpi");
+}
+
 BOOST_AUTO_TEST_CASE(without_publish_nothing_is_published) {
   testing::TempDir dir;
   testing::NatsServer nats(dir.Sub("nats"));
