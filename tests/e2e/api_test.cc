@@ -21,6 +21,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/quarter.h"
 #include "tests/support/server_process.h"
+#include "tests/support/sse_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tokens_file.h"
 #include "tests/support/xml_check.h"
@@ -129,63 +130,13 @@ BOOST_AUTO_TEST_CASE(restart_gives_identical_answers) {
   BOOST_TEST(As("john", "GET", "/v1/events?after=0&limit=1000").body == log);
 }
 
-// A client of GET /v1/events/stream on a connection of its own: the bytes
-// received so far and the event ids among them, in order.
-class SseClient {
- public:
-  // Sends "GET /v1/events/stream" + `rest` (the query, the version and the
-  // headers, up to the blank line).
-  SseClient(int port, const std::string& rest) : stream_(ioc_) {
-    namespace net = boost::asio;
-    stream_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
-                                           static_cast<unsigned short>(port)));
-    std::string req = "GET /v1/events/stream" + rest;
-    net::write(stream_, net::buffer(req));
-  }
-  // Reads until `enough(ids())` holds (true), or the server closes or
-  // testing::kPatience passes (false).
-  template <typename Enough>
-  bool ReadUntil(Enough enough) {
-    namespace beast = boost::beast;
-    const auto deadline = std::chrono::steady_clock::now() + testing::kPatience;
-    char buf[65536];
-    while (!enough(ids_)) {
-      stream_.expires_at(deadline);
-      beast::error_code ec;
-      std::size_t n = stream_.read_some(boost::asio::buffer(buf), ec);
-      if (ec) return false;  // closed, or the deadline passed
-      pending_.append(buf, n);
-      text_.append(buf, n);
-      std::size_t at;
-      while ((at = pending_.find("\nid: ")) != std::string::npos) {
-        std::size_t end = pending_.find('\n', at + 5);
-        if (end == std::string::npos) break;
-        ids_.push_back(std::stoull(pending_.substr(at + 5, end - at - 5)));
-        pending_.erase(0, end);
-      }
-    }
-    return true;
-  }
-  bool ReadIds(std::size_t count) {
-    return ReadUntil([count](const auto& ids) { return ids.size() >= count; });
-  }
-  const std::vector<std::uint64_t>& ids() const { return ids_; }
-  const std::string& text() const { return text_; }
-
- private:
-  boost::asio::io_context ioc_;
-  boost::beast::tcp_stream stream_;
-  std::string pending_, text_;
-  std::vector<std::uint64_t> ids_;
-};
-
 BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
   const std::uint64_t n = Events();  // the fixture's events
   BOOST_TEST_REQUIRE(n >= 6u);
   std::string auth = "Authorization: Bearer john-token-0001\r\n";
   // Resume after position 3: 4..n from history, the head.
-  SseClient live(process->port(), " HTTP/1.1\r\nHost: x\r\n" + auth +
-                                      "Last-Event-ID: 3\r\n\r\n");
+  testing::SseClient live(process->port(), " HTTP/1.1\r\nHost: x\r\n" + auth +
+                                               "Last-Event-ID: 3\r\n\r\n");
   BOOST_TEST_REQUIRE(live.ReadIds(n - 3));
   std::vector<std::uint64_t> want;
   for (std::uint64_t p = 4; p <= n; ++p) want.push_back(p);
@@ -211,14 +162,14 @@ BOOST_AUTO_TEST_CASE(event_stream_catches_up_then_goes_live_and_resumes) {
   BOOST_TEST(live.text().find("event: CheckInRecorded") != std::string::npos);
   BOOST_TEST_REQUIRE(testing::Eventually([&] { return live_streams() == 1; }));
   // With ?after=n: only the last one.
-  SseClient after(process->port(), "?after=" + std::to_string(n) +
-                                       " HTTP/1.1\r\nHost: x\r\n" + auth +
-                                       "\r\n");
+  testing::SseClient after(process->port(), "?after=" + std::to_string(n) +
+                                                " HTTP/1.1\r\nHost: x\r\n" +
+                                                auth + "\r\n");
   BOOST_TEST_REQUIRE(after.ReadIds(1));
   BOOST_TEST(after.ids() == std::vector<std::uint64_t>{n + 1},
              tt::per_element());
   // Without a token: 401, and closed.
-  SseClient denied(process->port(), " HTTP/1.1\r\nHost: x\r\n\r\n");
+  testing::SseClient denied(process->port(), " HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_TEST(!denied.ReadIds(1));
   BOOST_TEST(denied.text().find("401") != std::string::npos);
 }
@@ -316,9 +267,10 @@ BOOST_AUTO_TEST_CASE(every_route_of_the_openapi_document_answers) {
       for (char& ch : verb) ch = static_cast<char>(std::toupper(ch));
       ++routes;
       if (target == "/v1/events/stream") {
-        SseClient stream(process->port(),
-                         " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                         "root-token-0001\r\n\r\n");
+        testing::SseClient stream(
+            process->port(),
+            " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            "root-token-0001\r\n\r\n");
         BOOST_TEST(stream.ReadIds(1), target);
         BOOST_TEST(stream.text().find("200 OK") != std::string::npos, target);
         continue;

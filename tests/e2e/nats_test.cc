@@ -15,6 +15,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/server_process.h"
+#include "tests/support/sse_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tokens_file.h"
 
@@ -414,6 +415,15 @@ BOOST_AUTO_TEST_CASE(a_replica_answers_as_the_primary_does) {
   BOOST_TEST(later == head + 11);
   BOOST_TEST(testing::Eventually([&] { return r.Position() == later; }));
   ExpectSameAnswers(p, r);
+
+  // The replica's event stream goes live with what it imports.
+  testing::SseClient sse(r.process->port(),
+                         "?after=" + std::to_string(later) +
+                             " HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                             "Bearer root-token-0001\r\n\r\n");
+  p.Measure(2);
+  BOOST_TEST_REQUIRE(sse.ReadIds(2));
+  BOOST_TEST(sse.ids() == (std::vector<std::uint64_t>{later + 1, later + 2}));
 }
 
 BOOST_AUTO_TEST_CASE(a_tampered_message_stops_the_replica_at_it) {
