@@ -27,6 +27,7 @@
 #include "adapters/http/server.h"
 #include "engine/event_store.h"
 #include "engine/storage_format.h"
+#include "tools/bench_nats.h"
 #include "tools/bench_org.h"
 #include "tools/bench_reminders.h"
 #include "tools/bench_retro.h"
@@ -490,6 +491,20 @@ int main(int argc, char** argv) {
                             "People per team");
   reminders_cmd->add_option("--days", reminders.days, "Days into the quarter");
   reminders_cmd->add_option("--dir", reminders.dir, "Scratch folder");
+  okr::bench::NatsBenchOptions nats;
+  CLI::App* nats_cmd = app.add_subcommand(
+      "nats",
+      "The log on NATS JetStream: publishing beside a raw libnats loop, and "
+      "replica lag under load (tools/bench_nats.sh starts the server)");
+  nats_cmd->add_option("--url", nats.url, "nats://HOST:PORT")->required();
+  nats_cmd->add_option("--events", nats.events, "Check-ins to publish")
+      ->capture_default_str();
+  nats_cmd->add_option("--rate", nats.rate, "Check-ins per second (lag run)")
+      ->capture_default_str();
+  nats_cmd->add_option("--seconds", nats.seconds, "Seconds of load")
+      ->capture_default_str();
+  nats_cmd->add_option("--dir", nats.dir, "Scratch folder")
+      ->capture_default_str();
   std::string measure_dir;
   CLI::App* measure_cmd = app.add_subcommand(
       "retro-measure", "(internal) measure the retrospective on a store");
@@ -505,6 +520,7 @@ int main(int argc, char** argv) {
   bare_cmd->add_option("--port", bare_port, "Port on 127.0.0.1");
   CLI11_PARSE(app, argc, argv);
   if (bare_cmd->parsed()) return RunBareHttp(bare_port);
+  if (nats_cmd->parsed()) return okr::bench::RunNatsBench(nats);
   if (org_cmd->parsed()) return okr::bench::RunOrgBench(org);
   if (retro_cmd->parsed()) return okr::bench::RunRetroBench(retro);
   if (reminders_cmd->parsed()) {
