@@ -265,6 +265,8 @@ class EventStore {
   // recorded_at not decreasing. Corruption naming the position otherwise,
   // and nothing written. The batch is one WriteBatch.
   // REQUIRES: no Append runs concurrently (an offline store).
+  // Durable listeners run after the batch, as after an append (a read
+  // replica's event streams wake up with what it imports).
   Status ImportBatch(const std::vector<RecordedEvent>& events);
 
   // One applied idempotency key, as okr export writes it beside the log.
@@ -420,6 +422,9 @@ class EventStore {
   // Wakes the waiters, so that they look at the position and closing_.
   void WakeDurableWaiters() const EXCLUDES(durable_mu_);
   void CallDurableListeners(std::uint64_t position) EXCLUDES(listeners_mu_);
+  // ImportBatch under its locks; *durable: the new head (0: none).
+  Status ImportBatchLocked(const std::vector<RecordedEvent>& events,
+                           std::uint64_t* durable);
 
   // Reads (event_store_read.cc).
   Result<std::uint64_t> DurableStreamVersion(const std::string& stream) const

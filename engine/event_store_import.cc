@@ -20,6 +20,15 @@ using store_internal::HasNul;
 using store_internal::kMaxNameBytes;
 
 Status EventStore::ImportBatch(const std::vector<RecordedEvent>& events) {
+  std::uint64_t durable = 0;
+  Status s = ImportBatchLocked(events, &durable);
+  // Outside the locks, as after a commit group (the lock order).
+  if (durable > 0) CallDurableListeners(durable);
+  return s;
+}
+
+Status EventStore::ImportBatchLocked(const std::vector<RecordedEvent>& events,
+                                     std::uint64_t* durable) {
   MutexLock no_group(&commit_mu_);
   ReaderLock reading(&db_mu_);
   if (db_ == nullptr) return Status::Closed("the event store is closed");
@@ -79,6 +88,7 @@ Status EventStore::ImportBatch(const std::vector<RecordedEvent>& events) {
   for (auto& [stream, version] : versions) stream_versions_[stream] = version;
   stat_events_.fetch_add(events.size());
   PublishDurable(head.position);
+  *durable = head.position;
   return Status::OK();
 }
 

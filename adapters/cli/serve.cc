@@ -326,7 +326,7 @@ std::unique_ptr<nats::Publisher> MakePublisher(const ServeOptions& o,
   auto p = std::make_unique<nats::Publisher>(engine, PublisherOptionsOf(o));
   ao->publisher = [p = p.get()] {
     nats::PublisherStatus s = p->status();
-    return http::PublisherReport{s.state, s.lag, s.published};
+    return http::PublisherReport{s.state, s.lag, s.published, s.error};
   };
   return p;
 }

@@ -184,14 +184,18 @@ void Api::Serve(const HttpRequest& request, RequestTarget target,
   }
   PathParams params;
   const Route* route = FindRoute(request.method, call.path, &params);
-  if (options_.replica && route != nullptr && !ChangesNothing(request.method) &&
-      route->pattern != "/v1/session") {
-    return call.Error(ReadOnly(options_.primary));
-  }
   if (route != nullptr && route->access == Access::kPublic) {
     return Dispatch(call, route, params);
   }
   if (!call.caller) return call.Error(Unauthorised(request));
+  if (options_.replica && route != nullptr && !ChangesNothing(request.method) &&
+      route->pattern != "/v1/session") {
+    // Allow: the methods the replica answers there (GET, or none).
+    HttpResponse r = ErrorResponse(ReadOnly(options_.primary));
+    r.headers.emplace_back(
+        "Allow", FindRoute("GET", call.path, nullptr) != nullptr ? "GET" : "");
+    return call.respond(std::move(r));
+  }
   if (who.by_cookie) {
     if (std::optional<DomainError> e = CheckBrowserRequest(request, route)) {
       return call.Error(*e);

@@ -73,6 +73,7 @@ struct PublisherReport {
   std::string state;  // "ok", "behind" or "down"
   std::uint64_t lag = 0;
   std::uint64_t published = 0;
+  std::string error;  // why down
 };
 
 // okr replica: how far the replica's store follows the stream.

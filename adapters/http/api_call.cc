@@ -135,7 +135,6 @@ HttpResponse ErrorResponse(const DomainError& e) {
   if (e.kind == ErrorKind::kUnavailable) {
     r.headers.emplace_back("Retry-After", "1");
   }
-  if (e.kind == ErrorKind::kReadOnly) r.headers.emplace_back("Allow", "GET");
   return r;
 }
 

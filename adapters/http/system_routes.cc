@@ -33,6 +33,7 @@ void GetHealthz(ApiCall& c, const PathParams&) {
     if (c.options.publisher) {
       PublisherReport p = c.options.publisher();
       health["publisher"] = json{{"state", p.state}, {"lag", p.lag}};
+      if (!p.error.empty()) health["publisher"]["error"] = p.error;
     }
     if (!store.healthy() || !c.engine.healthy()) {
       health["writes"] = "unavailable";

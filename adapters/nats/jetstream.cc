@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <string_view>
 
@@ -31,7 +32,20 @@ void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
   {
     std::lock_guard lock(sink->mu);
     PublishOutcome& o = sink->outcome;
-    if (pa != nullptr) {
+    // The sequence this message was due at: one past the one it expected.
+    const char* expected = nullptr;
+    std::uint64_t due = 0;
+    if (natsMsgHeader_Get(msg, "Nats-Expected-Last-Sequence", &expected) ==
+            NATS_OK &&
+        expected != nullptr) {
+      due = std::strtoull(expected, nullptr, 10) + 1;
+    }
+    if (pa != nullptr && pa->Sequence != due && o.error.empty()) {
+      // Stored (or known by its id) elsewhere: the stream is not this
+      // log's copy any more.
+      o.error = "a message due at sequence " + std::to_string(due) + " is at " +
+                std::to_string(pa->Sequence);
+    } else if (pa != nullptr) {
       (pa->Duplicate ? o.duplicates : o.acked) += 1;
       o.last_sequence = std::max(o.last_sequence, pa->Sequence);
     } else if (pae != nullptr && o.error.empty()) {
@@ -44,6 +58,21 @@ void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
     }
   }
   natsMsg_Destroy(msg);  // the handler owns it
+}
+
+// The message as a value; destroys `msg`.
+StreamMessage Taken(natsMsg* msg, std::uint64_t sequence) {
+  StreamMessage out;
+  out.sequence = sequence;
+  out.subject = natsMsg_GetSubject(msg);
+  out.data.assign(natsMsg_GetData(msg),
+                  static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  const char* id = nullptr;  // the message's own memory
+  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
+    out.msg_id = id;
+  }
+  natsMsg_Destroy(msg);
+  return out;
 }
 
 bool IsTokenChar(char c) {
@@ -100,12 +129,21 @@ Result<std::unique_ptr<JetStream>> JetStream::Connect(
 
 JetStream::JetStream() : sink_(std::make_unique<AckSink>()) {}
 
-JetStream::~JetStream() {
-  if (js_ != nullptr) jsCtx_Destroy(js_);
-  if (nc_ != nullptr) {
-    natsConnection_Close(nc_);
-    natsConnection_Destroy(nc_);
+void JetStream::DropPending() {
+  // The library keeps no pending list before the first asynchronous
+  // publish, and asking for it then crashes (libnats 3.4).
+  if (!published_async_) return;
+  natsMsgList pending{};
+  if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
+    natsMsgList_Destroy(&pending);
   }
+}
+
+JetStream::~JetStream() {
+  if (js_ != nullptr) DropPending();  // no answer may reach sink_ after
+  if (nc_ != nullptr) natsConnection_Close(nc_);
+  if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
 
 bool JetStream::Connected() const {
@@ -153,6 +191,10 @@ PublishOutcome JetStream::PublishInOrder(const std::vector<Message>& batch,
     std::lock_guard lock(sink.mu);
     sink.outcome = PublishOutcome{};
   }
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = wait_.count();
+  published_async_ = true;
   std::string failed;
   for (std::size_t i = 0; i < batch.size() && failed.empty(); ++i) {
     const Message& m = batch[i];
@@ -169,14 +211,14 @@ PublishOutcome JetStream::PublishInOrder(const std::vector<Message>& batch,
       s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence",
                             expected.c_str());
     }
-    if (s == NATS_OK) s = js_PublishMsgAsync(js_, &msg, nullptr);
+    // Each its own deadline: an answer lost with a crashed server comes
+    // back as a timeout instead of staying pending for ever.
+    if (s == NATS_OK) s = js_PublishMsgAsync(js_, &msg, &po);
     natsMsg_Destroy(msg);  // null when the library took it
     if (s != NATS_OK) failed = Failed("publishing", s).message();
   }
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MaxWait = wait_.count();
   natsStatus done = js_PublishAsyncComplete(js_, &po);
+  if (done != NATS_OK) DropPending();  // their answers no longer count
   std::lock_guard lock(sink.mu);
   PublishOutcome out = sink.outcome;
   if (out.error.empty() && !failed.empty()) out.error = failed;
@@ -195,16 +237,7 @@ Result<StreamMessage> JetStream::Get(const std::string& stream,
     return Status::NotFound("no message " + std::to_string(sequence));
   }
   if (s != NATS_OK) return Failed("reading " + stream, s, code);
-  StreamMessage out;
-  out.sequence = natsMsg_GetSequence(msg);
-  out.subject = natsMsg_GetSubject(msg);
-  out.data.assign(natsMsg_GetData(msg),
-                  static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  const char* id = nullptr;
-  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
-    out.msg_id = id;
-  }
-  natsMsg_Destroy(msg);
+  StreamMessage out = Taken(msg, natsMsg_GetSequence(msg));
   return out;
 }
 
@@ -238,21 +271,16 @@ Result<std::optional<StreamMessage>> JetStream::Reader::Next(
   natsStatus s = natsSubscription_NextMsg(&msg, sub_, timeout.count());
   if (s == NATS_TIMEOUT) return std::optional<StreamMessage>();
   if (s != NATS_OK) return Failed("reading the stream", s);
-  StreamMessage out;
+  // A consumed message knows its stream sequence from its metadata.
   jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-    out.sequence = meta->Sequence.Stream;
-    jsMsgMetaData_Destroy(meta);
+  s = natsMsg_GetMetaData(&meta, msg);
+  if (s != NATS_OK) {
+    natsMsg_Destroy(msg);
+    return Failed("a message without its stream sequence", s);
   }
-  out.subject = natsMsg_GetSubject(msg);
-  out.data.assign(natsMsg_GetData(msg),
-                  static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  const char* id = nullptr;
-  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
-    out.msg_id = id;
-  }
-  natsMsg_Destroy(msg);
-  return std::optional<StreamMessage>(std::move(out));
+  const std::uint64_t sequence = meta->Sequence.Stream;
+  jsMsgMetaData_Destroy(meta);
+  return std::optional<StreamMessage>(Taken(msg, sequence));
 }
 
 }  // namespace okr::nats

@@ -112,10 +112,13 @@ class JetStream {
 
  private:
   JetStream();
+  // Forgets the publishes still waiting for an answer.
+  void DropPending();
   std::unique_ptr<AckSink> sink_;  // the answers to PublishInOrder
   __natsConnection* nc_ = nullptr;
   __jsCtx* js_ = nullptr;
   std::chrono::milliseconds wait_{5000};
+  bool published_async_ = false;
 };
 
 }  // namespace okr::nats

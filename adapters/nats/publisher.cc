@@ -107,17 +107,37 @@ void Publisher::Run() {
   }
 }
 
+std::string Publisher::NotThisLog(JetStream& js, std::uint64_t last,
+                                  std::uint64_t head) {
+  if (last > head) {
+    return "holds " + std::to_string(last) + " messages, more than the log's " +
+           std::to_string(head) + " events";
+  }
+  if (last == 0) return "";
+  // Its last message must be this log's event there, byte for byte (a
+  // store restored from an older backup has other events after it).
+  Result<StreamMessage> m = js.Get(options_.stream, last);
+  auto e = engine_->store().ReadAll(last, 1);
+  if (!m.ok() || !e.ok() || e.value().empty()) {
+    return "cannot be compared with the log at " + std::to_string(last);
+  }
+  if (m.value().msg_id != options_.org + "/" + std::to_string(last) ||
+      m.value().data != events::ExportLine(e.value().front())) {
+    return "holds at " + std::to_string(last) +
+           " another message than the log's event there";
+  }
+  return "";
+}
+
 void Publisher::Serve(JetStream& js) {
   Result<std::uint64_t> last =
       js.EnsureStream(options_.stream, {"okr." + options_.org + ".>"});
   if (!last.ok()) return SetDown(last.status().message());
   EventStore& store = engine_->store();
   const std::uint64_t head = store.LastPosition();
-  if (last.value() > head) {
-    SetDown("stream " + options_.stream + " holds " +
-            std::to_string(last.value()) + " messages, more than the log's " +
-            std::to_string(head) +
-            " events: it is another log's; nothing is published");
+  if (std::string why = NotThisLog(js, last.value(), head); !why.empty()) {
+    SetDown("stream " + options_.stream + " " + why +
+            ": it is another log's; nothing is published");
     SleepFor(std::chrono::seconds(5));
     return;
   }

@@ -16,8 +16,10 @@
 // that would leave a gap or land twice (whatever the duplicate window);
 // the message id makes a retry of a message already stored (its answer
 // lost in a crash) a duplicate that is dropped. A stream that holds more
-// messages than the log has events is another log's: the publisher stops
-// publishing and says so (state "down").
+// messages than the log has events, or whose last message is not the
+// log's event at that position (a store restored from an older backup), is
+// another log's: the publisher publishes nothing and says so (state "down",
+// with the reason).
 //
 // The durable checkpoint (the store's subscriber "publisher:<stream>")
 // records the last position the stream acknowledged, so the lag is known
@@ -83,6 +85,11 @@ class Publisher {
   // grows; returns after a failure (to be retried) or when stopping.
   void Serve(class JetStream& js);
   bool SleepFor(std::chrono::milliseconds d);
+  // Why the stream, holding `last` messages, is not a copy of this log of
+  // `head` events (more messages, or its last one not the log's event
+  // there); "" when it is.
+  std::string NotThisLog(class JetStream& js, std::uint64_t last,
+                         std::uint64_t head);
   void SetDown(const std::string& why);
   void SavePublished(std::uint64_t position);
 

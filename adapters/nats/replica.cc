@@ -66,16 +66,31 @@ void Replica::Run() {
   }
 }
 
-std::string Replica::Import(std::vector<RecordedEvent>& batch) {
+Status Replica::Import(const std::vector<RecordedEvent>& batch) {
   EventStore& store = engine_->store();
   Status s = store.ImportBatch(batch);
-  if (s.ok() || batch.size() == 1) return s.ok() ? "" : s.ToString();
-  // Nothing of the batch was written: the events before the bad one go in
-  // one by one, so the replica holds all it can.
-  for (const RecordedEvent& e : batch) {
-    if (Status one = store.ImportBatch({e}); !one.ok()) return one.ToString();
+  if (s.IsCorruption() && batch.size() > 1) {
+    // Nothing of the batch was written: the events before the bad one go
+    // in one by one, so the replica holds all it can.
+    for (const RecordedEvent& e : batch) {
+      if (s = store.ImportBatch({e}); !s.ok()) break;
+    }
   }
-  return "";
+  // Reads answer from the engine's read state: it holds what was imported
+  // before the replica says so.
+  engine_->WaitApplied(store.LastPosition(), std::chrono::seconds(10));
+  return s;
+}
+
+// Stops for good on an event that does not chain; anything else (a full
+// disk, a store closing) is tried again from the store's head.
+bool Replica::Failed(const Status& s) {
+  if (s.IsCorruption()) {
+    Set("stopped", s.ToString());
+    return true;
+  }
+  Set("down", s.ToString());
+  return false;
 }
 
 bool Replica::Follow(JetStream& js) {
@@ -102,6 +117,7 @@ bool Replica::Follow(JetStream& js) {
     if (next.value().has_value()) {
       const StreamMessage& m = *next.value();
       const std::uint64_t position = head + batch.size() + 1;
+      if (m.sequence < position) continue;  // delivered again: held already
       RecordedEvent e;
       std::string why;
       nlohmann::json j = nlohmann::json::parse(m.data, nullptr, false);
@@ -120,18 +136,17 @@ bool Replica::Follow(JetStream& js) {
       }
       if (!why.empty()) {
         // What came before it still goes in.
-        std::string earlier = batch.empty() ? "" : Import(batch);
-        Set("stopped", earlier.empty() ? why : earlier);
+        if (Status earlier = Import(batch); !earlier.ok()) {
+          return Failed(earlier);
+        }
+        Set("stopped", why);
         return true;
       }
       batch.push_back(std::move(e));
       if (batch.size() < options_.batch) continue;
     }
     if (batch.empty()) continue;
-    if (std::string why = Import(batch); !why.empty()) {
-      Set("stopped", why);
-      return true;
-    }
+    if (Status s = Import(batch); !s.ok()) return Failed(s);
     head = store.LastPosition();
     batch.clear();
   }

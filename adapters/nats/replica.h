@@ -62,9 +62,11 @@ class Replica {
   bool Follow(class JetStream& js);
   bool SleepFor(std::chrono::milliseconds d);
   void Set(const std::string& state, const std::string& error);
-  // Imports `batch` (message i at position first + i); on a refusal, the
-  // events before the bad one. "" or why the replica must stop.
-  std::string Import(std::vector<RecordedEvent>& batch);
+  // Imports `batch` (in position order); on an event that does not chain,
+  // the events before it. The first refusal, if any.
+  Status Import(const std::vector<RecordedEvent>& batch);
+  // Says why `s` ended the reading; true if the replica stops for good.
+  bool Failed(const Status& s);
 
   OkrEngine* const engine_;
   const ReplicaOptions options_;

@@ -28,6 +28,13 @@ using testing::HttpResult;
 
 constexpr char kToken[] = "root-token-0001";
 
+// A request as the admin of the tokens file both servers share.
+HttpResult AdminCall(int port, const std::string& method,
+                     const std::string& target, const json& body) {
+  return HttpRequest(port, method, target, body.is_null() ? "" : body.dump(),
+                     {{"Authorization", std::string("Bearer ") + kToken}});
+}
+
 struct Primary {
   Primary(testing::TempDir& dir, std::vector<std::string> extra)
       : dir_(dir), extra_(std::move(extra)) {
@@ -49,9 +56,7 @@ struct Primary {
   }
   HttpResult Call(const std::string& method, const std::string& target,
                   const json& body = nullptr) {
-    return HttpRequest(process->port(), method, target,
-                       body.is_null() ? "" : body.dump(),
-                       {{"Authorization", std::string("Bearer ") + kToken}});
+    return AdminCall(process->port(), method, target, body);
   }
   json Health() { return Call("GET", "/healthz").json(); }
   // Every event of the log, as /v1/events gives them.
@@ -181,8 +186,8 @@ BOOST_AUTO_TEST_CASE(sigkills_of_either_side_lose_and_repeat_nothing) {
       } else {
         // A backlog while NATS is away; once the catch-up has begun
         // (the stream grew), a kill of the primary (3) or of NATS (4).
-        nats.Kill();
         const std::uint64_t before = stored();
+        nats.Kill();
         p.Measure(burst);
         nats.Start();
         BOOST_TEST(testing::Eventually([&] { return stored() > before; }));
@@ -255,9 +260,21 @@ BOOST_AUTO_TEST_CASE(a_stream_holding_another_log_is_left_alone) {
   }
   Primary p(dir, {"--publish", nats.url(), "--org", "acme"});
   p.Measure(3);  // 4 events: fewer than the stream holds
-  BOOST_TEST(testing::Eventually(
-      [&] { return p.Health()["publisher"]["state"] == "down"; }));
+  BOOST_TEST(testing::Eventually([&] {
+    json h = p.Health()["publisher"];
+    return h["state"] == "down" &&
+           h.value("error", "").find("another log's") != std::string::npos;
+  }));
   auto js = Client(nats);
+  BOOST_TEST(js->LastSequence("okr-acme").value() == 25u);
+  // Once its log is longer than the stream, it is still not this log's:
+  // the stream's last message is another event than the log's there.
+  p.Measure(30);
+  BOOST_TEST(testing::Eventually([&] {
+    json h = p.Health()["publisher"];
+    return h["state"] == "down" &&
+           h.value("error", "").find("another message") != std::string::npos;
+  }));
   BOOST_TEST(js->LastSequence("okr-acme").value() == 25u);
 }
 
@@ -315,9 +332,7 @@ struct Replica {
   }
   HttpResult Call(const std::string& method, const std::string& target,
                   const json& body = nullptr) {
-    return HttpRequest(process->port(), method, target,
-                       body.is_null() ? "" : body.dump(),
-                       {{"Authorization", std::string("Bearer ") + kToken}});
+    return AdminCall(process->port(), method, target, body);
   }
   std::uint64_t Position() {
     json h = Call("GET", "/healthz").json();
@@ -400,7 +415,9 @@ BOOST_AUTO_TEST_CASE(a_replica_answers_as_the_primary_does) {
   HttpResult w = r.Call("POST", "/v1/key-results/kr-grow/check-ins",
                         {{"value", 60}, {"date", "2026-11-02"}});
   BOOST_TEST(w.status == 405);
-  BOOST_TEST(w.header("allow") == "GET");
+  BOOST_TEST(w.header("allow") == "");  // no GET there
+  BOOST_TEST(r.Call("PATCH", "/v1/key-results/kr-grow", {{"title", "x"}})
+                 .header("allow") == "GET");
   BOOST_TEST(w.json()["type"] == "urn:okr-ledger:problem:read-only-replica");
   BOOST_TEST(w.json()["detail"].get<std::string>().find(
                  "https://okr.example.com") != std::string::npos);

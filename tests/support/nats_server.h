@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -35,37 +36,21 @@ class NatsServer {
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
 
-  // Starts it (on the port of the first start after that) and waits until
-  // it says it is ready.
+  // Starts it and waits until it says it is ready. The first start takes
+  // a free port below the kernel's ephemeral range (so that no outgoing
+  // connection takes it while the server is killed); later ones reuse it.
   void Start() {
-    const std::string log = dir_ + "/nats.log";
-    std::remove(log.c_str());
-    std::vector<std::string> args{
-        Binary(),    "-js", "-a",
-        "127.0.0.1", "-p",  port_ == 0 ? "-1" : std::to_string(port_),
-        "-sd",       dir_,  "-l",
-        log};
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
+    if (port_ != 0) return Launch(port_);
+    std::mt19937 rng(std::random_device{}());
+    for (int attempt = 0;; ++attempt) {
+      const int port = 20000 + static_cast<int>(rng() % 12000);
+      try {
+        return Launch(port);
+      } catch (const std::runtime_error&) {
+        Kill();
+        if (attempt == 20) throw;
+      }
     }
-    std::string text;
-    const bool ready = Eventually([&] {
-      std::ifstream in(log);
-      std::stringstream all;
-      all << in.rdbuf();
-      text = all.str();
-      return text.find("Server is ready") != std::string::npos;
-    });
-    if (!ready) throw std::runtime_error("nats-server did not start: " + text);
-    const std::string mark = "Listening for client connections on 127.0.0.1:";
-    const auto at = text.find(mark);
-    if (at == std::string::npos) throw std::runtime_error("no port: " + text);
-    port_ = std::stoi(text.substr(at + mark.size()));
   }
 
   // SIGKILL, and waits for it to be gone.
@@ -82,6 +67,38 @@ class NatsServer {
   }
 
  private:
+  void Launch(int port) {
+    const std::string log = dir_ + "/nats.log";
+    std::remove(log.c_str());
+    std::vector<std::string> args{
+        Binary(), "-js", "-a", "127.0.0.1", "-p", std::to_string(port),
+        "-sd",    dir_,  "-l", log};
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    // Ready, or gone (a port taken: it exits at once).
+    std::string text;
+    bool exited = false;
+    const bool ready = Eventually([&] {
+      std::ifstream in(log);
+      std::stringstream all;
+      all << in.rdbuf();
+      text = all.str();
+      exited = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
+      return exited || text.find("Server is ready") != std::string::npos;
+    });
+    if (exited) pid_ = -1;
+    if (!ready || exited) {
+      throw std::runtime_error("nats-server did not start: " + text);
+    }
+    port_ = port;
+  }
+
   static std::string Binary() {
     for (const char* p : {"/usr/sbin/nats-server", "/usr/bin/nats-server"}) {
       if (::access(p, X_OK) == 0) return p;

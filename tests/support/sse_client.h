@@ -6,6 +6,8 @@
 #ifndef OKR_TESTS_SUPPORT_SSE_CLIENT_H_
 #define OKR_TESTS_SUPPORT_SSE_CLIENT_H_
 
+#include <poll.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -40,7 +42,15 @@ class SseClient {
     const auto deadline = std::chrono::steady_clock::now() + kPatience;
     char buf[65536];
     while (!enough(ids_)) {
-      stream_.expires_at(deadline);
+      // A blocking read keeps no Beast deadline: wait for bytes with
+      // poll(), bounded by what is left of the patience, then read them.
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{stream_.socket().native_handle(), POLLIN, 0};
+      if (left.count() <= 0 ||
+          ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+        return false;
+      }
       beast::error_code ec;
       std::size_t n = stream_.read_some(boost::asio::buffer(buf), ec);
       if (ec) return false;  // closed, or the deadline passed
