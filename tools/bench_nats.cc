@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/nats/jetstream.h"
 #include "adapters/nats/publisher.h"
 #include "adapters/nats/replica.h"
 #include "engine/okr_engine.h"
@@ -124,6 +125,40 @@ double RawPublish(const std::string& url,
   return done == NATS_OK ? seconds : -1;
 }
 
+// Reading the stream `p` published (`n` events) back: a bare reader loop
+// of the same ordered consumer (the baseline), then a replica building a
+// store of its own from it, timed until its read state holds all.
+int Follow(const NatsBenchOptions& o, const nats::PublisherOptions& p,
+           std::size_t n) {
+  auto js = nats::JetStream::Connect(o.url, std::chrono::seconds(5));
+  if (!js.ok()) return 1;
+  auto start = Clock::now();
+  auto reader = js.value()->Read(p.stream, "okr." + p.org + ".>", 1);
+  if (!reader.ok()) return 1;
+  for (std::size_t got = 0; got < n;) {
+    auto m = reader.value()->Next(std::chrono::seconds(5));
+    if (!m.ok() || !m.value().has_value()) return 1;
+    ++got;
+  }
+  const double raw = Seconds(Clock::now() - start);
+  auto engine = OpenEngine(o.dir + "/follow", Durability::kAsync);
+  if (!engine) return 1;
+  nats::Replica replica(engine.get(), {o.url, p.stream, p.org});
+  start = Clock::now();
+  replica.Start();
+  while (replica.status().position < n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const double ours = Seconds(Clock::now() - start);
+  replica.Stop();
+  const double events = static_cast<double>(n);
+  Figure("raw ordered-consumer read of the stream (baseline)", events / raw,
+         "msg/s");
+  Figure("okr replica: read, check, import, apply", events / ours, "events/s");
+  Ratio("okr replica / raw read", events / ours, events / raw);
+  return 0;
+}
+
 int Throughput(const NatsBenchOptions& o) {
   auto engine = OpenEngine(o.dir + "/throughput", Durability::kAsync);
   if (!engine || !Setup(*engine)) return 1;
@@ -152,7 +187,7 @@ int Throughput(const NatsBenchOptions& o) {
   Figure("raw libnats loop, prebuilt messages (baseline)", n / raw, "msg/s");
   Figure("okr publisher: store read, export line, publish", n / ours, "msg/s");
   Ratio("okr publisher / raw loop", n / ours, n / raw);
-  return 0;
+  return Follow(o, po, all.value().size());
 }
 
 // The lag samples' quantile q (0..1).
@@ -176,7 +211,9 @@ int Lag(const NatsBenchOptions& o) {
   while (r.LastPosition() < p.LastPosition()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::vector<std::uint64_t> samples;
+  // The replica's lag behind the primary, and of it the publisher's
+  // (events the stream does not have yet).
+  std::vector<std::uint64_t> samples, published_lag;
   std::atomic<int> done{0};
   const int total = o.rate * o.seconds;
   const auto start = Clock::now();
@@ -189,6 +226,7 @@ int Lag(const NatsBenchOptions& o) {
     if (Clock::now() >= next_sample) {
       const std::uint64_t head = p.LastPosition(), got = r.LastPosition();
       samples.push_back(head > got ? head - got : 0);
+      published_lag.push_back(publisher.status().lag);
       next_sample += std::chrono::milliseconds(50);
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -208,6 +246,10 @@ int Lag(const NatsBenchOptions& o) {
          "events");
   Figure("replica lag, p99", Quantile(samples, 0.99), "events");
   Figure("replica lag, max", Quantile(samples, 1.0), "events");
+  Figure("of it, the publisher's lag (not in the stream yet), median",
+         Quantile(published_lag, 0.5), "events");
+  Figure("of it, the publisher's lag, max", Quantile(published_lag, 1.0),
+         "events");
   Figure("replica lag, max, in time at that rate",
          1000.0 * static_cast<double>(Quantile(samples, 1.0)) / rate, "ms");
   Figure("replica caught up after the load stopped", drain * 1000, "ms");

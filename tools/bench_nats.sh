@@ -4,6 +4,9 @@
 # scratch store, and stopped at the end.
 #
 #   OKR_BUILD=build/release bash tools/bench_nats.sh [EVENTS] [RATE] [SECONDS]
+#
+# OKR_BENCH_WRAP runs the benchmark under a command, for a profile:
+#   OKR_BENCH_WRAP="perf record -g -o /tmp/perf.data" bash tools/bench_nats.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${OKR_BUILD:-build/release}"
@@ -17,6 +20,6 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 port="$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' "$scratch/nats.log" | head -1)"
-"$build/tools/okr-bench" nats --url "nats://127.0.0.1:$port" \
+${OKR_BENCH_WRAP:-} "$build/tools/okr-bench" nats --url "nats://127.0.0.1:$port" \
   --events "${1:-50000}" --rate "${2:-10000}" --seconds "${3:-10}" \
   --dir "$scratch/okr"

@@ -274,22 +274,31 @@ Subcommand AddReplica(CLI::App& app) {
       "NATS JetStream stream (okr serve --publish); every write is 405");
   replica->add_option("--from", o->replica_from, "nats://HOST:PORT")
       ->required();
-  replica->add_option("--stream", o->replica_stream, "The JetStream stream")
+  replica
+      ->add_option("--org", o->replica_orgs,
+                   "An organisation's id; give it once per organisation "
+                   "served (several answer under /orgs/<org>/)")
       ->required();
-  replica->add_option("--org", o->org, "The organisation's id")->required();
-  replica->add_option("--data", o->data_dir, "The replica's own store folder")
+  replica->add_option("--stream", o->replica_streams,
+                      "Each organisation's JetStream stream, in the order of "
+                      "--org (default: okr-<org>)");
+  replica
+      ->add_option("--data", o->data_dir,
+                   "The replica's own store folder (with several "
+                   "organisations, one store in <data>/<org> each)")
       ->capture_default_str();
   replica->add_option("--listen", o->listen, "HOST:PORT (port 0: any)")
       ->capture_default_str();
   replica->add_option("--tokens", o->tokens_file,
                       "Tokens file (default: <data>/tokens)");
-  replica->add_option("--primary", o->primary_url,
-                      "The primary's URL, named in the 405 answer to writes");
+  replica->add_option("--primary", o->primary_urls,
+                      "The primary's URL, named in the 405 answer to writes "
+                      "(one per --org, in the same order)");
   replica->add_option("--threads", o->threads, "I/O threads")
       ->capture_default_str();
   replica->add_option("--public-url", o->public_url,
                       "Where people reach the read-only web app");
-  return {replica, [o] { return RunServe(*o); }};
+  return {replica, [o] { return RunReplica(*o); }};
 }
 
 Subcommand AddImportOkrs(CLI::App& app) {

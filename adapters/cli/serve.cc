@@ -14,13 +14,13 @@
 #include "adapters/cli/cli_app.h"
 #include "adapters/cli/control_socket.h"
 #include "adapters/cli/reminder_driver.h"
+#include "adapters/cli/serve_internal.h"
 #include "adapters/http/api.h"
 #include "adapters/http/browser.h"
 #include "adapters/http/json_body.h"
 #include "adapters/http/server.h"
 #include "adapters/http/tokens.h"
 #include "adapters/nats/publisher.h"
-#include "adapters/nats/replica.h"
 #include "adapters/webhook/delivery_worker.h"
 #include "adapters/webhook/digest_worker.h"
 #include "adapters/webhook/people.h"
@@ -29,10 +29,7 @@
 #include "events/instant.h"
 
 namespace okr {
-namespace {
 
-// Every connection is a file descriptor: take the soft limit up to the hard
-// one, and say so when the cap of connections cannot be met.
 void RaiseOpenFileLimit(std::size_t max_connections) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
@@ -54,6 +51,8 @@ void RaiseOpenFileLimit(std::size_t max_connections) {
               << " for the store; accepts pause when it runs out\n";
   }
 }
+
+namespace {
 
 // The secret that signs webhook deliveries: --webhook-secret-file,
 // --webhook-secret or OKR_WEBHOOK_SECRET, in that order (giving both
@@ -84,8 +83,8 @@ Result<std::string> WebhookSecret(const ServeOptions& o) {
   return std::string();
 }
 
-// The server's options from the command line's; false, having said why
-// on stderr, when one is out of range.
+}  // namespace
+
 bool ServerOptionsOf(const ServeOptions& o, http::ServerOptions* out) {
   http::ServerOptions& so = *out;
   std::size_t colon = o.listen.rfind(':');
@@ -116,6 +115,8 @@ bool ServerOptionsOf(const ServeOptions& o, http::ServerOptions* out) {
   so.body_timeout = std::chrono::seconds(o.body_timeout);
   return true;
 }
+
+namespace {
 
 // The delivery settings that are checked before the store opens: the
 // people file, the SMTP sender and credentials, the CA file, the schedule.
@@ -250,14 +251,15 @@ Status StartDelivery(const ServeOptions& o, const DeliverySettings& d,
   return Status::OK();
 }
 
-// The tokens file: --tokens, or DIR/tokens (written on the first start,
-// which is said, as where they come from is).
-Result<http::Tokens> LoadTokens(const ServeOptions& o) {
-  if (!o.tokens_file.empty()) return http::Tokens::Load(o.tokens_file);
+}  // namespace
+
+Result<http::Tokens> LoadTokens(const std::string& tokens_file,
+                                const std::string& data_dir) {
+  if (!tokens_file.empty()) return http::Tokens::Load(tokens_file);
   std::string path;
   bool created = false;
   Result<http::Tokens> tokens =
-      http::Tokens::LoadOrCreateDefault(o.data_dir, &path, &created);
+      http::Tokens::LoadOrCreateDefault(data_dir, &path, &created);
   if (tokens.ok()) {
     std::cout << (created ? "okr serve: wrote an admin token to "
                           : "okr serve: tokens from ")
@@ -265,6 +267,8 @@ Result<http::Tokens> LoadTokens(const ServeOptions& o) {
   }
   return tokens;
 }
+
+namespace {
 
 // SIGHUP rereads the people file on a thread of its own; a file that does
 // not load leaves the one in force. Stop() (or the destructor) ends it.
@@ -331,25 +335,6 @@ std::unique_ptr<nats::Publisher> MakePublisher(const ServeOptions& o,
   return p;
 }
 
-// The replica of okr replica (null for a primary), not started; what
-// /healthz says of it, and the refusal of writes, go through *ao.
-std::unique_ptr<nats::Replica> MakeReplica(const ServeOptions& o,
-                                           OkrEngine* engine,
-                                           http::ApiOptions* ao) {
-  if (o.replica_from.empty()) return nullptr;
-  nats::ReplicaOptions r;
-  r.url = o.replica_from;
-  r.stream = o.replica_stream;
-  r.org = o.org;
-  auto replica = std::make_unique<nats::Replica>(engine, r);
-  ao->replica = [p = replica.get()] {
-    nats::ReplicaStatus s = p->status();
-    return http::ReplicaReport{s.state, s.position, s.error};
-  };
-  ao->primary = o.primary_url;
-  return replica;
-}
-
 // The timers of `okr serve`: reminders (--reminder-interval) and signed
 // checkpoints (--signing-key, --checkpoint-interval), each when enabled.
 struct Drivers {
@@ -391,10 +376,8 @@ Result<std::unique_ptr<ChainSigner>> LoadSigner(const ServeOptions& o) {
   return ChainSigner::FromPem(pem.value());
 }
 
-// The options that need no file or store, checked first: false (said on
-// stderr) on a usage error. *public_origin: that of --public-url.
-bool CheckUsage(const ServeOptions& o,
-                std::optional<std::string>* public_origin) {
+bool CheckServingUsage(const ServeOptions& o,
+                       std::optional<std::string>* public_origin) {
   if (!o.public_url.empty()) {
     *public_origin = http::OriginOf(o.public_url);
     if (!*public_origin) {
@@ -411,17 +394,38 @@ bool CheckUsage(const ServeOptions& o,
     std::cerr << "okr serve: --durability is sync or async\n";
     return false;
   }
-  if (!o.replica_from.empty()) {
-    nats::PublisherOptions r = PublisherOptionsOf(o);
-    r.url = o.replica_from;
-    r.stream = o.replica_stream;
-    std::string why = nats::CheckPublisherOptions(r);
-    if (!why.empty()) {
-      std::cerr << "okr replica: " << why << " (--from, --org, --stream)\n";
-      return false;
-    }
-  } else if (!o.publish.empty() || !o.org.empty() ||
-             !o.publish_stream.empty()) {
+  return true;
+}
+
+std::vector<std::string> AppOrigins(
+    const std::optional<std::string>& public_origin, const std::string& host,
+    std::uint16_t port) {
+  if (public_origin) return {*public_origin};
+  if (host == "0.0.0.0" || host == "::") {
+    std::cerr << "okr serve: listening on every address without "
+                 "--public-url: the web app can sign in but not change "
+                 "anything until --public-url names where people reach it\n";
+  }
+  return http::ListenOrigins(host, port);
+}
+
+http::ApiOptions ServingApiOptions(const ServeOptions& o,
+                                   const std::optional<std::string>& origin) {
+  http::ApiOptions ao;
+  ao.reads.threads = o.read_threads;
+  ao.reads.queue_limit = static_cast<std::size_t>(o.read_queue);
+  ao.reads.deadline = std::chrono::seconds(o.read_deadline);
+  ao.session_max_age = std::chrono::hours(o.session_hours);
+  ao.secure_cookies = origin && origin->rfind("https:", 0) == 0;
+  return ao;
+}
+
+// The options that need no file or store, checked first: false (said on
+// stderr) on a usage error. *public_origin: that of --public-url.
+bool CheckUsage(const ServeOptions& o,
+                std::optional<std::string>* public_origin) {
+  if (!CheckServingUsage(o, public_origin)) return false;
+  if (!o.publish.empty() || !o.org.empty() || !o.publish_stream.empty()) {
     std::string why = nats::CheckPublisherOptions(PublisherOptionsOf(o));
     if (o.publish.empty()) why = "--org and --publish-stream need --publish";
     if (!why.empty()) {
@@ -453,7 +457,7 @@ int RunServe(const ServeOptions& o) {
   }
 
   // Tokens first: a refused tokens file leaves no store behind.
-  Result<http::Tokens> tokens = LoadTokens(o);
+  Result<http::Tokens> tokens = LoadTokens(o.tokens_file, o.data_dir);
   if (!tokens.ok()) {
     std::cerr << "okr serve: " << tokens.status().ToString() << "\n";
     return kExitFailure;
@@ -498,35 +502,21 @@ int RunServe(const ServeOptions& o) {
                  "before fsync; a machine crash may lose the latest\n";
   }
 
-  http::ApiOptions ao;
-  ao.reads.threads = o.read_threads;
-  ao.reads.queue_limit = static_cast<std::size_t>(o.read_queue);
-  ao.reads.deadline = std::chrono::seconds(o.read_deadline);
-  ao.session_max_age = std::chrono::hours(o.session_hours);
-  ao.secure_cookies = public_origin && public_origin->rfind("https:", 0) == 0;
+  http::ApiOptions ao = ServingApiOptions(o, public_origin);
   ao.signer = signer.value().get();
   ao.reminder_policy = [&people, skip = o.skip_recent_days] {
     return ReminderPolicy{people.Get()->Managers(), skip};
   };
   std::unique_ptr<nats::Publisher> publisher =
       MakePublisher(o, engine.value().get(), &ao);
-  std::unique_ptr<nats::Replica> replica =
-      MakeReplica(o, engine.value().get(), &ao);
   http::Api api(*engine.value(), tokens.value(), ao);
   http::Server server(api, so);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "okr serve: " << s.ToString() << "\n";
     return kExitFailure;
   }
-  if (!public_origin && (so.host == "0.0.0.0" || so.host == "::")) {
-    std::cerr << "okr serve: listening on every address without "
-                 "--public-url: the web app can sign in but not change "
-                 "anything until --public-url names where people reach it\n";
-  }
-  // The app's origin, now that the port is known (--listen HOST:0).
   const std::vector<std::string> origins =
-      public_origin ? std::vector<std::string>{*public_origin}
-                    : http::ListenOrigins(so.host, server.port());
+      AppOrigins(public_origin, so.host, server.port());
   api.SetAppOrigins(origins);
   std::vector<std::unique_ptr<webhook::LogFollower>> workers;
   if (Status s = StartDelivery(o, delivery.value(), secret.value(), people,
@@ -547,7 +537,6 @@ int RunServe(const ServeOptions& o) {
   Drivers drivers(o, engine.value().get(), delivery.value().schedule, &people,
                   signer.value().get());
   if (publisher) publisher->Start();
-  if (replica) replica->Start();
   std::cout << "okr serve: listening on http://" << so.host << ":"
             << server.port() << " (data " << o.data_dir << ", "
             << engine.value()->store().LastPosition() << " events)"
@@ -558,7 +547,6 @@ int RunServe(const ServeOptions& o) {
   control.Stop();
   drivers.Stop();
   if (publisher) publisher->Stop();
-  if (replica) replica->Stop();
   for (auto& w : workers) w->RequestStop();  // all at once, then joined
   for (auto& w : workers) w->Stop();
   reloader.Stop();

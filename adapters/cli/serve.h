@@ -37,12 +37,12 @@ struct ServeOptions {
   std::string publish;
   std::string publish_stream;
   std::string org;
-  // okr replica (nats::Replica): the store is built from this stream of
-  // the NATS server at `replica_from`; writes are refused (405), naming
-  // `primary_url` when set. Empty: a primary.
+  // okr replica (nats::Replica): each organisation's store is built from
+  // its stream (replica_streams, in the order of replica_orgs; default
+  // okr-<org>) of the NATS server at `replica_from`; writes are refused
+  // (405), naming its primary (primary_urls, in the same order) when set.
   std::string replica_from;
-  std::string replica_stream;
-  std::string primary_url;
+  std::vector<std::string> replica_orgs, replica_streams, primary_urls;
   // Where people reach the web app ("https://okr.example.com"); empty:
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.
@@ -80,6 +80,14 @@ struct ServeOptions {
 // store is opened (nothing is written), with a message naming the file
 // and the rule.
 int RunServe(const ServeOptions& options);
+
+// okr replica: serves the read routes of one or several organisations,
+// each from its own store (`data_dir` for one organisation, data_dir/<org>
+// for several) that its nats::Replica builds from the organisation's
+// stream. Several organisations answer under /orgs/<org>/ (http::Tenant),
+// one also without the prefix. Tokens: `tokens_file` for all, or each
+// store's own tokens file. Serves until SIGINT or SIGTERM.
+int RunReplica(const ServeOptions& options);
 
 }  // namespace okr
 

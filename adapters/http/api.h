@@ -91,6 +91,10 @@ struct ApiOptions {
   // The session cookie is `Secure` (sent only over https): set when the
   // public URL people reach the app at starts with https://.
   bool secure_cookies = false;
+  // The session cookie's Path: "/orgs/<org>" when this Api is one of
+  // several organisations' behind one server (tenants.h), so each keeps
+  // its own session.
+  std::string cookie_path = "/";
   // What the reminder rules take from the people file (managers, and how
   // recent a check-in silences the check-in kinds), read at each
   // GET /v1/reminders and POST /v1/reminders/run. Unset: the default.

@@ -112,7 +112,8 @@ void PostSession(ApiCall& c, const PathParams&) {
   r.body = JsonText(SessionJson(*caller, c.sessions.ExpiresAt(id)));
   r.headers.emplace_back(
       "Set-Cookie",
-      SessionSetCookie(id, c.sessions.max_age(), c.options.secure_cookies));
+      SessionSetCookie(id, c.sessions.max_age(), c.options.secure_cookies,
+                       c.options.cookie_path));
   c.Reply(std::move(r));
 }
 
@@ -121,8 +122,9 @@ void DeleteSession(ApiCall& c, const PathParams&) {
   HttpResponse r;
   r.status = 204;
   r.content_type.clear();  // no body, so no media type
-  r.headers.emplace_back("Set-Cookie",
-                         ExpiredSessionSetCookie(c.options.secure_cookies));
+  r.headers.emplace_back(
+      "Set-Cookie",
+      ExpiredSessionSetCookie(c.options.secure_cookies, c.options.cookie_path));
   c.Reply(std::move(r));
 }
 

@@ -62,18 +62,20 @@ std::optional<std::string> FindCookie(std::string_view header,
 }
 
 std::string SessionSetCookie(std::string_view id, std::chrono::seconds max_age,
-                             bool secure) {
+                             bool secure, std::string_view path) {
   std::string out(kSessionCookie);
   out += "=";
   out += id;
-  out += "; Path=/; Max-Age=" + std::to_string(max_age.count()) +
+  out += "; Path=";
+  out += path;
+  out += "; Max-Age=" + std::to_string(max_age.count()) +
          "; HttpOnly; SameSite=Strict";
   if (secure) out += "; Secure";
   return out;
 }
 
-std::string ExpiredSessionSetCookie(bool secure) {
-  return SessionSetCookie("", std::chrono::seconds(0), secure);
+std::string ExpiredSessionSetCookie(bool secure, std::string_view path) {
+  return SessionSetCookie("", std::chrono::seconds(0), secure, path);
 }
 
 std::optional<std::string> OriginOf(std::string_view url) {

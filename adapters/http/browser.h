@@ -30,12 +30,14 @@ inline constexpr std::string_view kSessionCookie = "okr_session";
 std::optional<std::string> FindCookie(std::string_view header,
                                       std::string_view name);
 
-// The Set-Cookie value of a session: HttpOnly, SameSite=Strict, Path=/,
-// Max-Age in seconds, and Secure when `secure`. `id` must be cookie-octets.
+// The Set-Cookie value of a session: HttpOnly, SameSite=Strict, Path=`path`
+// (the API's base: "/", or "/orgs/<org>" for one of several organisations,
+// tenants.h), Max-Age in seconds, and Secure when `secure`. `id` must be
+// cookie-octets.
 std::string SessionSetCookie(std::string_view id, std::chrono::seconds max_age,
-                             bool secure);
+                             bool secure, std::string_view path = "/");
 // The Set-Cookie value that removes the session cookie (Max-Age=0).
-std::string ExpiredSessionSetCookie(bool secure);
+std::string ExpiredSessionSetCookie(bool secure, std::string_view path = "/");
 
 // The origin of an absolute http or https URL, serialised as browsers send
 // it in the Origin header (RFC 6454 §6.2): scheme and host in lower case,

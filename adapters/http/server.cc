@@ -21,6 +21,7 @@
 #include "adapters/http/json_text.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/routes.h"
+#include "adapters/http/tenants.h"
 #include "adapters/http/views.h"
 #include "engine/event_store.h"
 #include "events/export_format.h"
@@ -214,7 +215,7 @@ struct SseHub {
 };
 
 struct Server::Impl {
-  Api* api;  // null for a bare handler
+  std::vector<Tenant> tenants;  // empty for a bare handler
   Handler handler;
   ServerOptions options;
   ServerStats& stats;
@@ -227,8 +228,8 @@ struct Server::Impl {
   std::function<void(int)> on_signal;
   std::shared_ptr<SseHub> hub = std::make_shared<SseHub>();
 
-  Impl(Api* a, Handler h, ServerOptions o, ServerStats& s)
-      : api(a),
+  Impl(std::vector<Tenant> t, Handler h, ServerOptions o, ServerStats& s)
+      : tenants(std::move(t)),
         handler(std::move(h)),
         options(std::move(o)),
         stats(s),
@@ -349,14 +350,24 @@ struct Server::Impl {
 
     void OnRequest() {
       auto& req = parser_->get();
-      // The route table says which requests are the event stream.
-      if (server_.api != nullptr &&
-          IsStreamRequest(View(req.method_string()), View(req.target()))) {
-        return StartEvents(req);
+      std::string target(req.target());
+      Api* api = nullptr;
+      if (!server_.tenants.empty()) {
+        api = PickTenant(server_.tenants, &target);
+        if (api == nullptr) {
+          ++server_.stats.requests;
+          return Send(404, "application/problem+json",
+                      NoTenantProblem(server_.tenants), {},
+                      req.keep_alive() && !server_.stopping);
+        }
+        // The route table says which requests are the event stream.
+        if (IsStreamRequest(View(req.method_string()), target)) {
+          return StartEvents(req, *api, std::move(target));
+        }
       }
       HttpRequest r;
       r.method = std::string(req.method_string());
-      r.target = std::string(req.target());
+      r.target = std::move(target);
       r.authorization = std::string(req[bhttp::field::authorization]);
       r.cookie = std::string(req[bhttp::field::cookie]);
       r.if_none_match = std::string(req[bhttp::field::if_none_match]);
@@ -371,7 +382,7 @@ struct Server::Impl {
       ++server_.stats.in_flight;
       stream_.expires_never();
       auto self = shared_from_this();
-      server_.handler(r, [self](HttpResponse response) {
+      auto respond = [self](HttpResponse response) {
         net::post(self->stream_.get_executor(),
                   [self, response = std::move(response)]() mutable {
                     bool keep = self->keep_alive_ && !self->server_.stopping;
@@ -388,7 +399,9 @@ struct Server::Impl {
                                std::move(response.body),
                                std::move(response.headers), keep);
                   });
-      });
+      };
+      if (api != nullptr) return api->Handle(r, std::move(respond));
+      server_.handler(r, std::move(respond));
     }
 
     // The head every answer carries.
@@ -505,40 +518,41 @@ struct Server::Impl {
                        });
     }
 
-    // GET /v1/events/stream: authenticate, then hand the connection to an
-    // SseStream starting after `after` or Last-Event-ID.
-    void StartEvents(const bhttp::request<bhttp::string_body>& req) {
+    // GET /v1/events/stream (`target`, the tenant's prefix taken off) of
+    // `api`: authenticate, then hand the connection to an SseStream
+    // starting after `after` or Last-Event-ID.
+    void StartEvents(const bhttp::request<bhttp::string_body>& req, Api& api,
+                     std::string target) {
       // The Api checks it as any other request: UTF-8 at the door, the
       // token, and after= / Last-Event-ID with the parser of /v1/events.
       const Clock::time_point started = Clock::now();
       HttpRequest r;
       r.method = std::string(req.method_string());
-      r.target = std::string(req.target());
+      r.target = std::move(target);
       r.authorization = std::string(req[bhttp::field::authorization]);
       r.cookie = std::string(req[bhttp::field::cookie]);
       r.last_event_id = std::string(req["Last-Event-ID"]);
       std::uint64_t after = 0;
-      if (std::optional<HttpResponse> refused =
-              server_.api->OpenStream(r, &after)) {
-        CountEvents(refused->status, started);
+      if (std::optional<HttpResponse> refused = api.OpenStream(r, &after)) {
+        CountEvents(api, refused->status, started);
         return Send(refused->status, refused->content_type,
                     std::move(refused->body), std::move(refused->headers),
                     false);
       }
       ++server_.stats.requests;
-      CountEvents(200, started);
+      CountEvents(api, 200, started);
       stream_.expires_never();
       auto sse = std::make_shared<SseStream>(
-          std::move(stream_), server_.api->engine().store(), after,
-          server_.options.write_timeout, server_.stats, server_.api->metrics());
+          std::move(stream_), api.engine().store(), after,
+          server_.options.write_timeout, server_.stats, api.metrics());
       server_.hub->Add(sse);
       sse->Start();
     }
 
     // The event stream's answers are counted in /metrics as the Api counts
     // its own: under the route's pattern, timed to the stream's head.
-    void CountEvents(int status, Clock::time_point started) {
-      server_.api->metrics().Record(
+    void CountEvents(Api& api, int status, Clock::time_point started) {
+      api.metrics().Record(
           MatchRoute("/v1/events/stream"), MethodLabel("GET"), status,
           std::chrono::duration<double>(Clock::now() - started).count());
     }
@@ -643,15 +657,14 @@ struct Server::Impl {
 };
 
 Server::Server(Api& api, ServerOptions options)
-    : impl_(std::make_unique<Impl>(
-          &api,
-          [&api](const HttpRequest& r, Api::Respond respond) {
-            api.Handle(r, std::move(respond));
-          },
-          std::move(options), stats_)) {}
+    : Server(std::vector<Tenant>{{"", &api}}, std::move(options)) {}
+
+Server::Server(std::vector<Tenant> tenants, ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(tenants), nullptr,
+                                   std::move(options), stats_)) {}
 
 Server::Server(Handler handler, ServerOptions options)
-    : impl_(std::make_unique<Impl>(nullptr, std::move(handler),
+    : impl_(std::make_unique<Impl>(std::vector<Tenant>{}, std::move(handler),
                                    std::move(options), stats_)) {}
 
 Server::~Server() = default;
@@ -674,8 +687,8 @@ Status Server::Start() {
   }
   impl_->DoAccept();
   std::weak_ptr<SseHub> hub = impl_->hub;
-  if (impl_->api != nullptr) {
-    impl_->api->engine().store().AddDurableListener([hub](std::uint64_t) {
+  for (const Tenant& t : impl_->tenants) {
+    t.api->engine().store().AddDurableListener([hub](std::uint64_t) {
       if (auto h = hub.lock()) h->WakeAll();
     });
   }

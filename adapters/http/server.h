@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "adapters/http/api.h"
+#include "adapters/http/tenants.h"
 #include "engine/status.h"
 
 namespace okr::http {
@@ -94,6 +95,10 @@ class Server {
 
   // `api` must outlive the server.
   Server(Api& api, ServerOptions options);
+  // A server of several organisations' Apis (tenants.h: each answers under
+  // /orgs/<org>/, and without the prefix too when it is the only one);
+  // each must outlive the server.
+  Server(std::vector<Tenant> tenants, ServerOptions options);
   // A server of `handler` alone, without an Api (no event stream): the
   // bare ceiling the HTTP benchmark measures the Api against.
   Server(Handler handler, ServerOptions options);

@@ -83,8 +83,15 @@ PublisherStatus Publisher::status() const {
   return s;
 }
 
-void Publisher::SavePublished(std::uint64_t position) {
+void Publisher::SetPublished(std::uint64_t position, bool save) {
   stream_last_ = position;
+  const auto now = std::chrono::steady_clock::now();
+  if (position == saved_ ||
+      (!save && now - saved_at_ < std::chrono::seconds(1))) {
+    return;
+  }
+  saved_ = position;
+  saved_at_ = now;
   Status s = engine_->store().SaveCheckpoint(checkpoint_name_, position, {});
   if (!s.ok()) {
     std::cerr << "okr: publisher checkpoint: " << s.ToString() << "\n";
@@ -141,7 +148,7 @@ void Publisher::Serve(JetStream& js) {
     SleepFor(std::chrono::seconds(5));
     return;
   }
-  SavePublished(last.value());
+  SetPublished(last.value(), true);
   {
     std::lock_guard lock(mu_);
     error_.clear();
@@ -152,6 +159,7 @@ void Publisher::Serve(JetStream& js) {
     auto page = sub->Next(options_.batch, std::chrono::milliseconds(200));
     if (!page.ok()) return SetDown(page.status().ToString());
     if (page.value().empty()) {
+      SetPublished(stream_last_, true);  // caught up: saved now
       if (sub->state() == Subscription::State::kClosed) return;
       if (!js.Connected()) return SetDown("connection to NATS lost");
       continue;
@@ -166,6 +174,7 @@ void Publisher::Serve(JetStream& js) {
         js.PublishInOrder(batch, page.value().front().position - 1);
     published_ += out.acked;
     if (!out.error.empty()) {
+      SetPublished(stream_last_, true);  // what earlier pages published
       // Whatever was stored stays; the stream's last sequence says where
       // to go on from. A refusal of the expected sequence is not an outage.
       if (out.wrong_last_sequence) {
@@ -177,7 +186,7 @@ void Publisher::Serve(JetStream& js) {
       }
       return;
     }
-    SavePublished(page.value().back().position);
+    SetPublished(page.value().back().position, false);
   }
 }
 

@@ -23,7 +23,10 @@
 //
 // The durable checkpoint (the store's subscriber "publisher:<stream>")
 // records the last position the stream acknowledged, so the lag is known
-// while NATS is away and after a restart. While NATS is down the engine
+// while NATS is away and after a restart. It is saved at most once a
+// second while publishing, and whenever the publisher is caught up or loses
+// the stream (the stream's own last sequence, not the checkpoint, says
+// where publishing resumes). While NATS is down the engine
 // takes writes as ever; the publisher catches up when it returns.
 //
 // Thread safety: Start() and Stop() from one thread; status() from any.
@@ -91,7 +94,9 @@ class Publisher {
   std::string NotThisLog(class JetStream& js, std::uint64_t last,
                          std::uint64_t head);
   void SetDown(const std::string& why);
-  void SavePublished(std::uint64_t position);
+  // The stream acknowledged up to `position`: the lag follows it at once,
+  // the checkpoint when `save` or a second has passed since the last save.
+  void SetPublished(std::uint64_t position, bool save);
 
   OkrEngine* const engine_;
   const PublisherOptions options_;
@@ -104,6 +109,9 @@ class Publisher {
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> stream_last_{0};  // acknowledged position
   std::atomic<std::uint64_t> published_{0};
+  // The publisher thread's: the checkpoint saved, and when.
+  std::uint64_t saved_ = 0;
+  std::chrono::steady_clock::time_point saved_at_{};
 };
 
 }  // namespace okr::nats

@@ -38,7 +38,7 @@ struct ReplicaOptions {
 
 struct ReplicaStatus {
   std::string state;  // "ok" (reading), "down" (NATS away) or "stopped"
-  std::uint64_t position = 0;  // the last event the replica holds
+  std::uint64_t position = 0;  // the last event its read state holds
   std::string error;           // why stopped or down
 };
 
@@ -67,6 +67,9 @@ class Replica {
   Status Import(const std::vector<RecordedEvent>& batch);
   // Says why `s` ended the reading; true if the replica stops for good.
   bool Failed(const Status& s);
+  // Stops for good (state "stopped"), once the read state holds what the
+  // store does.
+  void Halt(const std::string& why);
 
   OkrEngine* const engine_;
   const ReplicaOptions options_;

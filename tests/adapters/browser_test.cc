@@ -51,6 +51,14 @@ BOOST_AUTO_TEST_CASE(
              "SameSite=Strict; Secure");
   BOOST_TEST(ExpiredSessionSetCookie(false) ==
              "okr_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+  // One of several organisations' (tenants.h): its own path.
+  BOOST_TEST(
+      SessionSetCookie("ab12", std::chrono::seconds(60), false, "/orgs/acme") ==
+      "okr_session=ab12; Path=/orgs/acme; Max-Age=60; HttpOnly; "
+      "SameSite=Strict");
+  BOOST_TEST(ExpiredSessionSetCookie(true, "/orgs/acme") ==
+             "okr_session=; Path=/orgs/acme; Max-Age=0; HttpOnly; "
+             "SameSite=Strict; Secure");
 }
 
 BOOST_AUTO_TEST_CASE(an_origin_is_serialised_as_browsers_send_it) {

@@ -308,6 +308,15 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(nats_replica)
 
 struct Replica {
+  // Of organisations given in `args` (--org and the like).
+  Replica(testing::TempDir& dir, const std::string& url,
+          std::vector<std::string> args)
+      : args_{"replica",     "--from",           url,
+              "--data",      dir.Sub("replica"), "--listen",
+              "127.0.0.1:0", "--tokens",         dir.Sub("tokens")} {
+    args_.insert(args_.end(), args.begin(), args.end());
+    Start();
+  }
   Replica(testing::TempDir& dir, const std::string& url,
           const std::string& stream, const std::string& org)
       : args_{"replica",
@@ -334,8 +343,9 @@ struct Replica {
                   const json& body = nullptr) {
     return AdminCall(process->port(), method, target, body);
   }
-  std::uint64_t Position() {
-    json h = Call("GET", "/healthz").json();
+  // Of the organisation under `base` ("/orgs/<org>"), or the only one.
+  std::uint64_t Position(const std::string& base = "") {
+    json h = Call("GET", base + "/healthz").json();
     return h["replica"]["position"].get<std::uint64_t>();
   }
   std::vector<std::string> args_;
@@ -379,8 +389,9 @@ void Quarter(Primary& p) {
        {{"objective_id", "grow"}, {"text", "Set targets earlier."}});
 }
 
-// The read answers compared, byte for byte.
-void ExpectSameAnswers(Primary& p, Replica& r) {
+// The read answers compared, byte for byte; the replica's of the
+// organisation under `base` ("/orgs/<org>"), or of its only one.
+void ExpectSameAnswers(Primary& p, Replica& r, const std::string& base = "") {
   for (const char* target :
        {"/v1/cycles/q4/tree?at=2026-11-01", "/v1/objectives/grow/history",
         "/v1/key-results/kr-grow/history",
@@ -394,7 +405,7 @@ void ExpectSameAnswers(Primary& p, Replica& r) {
       // The replica's store head may show an import a moment before its
       // read state has applied it: equal once it has.
       testing::Eventually([&] {
-        b = r.Call("GET", target);
+        b = r.Call("GET", base + target);
         return b.body == a.body;
       });
       BOOST_TEST(b.status == 200);
@@ -487,6 +498,108 @@ BOOST_AUTO_TEST_CASE(a_tampered_message_stops_the_replica_at_it) {
   // Unauthenticated, only the status.
   json anon = HttpRequest(r.process->port(), "GET", "/healthz").json();
   BOOST_TEST(anon == json({{"status", "degraded"}}));
+}
+
+// One process serves two organisations' replicas, each under
+// /orgs/<org>/ from its own stream into its own store.
+BOOST_AUTO_TEST_CASE(one_replica_serves_several_organisations) {
+  testing::TempDir dir, b_dir;
+  testing::NatsServer nats(dir.Sub("nats"));
+  Primary a(dir, {"--publish", nats.url(), "--org", "acme",
+                  "--test-clock-start", "2026-11-16T09:00:00Z"});
+  Primary b(b_dir,
+            {"--publish", nats.url(), "--org", "globex", "--publish-stream",
+             "globex-log", "--test-clock-start", "2026-11-17T09:00:00Z"});
+  Quarter(a);
+  Quarter(b);
+  b.Measure(5);  // globex's log is longer, and has a KPI
+  Replica r(dir, nats.url(),
+            {"--org", "acme", "--org", "globex", "--stream", "okr-acme",
+             "--stream", "globex-log", "--primary", "https://acme.example",
+             "--primary", "https://globex.example"});
+  const std::uint64_t a_head = a.Events().size(), b_head = b.Events().size();
+  BOOST_TEST_REQUIRE(a_head + 6 == b_head);
+  BOOST_TEST(testing::Eventually([&] {
+    return r.Position("/orgs/acme") == a_head &&
+           r.Position("/orgs/globex") == b_head;
+  }));
+  ExpectSameAnswers(a, r, "/orgs/acme");
+  ExpectSameAnswers(b, r, "/orgs/globex");
+  BOOST_TEST(std::filesystem::is_directory(dir.Sub("replica") + "/acme"));
+  BOOST_TEST(std::filesystem::is_directory(dir.Sub("replica") + "/globex"));
+
+  // Without the prefix, or under an organisation it does not serve: 404,
+  // naming where to ask.
+  for (const char* target : {"/v1/kpis", "/orgs/initech/v1/kpis", "/healthz"}) {
+    HttpResult n = r.Call("GET", target);
+    BOOST_TEST(n.status == 404, target);
+    BOOST_TEST(n.json()["detail"].get<std::string>().find(
+                   "/orgs/acme/, /orgs/globex/") != std::string::npos);
+  }
+  // Each names its own primary when refusing a write.
+  HttpResult w = r.Call("POST", "/orgs/globex/v1/kpis/uptime/measurements",
+                        {{"value", 1}});
+  BOOST_TEST(w.status == 405);
+  BOOST_TEST(w.json()["detail"].get<std::string>().find(
+                 "https://globex.example") != std::string::npos);
+  // The web app under each prefix (its files are shared); a session's
+  // cookie is the organisation's own.
+  BOOST_TEST(r.Call("GET", "/orgs/acme/").status == 200);
+  BOOST_TEST(r.Call("GET", "/app/main.mjs").status == 200);
+  HttpResult s =
+      HttpRequest(r.process->port(), "POST", "/orgs/globex/v1/session",
+                  json({{"token", kToken}}).dump());
+  BOOST_TEST(s.status == 200);
+  BOOST_TEST(s.header("set-cookie").find("; Path=/orgs/globex;") !=
+             std::string::npos);
+
+  // Each organisation's event stream carries its own events only.
+  testing::SseClient sse(r.process->port(),
+                         "?after=" + std::to_string(b_head) +
+                             " HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                             "Bearer root-token-0001\r\n\r\n",
+                         "/orgs/globex");
+  a.Measure(3);  // the KPI and 3 measurements
+  b.Measure(2);
+  BOOST_TEST_REQUIRE(sse.ReadIds(2));
+  BOOST_TEST(sse.ids() == (std::vector<std::uint64_t>{b_head + 1, b_head + 2}));
+  BOOST_TEST(testing::Eventually(
+      [&] { return r.Position("/orgs/acme") == a_head + 4; }));
+
+  // A SIGKILL and a restart: each resumes from its own store.
+  r.process->Stop(SIGKILL);
+  a.Measure(4);
+  r.Start();
+  BOOST_TEST(testing::Eventually([&] {
+    return r.Position("/orgs/acme") == a_head + 8 &&
+           r.Position("/orgs/globex") == b_head + 2;
+  }));
+  ExpectSameAnswers(a, r, "/orgs/acme");
+}
+
+BOOST_AUTO_TEST_CASE(replica_options_are_checked_before_any_store_opens) {
+  testing::TempDir dir;
+  testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
+  const std::vector<std::vector<std::string>> bad{
+      {"--from", "nats://127.0.0.1:4222"},  // no --org
+      {"--from", "http://127.0.0.1:4222", "--org", "acme"},
+      {"--from", "nats://127.0.0.1:4222", "--org", "ac.me"},
+      {"--from", "nats://127.0.0.1:4222", "--org", "acme", "--org", "acme"},
+      {"--from", "nats://127.0.0.1:4222", "--org", "acme", "--org", "b",
+       "--stream", "s"},  // one --stream for two
+      {"--from", "nats://127.0.0.1:4222", "--org", "acme", "--primary", "x",
+       "--primary", "y"},
+  };
+  for (const auto& extra : bad) {
+    std::string cmd = std::string(OKR_BINARY) + " replica --data " +
+                      dir.Sub("data") + " --tokens " + dir.Sub("tokens");
+    for (const std::string& a : extra) cmd += " '" + a + "'";
+    BOOST_TEST_CONTEXT(cmd) {
+      const int status = std::system((cmd + " 2>/dev/null").c_str());
+      BOOST_TEST(WEXITSTATUS(status) == 2);
+      BOOST_TEST(!std::filesystem::exists(dir.Sub("data")));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -93,7 +93,14 @@ class Contract {
     while (!media.empty() && media.back() == ' ') media.pop_back();
     for (char& c : media) c = static_cast<char>(std::tolower(c));
 
-    const std::string path_key = PathKey(target.substr(0, target.find('?')));
+    std::string_view path = target.substr(0, target.find('?'));
+    // The document's second server: one of several organisations'
+    // replicas, under /orgs/{org}.
+    if (path.starts_with("/orgs/")) {
+      const std::size_t end = path.find('/', 6);
+      path = end == std::string_view::npos ? "/" : path.substr(end);
+    }
+    const std::string path_key = PathKey(path);
     const json* operation = nullptr;
     if (!path_key.empty()) {
       const json& item = doc_["paths"][path_key];

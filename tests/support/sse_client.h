@@ -25,13 +25,14 @@ namespace okr::testing {
 // received so far and the event ids among them, in order.
 class SseClient {
  public:
-  // Sends "GET /v1/events/stream" + `rest` (the query, the version and the
-  // headers, up to the blank line).
-  SseClient(int port, const std::string& rest) : stream_(ioc_) {
+  // Sends "GET " + `base` + "/v1/events/stream" + `rest` (the query, the
+  // version and the headers, up to the blank line).
+  SseClient(int port, const std::string& rest, const std::string& base = "")
+      : stream_(ioc_) {
     namespace net = boost::asio;
     stream_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
                                            static_cast<unsigned short>(port)));
-    std::string req = "GET /v1/events/stream" + rest;
+    std::string req = "GET " + base + "/v1/events/stream" + rest;
     net::write(stream_, net::buffer(req));
   }
   // Reads until `enough(ids())` holds (true), or the server closes or

@@ -60,7 +60,7 @@ async function newContext(options) {
   context.on('response', (r) => {
     if (!r.url().startsWith(base + '/') || (r.status() >= 300 && r.status() < 400)) return;
     const answer = { method: r.request().method(), url: r.url(), status: r.status(), contentType: r.headers()['content-type'] };
-    const stream = new URL(r.url()).pathname === '/v1/events/stream';
+    const stream = new URL(r.url()).pathname.endsWith('/v1/events/stream');
     const done = (stream ? Promise.resolve(undefined) : r.body().catch(() => undefined))
       .then((body) => conform({ ...answer, body }, 'browser: '))
       .finally(() => checking.delete(done));
@@ -89,18 +89,35 @@ async function eventsAfter(position) {
   return (await call('GET', `/v1/events?after=${position}&limit=1000`)).json.events;
 }
 
-function startServer(extra = []) {
+// A process of `bin` started with `args`, once it says it listens on a
+// port of 127.0.0.1 (in `pattern`, on stdout or stderr): it and the port.
+function startListening(bin, args, pattern = /listening on http:\/\/127\.0\.0\.1:(\d+)/) {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, ['serve', '--data', join(dir, 'data'), '--listen', '127.0.0.1:0',
-      '--tokens', join(dir, 'tokens'), '--reminder-interval', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (d) => {
+    const read = (d) => {
       out += d;
-      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      const m = out.match(pattern);
       if (m) resolve({ process: p, port: Number(m[1]) });
-    });
-    p.on('exit', (code) => reject(new Error(`okr serve exited ${code}: ${out}`)));
+    };
+    p.stdout.on('data', read);
+    p.stderr.on('data', (d) => { process.stderr.write(d); read(d); });
+    p.on('exit', (code) => reject(new Error(`${bin} ${args[0]} exited ${code}: ${out}`)));
   });
+}
+
+function startServer(extra = []) {
+  return startListening(BIN, ['serve', '--data', join(dir, 'data'), '--listen', '127.0.0.1:0',
+    '--tokens', join(dir, 'tokens'), '--reminder-interval', '0', ...extra]);
+}
+
+// Polls `fn` until it returns true (WAIT at most).
+async function until(fn) {
+  for (const end = Date.now() + WAIT; Date.now() < end;) {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 async function axe(page, name) {
@@ -117,14 +134,14 @@ async function shot(page, name) {
 
 // A signed-in page; every request it makes stays on the server, and no
 // Content-Security-Policy violation or script error happens on it.
-async function signedIn(token) {
+async function signedIn(token, at = '/') {
   const context = await newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.problems = [];
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) page.problems.push(`outside: ${r.url()}`); });
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) page.problems.push(m.text()); });
   page.on('pageerror', (e) => page.problems.push(String(e)));
-  await page.goto(base + '/');
+  await page.goto(base + at);
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'My week' }).waitFor({ timeout: WAIT });
@@ -424,6 +441,55 @@ test('a --public-url that is not an http(s) URL is refused before anything start
     assert.match(String(e.stderr), /--public-url must be an http:\/\/ or https:\/\/ URL/);
   }
   assert.equal(status, 2);
+});
+
+test('a read replica of two organisations: the app under /orgs/<org>/ reads, hides its write controls and says why', async () => {
+  // The demo published to a real nats-server; one replica process serves
+  // it as organisation "demo" beside another ("globex", nothing yet).
+  const nats = await startListening('/usr/sbin/nats-server',
+    ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', join(dir, 'nats')],
+    /Listening for client connections on 127\.0\.0\.1:(\d+)/);
+  const url = `nats://127.0.0.1:${nats.port}`;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+  const primary = await startServer(['--publish', url, '--org', 'demo']);
+  server = primary.process;
+  base = `http://127.0.0.1:${primary.port}`;
+  const last = await head();
+  assert.ok(await until(async () => (await call('GET', '/healthz')).json.publisher?.lag === 0));
+  const replica = await startListening(BIN, ['replica', '--from', url, '--org', 'demo', '--org', 'globex',
+    '--data', join(dir, 'replica'), '--tokens', join(dir, 'tokens'), '--listen', '127.0.0.1:0']);
+  const primaryBase = base;
+  base = `http://127.0.0.1:${replica.port}`;
+  try {
+    assert.ok(await until(async () => (await call('GET', '/orgs/demo/healthz')).json.replica?.position === last));
+    const tree = `/v1/cycles/${cycleId}/tree`;
+    assert.equal((await call('GET', `/orgs/demo${tree}`)).text,
+      (await fetch(primaryBase + tree, { headers: { Authorization: `Bearer ${tokens.admin}` } }).then((r) => r.text())));
+    assert.equal((await call('GET', tree)).status, 404);  // which organisation?
+
+    const { context, page } = await signedIn(tokens.member, '/orgs/demo/');
+    await page.getByRole('note').filter({ hasText: 'Read-only replica' }).waitFor({ timeout: WAIT });
+    // The member's key results are listed, with no check-in form.
+    await page.getByRole('heading', { name: memberKr.title }).first().waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('form.write:visible, button.write:visible').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Check in' }).count(), 0);
+    await axe(page, 'the replica\'s My week');
+    await shot(page, 'replica-week');
+    await page.goto(`${base}/orgs/demo/#/tree/${cycleId}`);
+    await page.getByRole('heading', { name: 'Tree' }).waitFor({ timeout: WAIT });
+    await page.locator('.status').first().waitFor({ timeout: WAIT });
+    assert.deepEqual(page.problems, []);
+    // The session is the organisation's own: its cookie's path says so.
+    const cookies = await context.cookies();
+    assert.deepEqual(cookies.map((c) => c.path), ['/orgs/demo']);
+    await context.close();
+    assert.equal((await call('GET', '/orgs/demo/healthz')).json.replica.position, last);
+  } finally {
+    base = primaryBase;
+    replica.process.kill('SIGTERM');
+    nats.process.kill('SIGTERM');
+  }
 });
 
 test('every answer of the server, to call() and to the browser, matched docs/openapi.yaml', async () => {

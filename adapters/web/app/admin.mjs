@@ -14,7 +14,7 @@ function NewCycle({ onDone }) {
   const field = (name, label, type) => html`<div class="field"><label for=${'nc-' + name}>${label}</label>
     <input id=${'nc-' + name} name=${name} type=${type} />
     <${FieldError} problem=${problem} field=${name} id=${'nc-' + name + '-error'} /></div>`;
-  return html`<form class="checkin" onSubmit=${submit} aria-label="New cycle" novalidate>
+  return html`<form class="checkin write" onSubmit=${submit} aria-label="New cycle" novalidate>
     ${field('id', 'Id (optional)', 'text')}${field('name', 'Name', 'text')}
     ${field('starts_on', 'Starts on', 'date')}${field('ends_on', 'Ends on', 'date')}
     <button type="submit">Create cycle</button>
@@ -30,8 +30,8 @@ function CycleRow({ c, onDone }) {
   }
   return html`<li key=${c.id}><strong>${c.name}</strong> (${c.id}) ${c.starts_on} to ${c.ends_on}, <em>${c.state}</em>,
     ${c.objectives} objectives
-    ${c.state === 'planning' && html` <button type="button" onClick=${() => act('start')} aria-label=${'Start ' + c.name}>Start</button>`}
-    ${c.state === 'active' && !confirm && html` <button type="button" onClick=${() => setConfirm(true)} aria-label=${'Close ' + c.name}>Close…</button>`}
+    ${c.state === 'planning' && html` <button type="button" class="write" onClick=${() => act('start')} aria-label=${'Start ' + c.name}>Start</button>`}
+    ${c.state === 'active' && !confirm && html` <button type="button" class="write" onClick=${() => setConfirm(true)} aria-label=${'Close ' + c.name}>Close…</button>`}
     ${confirm && html`<div class="confirm" role="alertdialog" aria-labelledby=${'cc-' + c.id}>
       <p id=${'cc-' + c.id}>Closing ${c.name} grades every key result of its active and achieved objectives from
         the check-ins recorded before the close (hand grades stay), scores each objective as the weighted mean,
@@ -70,7 +70,7 @@ export function Admin({ me }) {
       <${NewCycle} onDone=${load} />
     </section>
     <section aria-labelledby="due-h"><h2 id="due-h">Reminders due</h2>
-      <button type="button" onClick=${run}>Issue reminders now</button> <span role="status">${ran}</span>
+      <button type="button" class="write" onClick=${run}>Issue reminders now</button> <span role="status">${ran}</span>
       ${due && (due.length === 0 ? html`<p>Nothing is due.</p>` : html`<ul>${due.slice(0, 200).map((r) => html`<li key=${r.key}>
         <strong>${r.recipient}</strong>: ${r.message} <span class="muted">${r.issued ? '(issued)' : '(not issued yet)'}</span></li>`)}</ul>`)}
       ${due && due.length > 200 && html`<p class="muted">and ${due.length - 200} more.</p>`}

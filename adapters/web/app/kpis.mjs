@@ -18,7 +18,7 @@ function Record({ kpi, onDone }) {
     } catch (p) { setProblem(p); }
   }
   const id = `kpi-${kpi.id}`;
-  return html`<form class="checkin" onSubmit=${submit} aria-label=${'Record a measurement of ' + kpi.name} novalidate>
+  return html`<form class="checkin write" onSubmit=${submit} aria-label=${'Record a measurement of ' + kpi.name} novalidate>
     <div class="field"><label for=${id + '-value'}>Value</label>
       <input id=${id + '-value'} name="value" type="number" step="any" value=${kpi.latest ? kpi.latest.value : ''} />
       <${FieldError} problem=${problem} field="value" id=${id + '-value-error'} /></div>

@@ -18,14 +18,19 @@ export class Problem extends Error {
   }
 }
 
-// Calls the API: JSON in and out; a refusal throws a Problem.
+// Where the API is: "" (the server's root), or "/orgs/<org>" when the app
+// is one of several organisations' behind one replica server.
+export const base = (window.location.pathname.match(/^\/orgs\/[^/]+/) || [''])[0];
+
+// Calls the API (`path` under `base`): JSON in and out; a refusal throws a
+// Problem.
 export async function api(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: {} };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(path, init);
+  const res = await fetch(base + path, init);
   if (res.status === 204) return null;
   const text = await res.text();
   let json = null;

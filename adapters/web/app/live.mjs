@@ -2,7 +2,7 @@
 // cookie): calls `onEvent` for each event appended after the moment it
 // opens. The browser's EventSource reconnects by itself, resuming after
 // the last event it saw (Last-Event-ID).
-import { api } from './lib.mjs';
+import { api, base } from './lib.mjs';
 
 // The event types that change what the tree and the objective pages show
 // (the stream names each event by its type: `event: CheckInRecorded`).
@@ -15,7 +15,7 @@ const TYPES = ['CycleCreated', 'CycleStarted', 'CycleClosed', 'ObjectiveCreated'
 
 export async function follow(onEvent) {
   const health = await api('GET', '/healthz');
-  const source = new EventSource(`/v1/events/stream?after=${health.last_position || 0}`);
+  const source = new EventSource(`${base}/v1/events/stream?after=${health.last_position || 0}`);
   const handler = (e) => {
     try { onEvent(JSON.parse(e.data)); } catch { /* not an event */ }
   };

@@ -49,7 +49,7 @@ function SignIn({ onIn }) {
   </main>`;
 }
 
-function Nav({ me, route, onOut }) {
+function Nav({ me, route, onOut, replica }) {
   const page = route[0];
   const link = (href, name, key) => html`<a href=${href} aria-current=${page === key ? 'page' : undefined}>${name}</a>`;
   async function out() {
@@ -65,6 +65,7 @@ function Nav({ me, route, onOut }) {
       ${link('#/kpis', 'KPIs', 'kpis')}
       ${me.role === 'admin' && link('#/admin', 'Admin', 'admin')}
     </nav>
+    ${replica && html`<span class="replica" role="note">Read-only replica: changes are made on the primary</span>`}
     <span class="me">Signed in as <strong>${me.actor}</strong> (${me.role})</span>
     <button type="button" onClick=${out}>Sign out</button>
   </header>`;
@@ -72,7 +73,15 @@ function Nav({ me, route, onOut }) {
 
 function App() {
   const [me, setMe] = useState(undefined);
+  // A read replica (okr replica) refuses every write: its write controls
+  // are hidden (the "write" class) and a note says why.
+  const [replica, setReplica] = useState(false);
   const route = useRoute();
+  useEffect(() => {
+    if (!me) return;
+    api('GET', '/healthz').then((h) => setReplica(Boolean(h && h.replica)), () => {});
+  }, [me]);
+  useEffect(() => { document.body.classList.toggle('read-only', replica); }, [replica]);
   useEffect(() => {
     onSignedOut(() => setMe(null));
     api('GET', '/v1/session').then(setMe, () => setMe(null));
@@ -87,7 +96,7 @@ function App() {
   else if (page === 'kpis') body = html`<${Kpis} me=${me} />`;
   else if (page === 'admin') body = html`<${Admin} me=${me} />`;
   else body = html`<${Week} me=${me} />`;
-  return html`<${Nav} me=${me} route=${route} onOut=${() => setMe(null)} /><main id="main">${body}</main>`;
+  return html`<${Nav} me=${me} route=${route} replica=${replica} onOut=${() => setMe(null)} /><main id="main">${body}</main>`;
 }
 
 const root = document.getElementById('app');

@@ -1,7 +1,7 @@
 // An objective: its key results with charts, its audit history as a
 // timeline, and a time slider that shows it as the log knew it at any
 // instant (as_of): old targets, values and alignment.
-import { html, useState, useEffect, useRef, api, q, num, pct, Status, Bar, shortInstant } from './lib.mjs';
+import { html, useState, useEffect, useRef, api, base, q, num, pct, Status, Bar, shortInstant } from './lib.mjs';
 import { KrChart } from './charts.mjs';
 
 function KrTable({ objective }) {
@@ -88,7 +88,7 @@ export function ObjectivePage({ id }) {
   return html`<h1>${now.title}</h1>
     <p class="muted">${`${now.level} objective of ${now.owner}${now.team ? ' · ' + now.team : ''} in cycle `}
       <a href=${`#/tree/${q(now.cycle_id)}`}>${now.cycle_id}</a>${'; '}
-      <a href=${`/v1/cycles/${q(now.cycle_id)}/retrospective?format=html&objective=${q(now.id)}`}>retrospective of this objective and below</a></p>
+      <a href=${`${base}/v1/cycles/${q(now.cycle_id)}/retrospective?format=html&objective=${q(now.id)}`}>retrospective of this objective and below</a></p>
     <section class="slider" aria-labelledby="asof-h">
       <h2 id="asof-h">As the log knew it</h2>
       <label for="as-of">As of</label>

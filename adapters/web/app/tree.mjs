@@ -1,7 +1,7 @@
 // The tree of a cycle: company -> department -> team -> individual, with
 // progress against the expected marker, status in words and colour,
 // filters, collapse and expand; live: others' check-ins show as they land.
-import { html, useState, useEffect, useRef, api, q, num, pct, Status, Bar, words } from './lib.mjs';
+import { html, useState, useEffect, useRef, api, base, q, num, pct, Status, Bar, words } from './lib.mjs';
 import { follow } from './live.mjs';
 
 const STATUSES = ['on_track', 'at_risk', 'off_track', 'done', 'no_key_results'];
@@ -129,7 +129,7 @@ export function Tree({ cycleId }) {
       </select>
       <button type="button" onClick=${() => setExpanded(new Set(all.map((n) => n.id)))}>Expand all</button>
       <button type="button" onClick=${() => setExpanded(new Set())}>Collapse all</button>
-      <a href=${`/v1/cycles/${q(chosen)}/retrospective?format=html`}>Retrospective</a>
+      <a href=${`${base}/v1/cycles/${q(chosen)}/retrospective?format=html`}>Retrospective</a>
       <a href=${`#/changes/${q(chosen)}`}>What changed</a>
     </div>
     ${cycle && html`<p class="muted">${`${cycle.starts_on} to ${cycle.ends_on}, ${cycle.state}; expected progress ` +

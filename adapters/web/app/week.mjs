@@ -57,7 +57,7 @@ function CheckInRow({ kr, objective, cycle, onChange }) {
       <${Bar} progress=${kr.progress} expected=${cycle && cycle.expected} />
       <${Sparkline} kr=${kr} cycle=${cycle} />
     </div>
-    <form class="checkin" onSubmit=${submit} aria-label=${`Check in: ${kr.title}`} novalidate>
+    <form class="checkin write" onSubmit=${submit} aria-label=${`Check in: ${kr.title}`} novalidate>
       ${field('value', 'Value', html`<input id=${`${id}-value`} name="value" type="number" step="any"
         value=${kr.current ?? kr.start} aria-describedby=${`${id}-value-error`} />`)}
       ${field('confidence', 'Confidence', html`<input id=${`${id}-confidence`} name="confidence" type="number"
@@ -119,7 +119,7 @@ export function Week({ me }) {
       <h2 id="drafts-h">My drafts</h2>
       ${data.drafts.length === 0 ? html`<p>No draft objectives.</p>` : html`<ul>${data.drafts.map((o) => html`<li key=${o.id}>
         <a href=${`#/objective/${q(o.id)}`}>${o.title}</a> (${o.cycle_id})
-        <button type="button" onClick=${() => activate(o)} aria-label=${`Activate ${o.title}`}>Activate</button></li>`)}</ul>`}
+        <button type="button" class="write" onClick=${() => activate(o)} aria-label=${`Activate ${o.title}`}>Activate</button></li>`)}</ul>`}
     </section>
     <section aria-labelledby="rem-h">
       <h2 id="rem-h">Reminders due for me</h2>

@@ -1,0 +1,163 @@
+// okr replica: one server for the read replicas of one or several
+// organisations (serve.h, RunReplica).
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "adapters/cli/cli_app.h"
+#include "adapters/cli/control_socket.h"
+#include "adapters/cli/serve_internal.h"
+#include "adapters/http/tenants.h"
+#include "adapters/nats/publisher.h"
+#include "adapters/nats/replica.h"
+
+namespace okr {
+namespace {
+
+// One organisation's replica: its store, tokens, Api and reader. Not
+// movable: the Api holds the tokens and the engine by reference.
+struct ReplicaOrg {
+  nats::ReplicaOptions options;
+  std::string primary;
+  std::string dir;
+  std::optional<http::Tokens> tokens;
+  std::unique_ptr<OkrEngine> engine;
+  std::unique_ptr<nats::Replica> replica;
+  std::unique_ptr<http::Api> api;
+  std::unique_ptr<ControlSocket> control;
+};
+
+// The organisations of the command line, checked: --org once or more, as
+// many --stream (or none: okr-<org>) and --primary (or none; one for one
+// organisation). Empty, having said why on stderr, on a usage error.
+std::vector<std::unique_ptr<ReplicaOrg>> OrgsOf(const ServeOptions& o) {
+  const std::size_t n = o.replica_orgs.size();
+  auto refuse = [](const std::string& why) {
+    std::cerr << "okr replica: " << why << "\n";
+    return std::vector<std::unique_ptr<ReplicaOrg>>();
+  };
+  if (n == 0) return refuse("--org is required");
+  if (!o.replica_streams.empty() && o.replica_streams.size() != n) {
+    return refuse("give one --stream per --org, in the same order, or none");
+  }
+  if (!o.primary_urls.empty() && o.primary_urls.size() != n) {
+    return refuse("give one --primary per --org, in the same order, or none");
+  }
+  std::vector<std::unique_ptr<ReplicaOrg>> orgs;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto r = std::make_unique<ReplicaOrg>();
+    r->options.url = o.replica_from;
+    r->options.org = o.replica_orgs[i];
+    r->options.stream = o.replica_streams.empty() ? "okr-" + r->options.org
+                                                  : o.replica_streams[i];
+    nats::PublisherOptions check;
+    check.url = r->options.url;
+    check.org = r->options.org;
+    check.stream = r->options.stream;
+    if (std::string why = nats::CheckPublisherOptions(check); !why.empty()) {
+      return refuse(why + " (--from, --org, --stream)");
+    }
+    if (!seen.insert(r->options.org).second) {
+      return refuse("--org " + r->options.org + " is given twice");
+    }
+    if (!o.primary_urls.empty()) r->primary = o.primary_urls[i];
+    r->dir =
+        n == 1 ? o.data_dir
+               : (std::filesystem::path(o.data_dir) / r->options.org).string();
+    orgs.push_back(std::move(r));
+  }
+  return orgs;
+}
+
+// Opens the organisation's store and tokens (tokens first: a refused
+// tokens file leaves no store behind) and makes its replica and Api.
+Status Open(const ServeOptions& o, const http::ApiOptions& base, bool several,
+            ReplicaOrg* r) {
+  std::error_code ec;
+  std::filesystem::create_directories(r->dir, ec);
+  if (ec) {
+    return Status::IOError("cannot make " + r->dir + ": " + ec.message());
+  }
+  Result<http::Tokens> tokens = LoadTokens(o.tokens_file, r->dir);
+  if (!tokens.ok()) return tokens.status();
+  r->tokens = std::move(tokens.value());
+  EngineOptions eo;
+  eo.store.durability =
+      o.durability == "sync" ? Durability::kSync : Durability::kAsync;
+  Result<std::unique_ptr<OkrEngine>> engine = OkrEngine::Open(r->dir, eo);
+  if (!engine.ok()) return engine.status();
+  r->engine = std::move(engine.value());
+  r->replica = std::make_unique<nats::Replica>(r->engine.get(), r->options);
+  http::ApiOptions ao = base;
+  ao.replica = [p = r->replica.get()] {
+    nats::ReplicaStatus s = p->status();
+    return http::ReplicaReport{s.state, s.position, s.error};
+  };
+  ao.primary = r->primary;
+  if (several) ao.cookie_path = http::TenantPrefix(r->options.org);
+  r->api = std::make_unique<http::Api>(*r->engine, *r->tokens, ao);
+  r->control = std::make_unique<ControlSocket>(*r->engine, r->dir);
+  if (Status s = r->control->Start(); !s.ok()) {
+    std::cerr << "okr replica: " << s.ToString()
+              << "; `okr backup` cannot reach the store " << r->dir << "\n";
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+int RunReplica(const ServeOptions& o) {
+  http::ServerOptions so;
+  if (!ServerOptionsOf(o, &so)) return kExitUsage;
+  std::optional<std::string> public_origin;
+  if (!CheckServingUsage(o, &public_origin)) return kExitUsage;
+  std::vector<std::unique_ptr<ReplicaOrg>> orgs = OrgsOf(o);
+  if (orgs.empty()) return kExitUsage;
+  RaiseOpenFileLimit(so.max_connections);
+
+  const bool several = orgs.size() > 1;
+  const http::ApiOptions base = ServingApiOptions(o, public_origin);
+  std::vector<http::Tenant> tenants;
+  for (auto& r : orgs) {
+    if (Status s = Open(o, base, several, r.get()); !s.ok()) {
+      std::cerr << "okr replica: " << r->options.org << ": " << s.ToString()
+                << "\n";
+      return kExitFailure;
+    }
+    tenants.push_back({r->options.org, r->api.get()});
+  }
+  http::Server server(std::move(tenants), so);
+  if (Status s = server.Start(); !s.ok()) {
+    std::cerr << "okr replica: " << s.ToString() << "\n";
+    return kExitFailure;
+  }
+  const std::vector<std::string> origins =
+      AppOrigins(public_origin, so.host, server.port());
+  for (auto& r : orgs) {
+    r->api->SetAppOrigins(origins);
+    r->replica->Start();
+  }
+  std::cout << "okr replica: listening on http://" << so.host << ":"
+            << server.port() << std::endl;
+  for (auto& r : orgs) {
+    std::cout << "okr replica: " << r->options.org << " from stream "
+              << r->options.stream << " into " << r->dir << " ("
+              << r->engine->store().LastPosition() << " events); the web app "
+              << "is at " << origins.front()
+              << (several ? http::TenantPrefix(r->options.org) : "") << "/"
+              << std::endl;
+  }
+  server.Run();
+  for (auto& r : orgs) {
+    r->control->Stop();
+    r->replica->Stop();
+    r->api->StopReads();
+  }
+  for (auto& r : orgs) r->engine->Close();
+  std::cout << "okr replica: stopped cleanly" << std::endl;
+  return kExitOk;
+}
+
+}  // namespace okr
