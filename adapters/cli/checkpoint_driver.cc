@@ -11,24 +11,12 @@ CheckpointDriver::CheckpointDriver(OkrEngine* engine, const ChainSigner* signer,
 CheckpointDriver::~CheckpointDriver() { Stop(); }
 
 void CheckpointDriver::Start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      RunOnce();
-      lock.lock();
-    }
+  worker_.Start([this] {
+    while (worker_.SleepFor(interval_)) RunOnce();
   });
 }
 
-void CheckpointDriver::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void CheckpointDriver::Stop() { worker_.Stop(); }
 
 bool CheckpointDriver::RunOnce() {
   Result<ChainHead> head = engine_->Head();

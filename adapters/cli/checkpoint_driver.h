@@ -13,12 +13,10 @@
 #define OKR_ADAPTERS_CLI_CHECKPOINT_DRIVER_H_
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "engine/chain_signer.h"
 #include "engine/okr_engine.h"
+#include "engine/worker_thread.h"
 
 namespace okr {
 
@@ -40,10 +38,7 @@ class CheckpointDriver {
   OkrEngine* const engine_;
   const ChainSigner* const signer_;
   const std::chrono::seconds interval_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  WorkerThread worker_;
 };
 
 }  // namespace okr

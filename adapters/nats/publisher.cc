@@ -43,21 +43,13 @@ void Publisher::Start() {
       engine_->store().LoadCheckpoint(checkpoint_name_);
   if (saved.ok()) stream_last_ = saved.value();
   SetDown("not connected yet to " + options_.url);
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start([this] { Run(); });
 }
 
-void Publisher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Publisher::Stop() { worker_.Stop(); }
 
 bool Publisher::SleepFor(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  return worker_.SleepFor(d);
 }
 
 void Publisher::SetDown(const std::string& why) {

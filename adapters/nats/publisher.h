@@ -35,14 +35,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "engine/okr_engine.h"
+#include "engine/worker_thread.h"
 
 namespace okr::nats {
 
@@ -101,17 +100,15 @@ class Publisher {
   OkrEngine* const engine_;
   const PublisherOptions options_;
   const std::string checkpoint_name_;
-  std::thread thread_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  std::string error_;      // guarded by mu_: why down; "" when connected
+  std::string error_;  // guarded by mu_: why down; "" when connected
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> stream_last_{0};  // acknowledged position
   std::atomic<std::uint64_t> published_{0};
   // The publisher thread's: the checkpoint saved, and when.
   std::uint64_t saved_ = 0;
   std::chrono::steady_clock::time_point saved_at_{};
+  WorkerThread worker_;  // last: its thread uses the members above
 };
 
 }  // namespace okr::nats

@@ -91,21 +91,13 @@ Replica::~Replica() { Stop(); }
 
 void Replica::Start() {
   Set("down", "not connected yet to " + options_.url);
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start([this] { Run(); });
 }
 
-void Replica::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Replica::Stop() { worker_.Stop(); }
 
 bool Replica::SleepFor(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  return worker_.SleepFor(d);
 }
 
 void Replica::Set(const std::string& state, const std::string& error) {

@@ -16,15 +16,14 @@
 #ifndef OKR_ADAPTERS_NATS_REPLICA_H_
 #define OKR_ADAPTERS_NATS_REPLICA_H_
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "engine/okr_engine.h"
+#include "engine/worker_thread.h"
 
 namespace okr::nats {
 
@@ -73,11 +72,9 @@ class Replica {
 
   OkrEngine* const engine_;
   const ReplicaOptions options_;
-  std::thread thread_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;               // guarded by mu_
   std::string state_ = "down", error_;  // guarded by mu_
+  WorkerThread worker_;  // last: its thread uses the members above
 };
 
 }  // namespace okr::nats

@@ -17,30 +17,17 @@ LogFollower::LogFollower(OkrEngine* engine, std::string subscriber,
 LogFollower::~LogFollower() { Stop(); }
 
 void LogFollower::StartThread() {
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start([this] { Run(); });
 }
 
-void LogFollower::RequestStop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-}
+void LogFollower::RequestStop() { worker_.RequestStop(); }
 
-void LogFollower::Stop() {
-  RequestStop();
-  if (thread_.joinable()) thread_.join();
-}
+void LogFollower::Stop() { worker_.Stop(); }
 
-bool LogFollower::stopping() {
-  std::lock_guard lock(mu_);
-  return stopping_;
-}
+bool LogFollower::stopping() { return worker_.stopping(); }
 
 bool LogFollower::SleepFor(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  return worker_.SleepFor(d);
 }
 
 std::optional<LogFollower::Sent> LogFollower::SendWithRetries(

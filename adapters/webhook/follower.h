@@ -24,18 +24,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/webhook/transport.h"
 #include "engine/okr_engine.h"
+#include "engine/worker_thread.h"
 
 namespace okr::webhook {
 
@@ -104,10 +102,7 @@ class LogFollower {
   void Run();
 
   const std::string subscriber_, legacy_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  WorkerThread worker_;
   std::atomic<std::uint64_t> attempts_{0};
   std::uint64_t recorded_upto_ = 0;  // worker thread only
   // Sent, outcome not yet recorded (worker thread only).
