@@ -253,6 +253,16 @@ int Lag(const NatsBenchOptions& o) {
   Figure("replica lag, max, in time at that rate",
          1000.0 * static_cast<double>(Quantile(samples, 1.0)) / rate, "ms");
   Figure("replica caught up after the load stopped", drain * 1000, "ms");
+  // The lag's course: the largest sample of each second.
+  std::cout << "replica lag, the most in each second:";
+  for (std::size_t i = 0; i < samples.size(); i += 20) {
+    std::uint64_t most = 0;
+    for (std::size_t k = i; k < std::min(samples.size(), i + 20); ++k) {
+      most = std::max(most, samples[k]);
+    }
+    std::cout << " " << most;
+  }
+  std::cout << " events\n";
   return 0;
 }
 
