@@ -119,6 +119,24 @@ void ExpectStreamIsLog(nats::JetStream& js, const std::string& stream,
   }
 }
 
+// Each of `bad` (options after `okr <command> --data D --tokens T`) is a
+// usage error (exit 2) before any store opens.
+void ExpectUsageErrors(const std::string& command,
+                       const std::vector<std::vector<std::string>>& bad) {
+  testing::TempDir dir;
+  testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
+  for (const auto& extra : bad) {
+    std::string cmd = std::string(OKR_BINARY) + " " + command + " --data " +
+                      dir.Sub("data") + " --tokens " + dir.Sub("tokens");
+    for (const std::string& a : extra) cmd += " '" + a + "'";
+    BOOST_TEST_CONTEXT(cmd) {
+      const int status = std::system((cmd + " 2>/dev/null").c_str());
+      BOOST_TEST(WEXITSTATUS(status) == 2);
+      BOOST_TEST(!std::filesystem::exists(dir.Sub("data")));
+    }
+  }
+}
+
 bool CaughtUp(Primary& p) {
   json h = p.Health();
   return h["publisher"]["state"] == "ok" && h["publisher"]["lag"] == 0;
@@ -279,8 +297,6 @@ BOOST_AUTO_TEST_CASE(a_stream_holding_another_log_is_left_alone) {
 }
 
 BOOST_AUTO_TEST_CASE(publish_options_are_checked_before_the_store_opens) {
-  testing::TempDir dir;
-  testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
   const std::vector<std::vector<std::string>> bad{
       {"--publish", "nats://127.0.0.1:4222"},  // no --org
       {"--publish", "http://127.0.0.1:4222", "--org", "acme"},
@@ -289,16 +305,7 @@ BOOST_AUTO_TEST_CASE(publish_options_are_checked_before_the_store_opens) {
        "--publish-stream", "a>b"},
       {"--org", "acme"},  // no --publish
   };
-  for (const auto& extra : bad) {
-    std::string cmd = std::string(OKR_BINARY) + " serve --data " +
-                      dir.Sub("data") + " --tokens " + dir.Sub("tokens");
-    for (const std::string& a : extra) cmd += " '" + a + "'";
-    BOOST_TEST_CONTEXT(cmd) {
-      const int status = std::system((cmd + " 2>/dev/null").c_str());
-      BOOST_TEST(WEXITSTATUS(status) == 2);
-      BOOST_TEST(!std::filesystem::exists(dir.Sub("data")));
-    }
-  }
+  ExpectUsageErrors("serve", bad);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -578,8 +585,6 @@ BOOST_AUTO_TEST_CASE(one_replica_serves_several_organisations) {
 }
 
 BOOST_AUTO_TEST_CASE(replica_options_are_checked_before_any_store_opens) {
-  testing::TempDir dir;
-  testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
   const std::vector<std::vector<std::string>> bad{
       {"--from", "nats://127.0.0.1:4222"},  // no --org
       {"--from", "http://127.0.0.1:4222", "--org", "acme"},
@@ -590,16 +595,7 @@ BOOST_AUTO_TEST_CASE(replica_options_are_checked_before_any_store_opens) {
       {"--from", "nats://127.0.0.1:4222", "--org", "acme", "--primary", "x",
        "--primary", "y"},
   };
-  for (const auto& extra : bad) {
-    std::string cmd = std::string(OKR_BINARY) + " replica --data " +
-                      dir.Sub("data") + " --tokens " + dir.Sub("tokens");
-    for (const std::string& a : extra) cmd += " '" + a + "'";
-    BOOST_TEST_CONTEXT(cmd) {
-      const int status = std::system((cmd + " 2>/dev/null").c_str());
-      BOOST_TEST(WEXITSTATUS(status) == 2);
-      BOOST_TEST(!std::filesystem::exists(dir.Sub("data")));
-    }
-  }
+  ExpectUsageErrors("replica", bad);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
