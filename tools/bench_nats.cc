@@ -147,6 +147,11 @@ int Follow(const NatsBenchOptions& o, const nats::PublisherOptions& p,
   start = Clock::now();
   replica.Start();
   while (replica.status().position < n) {
+    if (replica.status().state == "stopped") {
+      std::cerr << "okr-bench nats: the replica stopped: "
+                << replica.status().error << "\n";
+      return 1;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   const double ours = Seconds(Clock::now() - start);

@@ -289,8 +289,9 @@ Subcommand AddReplica(CLI::App& app) {
       ->capture_default_str();
   replica->add_option("--listen", o->listen, "HOST:PORT (port 0: any)")
       ->capture_default_str();
-  replica->add_option("--tokens", o->tokens_file,
-                      "Tokens file (default: <data>/tokens)");
+  replica->add_option("--tokens", o->replica_tokens,
+                      "Tokens file, one per --org in the same order "
+                      "(default: each store's own <store>/tokens)");
   replica->add_option("--primary", o->primary_urls,
                       "The primary's URL, named in the 405 answer to writes "
                       "(one per --org, in the same order)");

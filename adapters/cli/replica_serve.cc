@@ -4,12 +4,13 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include "adapters/cli/cli_app.h"
 #include "adapters/cli/control_socket.h"
 #include "adapters/cli/serve_internal.h"
 #include "adapters/http/tenants.h"
-#include "adapters/nats/publisher.h"
+#include "adapters/nats/jetstream.h"
 #include "adapters/nats/replica.h"
 
 namespace okr {
@@ -20,6 +21,7 @@ namespace {
 struct ReplicaOrg {
   nats::ReplicaOptions options;
   std::string primary;
+  std::string tokens_file;  // empty: DIR/tokens
   std::string dir;
   std::optional<http::Tokens> tokens;
   std::unique_ptr<OkrEngine> engine;
@@ -28,9 +30,10 @@ struct ReplicaOrg {
   std::unique_ptr<ControlSocket> control;
 };
 
-// The organisations of the command line, checked: --org once or more, as
-// many --stream (or none: okr-<org>) and --primary (or none; one for one
-// organisation). Empty, having said why on stderr, on a usage error.
+// The organisations of the command line, checked: --org once or more, and
+// as many --stream (or none: okr-<org>), --primary and --tokens (or none:
+// each store's own tokens file). Empty, having said why on stderr, on a
+// usage error.
 std::vector<std::unique_ptr<ReplicaOrg>> OrgsOf(const ServeOptions& o) {
   const std::size_t n = o.replica_orgs.size();
   auto refuse = [](const std::string& why) {
@@ -38,11 +41,20 @@ std::vector<std::unique_ptr<ReplicaOrg>> OrgsOf(const ServeOptions& o) {
     return std::vector<std::unique_ptr<ReplicaOrg>>();
   };
   if (n == 0) return refuse("--org is required");
-  if (!o.replica_streams.empty() && o.replica_streams.size() != n) {
-    return refuse("give one --stream per --org, in the same order, or none");
+  // A tokens file shared by organisations would let one's tokens read
+  // another's log: one each, or each store's own.
+  const std::pair<const char*, std::size_t> counts[] = {
+      {"--stream", o.replica_streams.size()},
+      {"--primary", o.primary_urls.size()},
+      {"--tokens", o.replica_tokens.size()}};
+  for (const auto& [option, given] : counts) {
+    if (given != 0 && given != n) {
+      return refuse(std::string("give one ") + option +
+                    " per --org, in the same order, or none");
+    }
   }
-  if (!o.primary_urls.empty() && o.primary_urls.size() != n) {
-    return refuse("give one --primary per --org, in the same order, or none");
+  if (o.replica_from.rfind("nats://", 0) != 0 || o.replica_from.size() <= 7) {
+    return refuse("--from must be a nats://HOST:PORT URL");
   }
   std::vector<std::unique_ptr<ReplicaOrg>> orgs;
   std::set<std::string> seen;
@@ -52,17 +64,21 @@ std::vector<std::unique_ptr<ReplicaOrg>> OrgsOf(const ServeOptions& o) {
     r->options.org = o.replica_orgs[i];
     r->options.stream = o.replica_streams.empty() ? "okr-" + r->options.org
                                                   : o.replica_streams[i];
-    nats::PublisherOptions check;
-    check.url = r->options.url;
-    check.org = r->options.org;
-    check.stream = r->options.stream;
-    if (std::string why = nats::CheckPublisherOptions(check); !why.empty()) {
-      return refuse(why + " (--from, --org, --stream)");
+    if (!nats::IsNameToken(r->options.org)) {
+      return refuse(
+          "--org must be 1 to 64 letters, digits, - or _ (a NATS subject "
+          "token and a folder name)");
+    }
+    if (!nats::IsNameToken(r->options.stream)) {
+      return refuse(
+          "--stream must be 1 to 64 letters, digits, - or _ (a JetStream "
+          "stream name)");
     }
     if (!seen.insert(r->options.org).second) {
       return refuse("--org " + r->options.org + " is given twice");
     }
     if (!o.primary_urls.empty()) r->primary = o.primary_urls[i];
+    if (!o.replica_tokens.empty()) r->tokens_file = o.replica_tokens[i];
     r->dir =
         n == 1 ? o.data_dir
                : (std::filesystem::path(o.data_dir) / r->options.org).string();
@@ -71,18 +87,10 @@ std::vector<std::unique_ptr<ReplicaOrg>> OrgsOf(const ServeOptions& o) {
   return orgs;
 }
 
-// Opens the organisation's store and tokens (tokens first: a refused
-// tokens file leaves no store behind) and makes its replica and Api.
+// Opens the organisation's store (its tokens are loaded already) and makes
+// its replica and Api.
 Status Open(const ServeOptions& o, const http::ApiOptions& base, bool several,
             ReplicaOrg* r) {
-  std::error_code ec;
-  std::filesystem::create_directories(r->dir, ec);
-  if (ec) {
-    return Status::IOError("cannot make " + r->dir + ": " + ec.message());
-  }
-  Result<http::Tokens> tokens = LoadTokens(o.tokens_file, r->dir);
-  if (!tokens.ok()) return tokens.status();
-  r->tokens = std::move(tokens.value());
   EngineOptions eo;
   eo.store.durability =
       o.durability == "sync" ? Durability::kSync : Durability::kAsync;
@@ -112,11 +120,23 @@ int RunReplica(const ServeOptions& o) {
   http::ServerOptions so;
   if (!ServerOptionsOf(o, &so)) return kExitUsage;
   std::optional<std::string> public_origin;
-  if (!CheckServingUsage(o, &public_origin)) return kExitUsage;
+  if (!CheckServingUsage(o, &public_origin, "okr replica")) return kExitUsage;
   std::vector<std::unique_ptr<ReplicaOrg>> orgs = OrgsOf(o);
   if (orgs.empty()) return kExitUsage;
   RaiseOpenFileLimit(so.max_connections);
 
+  // Every organisation's tokens first: a refused tokens file leaves no
+  // store behind.
+  for (auto& r : orgs) {
+    Result<http::Tokens> tokens =
+        LoadTokens(r->tokens_file, r->dir, "okr replica");
+    if (!tokens.ok()) {
+      std::cerr << "okr replica: " << r->options.org << ": "
+                << tokens.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    r->tokens = std::move(tokens.value());
+  }
   const bool several = orgs.size() > 1;
   const http::ApiOptions base = ServingApiOptions(o, public_origin);
   std::vector<http::Tenant> tenants;
@@ -150,6 +170,7 @@ int RunReplica(const ServeOptions& o) {
               << std::endl;
   }
   server.Run();
+  for (auto& r : orgs) r->replica->RequestStop();  // all at once, then joined
   for (auto& r : orgs) {
     r->control->Stop();
     r->replica->Stop();

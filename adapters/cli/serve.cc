@@ -254,15 +254,16 @@ Status StartDelivery(const ServeOptions& o, const DeliverySettings& d,
 }  // namespace
 
 Result<http::Tokens> LoadTokens(const std::string& tokens_file,
-                                const std::string& data_dir) {
+                                const std::string& data_dir,
+                                const std::string& who) {
   if (!tokens_file.empty()) return http::Tokens::Load(tokens_file);
   std::string path;
   bool created = false;
   Result<http::Tokens> tokens =
       http::Tokens::LoadOrCreateDefault(data_dir, &path, &created);
   if (tokens.ok()) {
-    std::cout << (created ? "okr serve: wrote an admin token to "
-                          : "okr serve: tokens from ")
+    std::cout << who
+              << (created ? ": wrote an admin token to " : ": tokens from ")
               << path << "\n";
   }
   return tokens;
@@ -377,21 +378,23 @@ Result<std::unique_ptr<ChainSigner>> LoadSigner(const ServeOptions& o) {
 }
 
 bool CheckServingUsage(const ServeOptions& o,
-                       std::optional<std::string>* public_origin) {
+                       std::optional<std::string>* public_origin,
+                       const std::string& who) {
   if (!o.public_url.empty()) {
     *public_origin = http::OriginOf(o.public_url);
     if (!*public_origin) {
-      std::cerr << "okr serve: --public-url must be an http:// or https:// "
-                   "URL such as https://okr.example.com\n";
+      std::cerr << who
+                << ": --public-url must be an http:// or https:// URL such "
+                   "as https://okr.example.com\n";
       return false;
     }
   }
   if (o.session_hours < 1 || o.session_hours > 24 * 366) {
-    std::cerr << "okr serve: --session-hours must be 1 to 8784\n";
+    std::cerr << who << ": --session-hours must be 1 to 8784\n";
     return false;
   }
   if (o.durability != "sync" && o.durability != "async") {
-    std::cerr << "okr serve: --durability is sync or async\n";
+    std::cerr << who << ": --durability is sync or async\n";
     return false;
   }
   return true;

@@ -42,7 +42,9 @@ struct ServeOptions {
   // okr-<org>) of the NATS server at `replica_from`; writes are refused
   // (405), naming its primary (primary_urls, in the same order) when set.
   std::string replica_from;
-  std::vector<std::string> replica_orgs, replica_streams, primary_urls;
+  // Tokens files, one per organisation (empty: each store's own).
+  std::vector<std::string> replica_orgs, replica_streams, primary_urls,
+      replica_tokens;
   // Where people reach the web app ("https://okr.example.com"); empty:
   // the listen address. Its origin is the app's; https makes the session
   // cookie Secure.
@@ -85,8 +87,9 @@ int RunServe(const ServeOptions& options);
 // each from its own store (`data_dir` for one organisation, data_dir/<org>
 // for several) that its nats::Replica builds from the organisation's
 // stream. Several organisations answer under /orgs/<org>/ (http::Tenant),
-// one also without the prefix. Tokens: `tokens_file` for all, or each
-// store's own tokens file. Serves until SIGINT or SIGTERM.
+// one also without the prefix. Tokens: one file per organisation
+// (replica_tokens), or each store's own tokens file; never one shared.
+// Serves until SIGINT or SIGTERM.
 int RunReplica(const ServeOptions& options);
 
 }  // namespace okr

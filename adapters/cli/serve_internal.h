@@ -21,19 +21,21 @@ namespace okr {
 // on stderr, when one is out of range.
 bool ServerOptionsOf(const ServeOptions& o, http::ServerOptions* out);
 
-// --public-url, --session-hours and --durability: false (said on stderr)
-// on a usage error. *public_origin: that of --public-url.
+// --public-url, --session-hours and --durability: false (said on stderr,
+// after `who`) on a usage error. *public_origin: that of --public-url.
 bool CheckServingUsage(const ServeOptions& o,
-                       std::optional<std::string>* public_origin);
+                       std::optional<std::string>* public_origin,
+                       const std::string& who = "okr serve");
 
 // Every connection is a file descriptor: takes the soft limit up to the
 // hard one, and says so when the cap of connections cannot be met.
 void RaiseOpenFileLimit(std::size_t max_connections);
 
 // The tokens file: `tokens_file`, or DATA/tokens (written on the first
-// start, which is said, as where they come from is).
+// start, which is said after `who`, as where they come from is).
 Result<http::Tokens> LoadTokens(const std::string& tokens_file,
-                                const std::string& data_dir);
+                                const std::string& data_dir,
+                                const std::string& who = "okr serve");
 
 // The Api's options of the read pool and the web app's sessions.
 http::ApiOptions ServingApiOptions(const ServeOptions& o,

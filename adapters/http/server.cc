@@ -14,6 +14,7 @@
 #include <boost/beast/version.hpp>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -62,8 +63,8 @@ std::vector<std::pair<std::string, std::string>> SecurityHeaders(bool html) {
   };
 }
 
-// Server-Sent Events of the log: catch-up from a position, then live. The
-// hub wakes every stream when a batch becomes durable; each stream reads
+// Server-Sent Events of the log: catch-up from a position, then live. A
+// store's hub wakes its streams when a batch becomes durable; each reads
 // what is new from the store on its own strand and writes it, one write at
 // a time, with a comment line as heartbeat when nothing happens.
 class SseStream : public std::enable_shared_from_this<SseStream> {
@@ -226,7 +227,8 @@ struct Server::Impl {
   net::signal_set signals;
   std::atomic<bool> stopping{false};
   std::function<void(int)> on_signal;
-  std::shared_ptr<SseHub> hub = std::make_shared<SseHub>();
+  // The event streams of each tenant's store, to wake when it grows.
+  std::map<const Api*, std::shared_ptr<SseHub>> hubs;
 
   Impl(std::vector<Tenant> t, Handler h, ServerOptions o, ServerStats& s)
       : tenants(std::move(t)),
@@ -236,7 +238,9 @@ struct Server::Impl {
         ioc(options.threads),
         acceptor(net::make_strand(ioc)),
         accept_pause(acceptor.get_executor()),
-        signals(ioc, SIGINT, SIGTERM) {}
+        signals(ioc, SIGINT, SIGTERM) {
+    for (const Tenant& t : tenants) hubs[t.api] = std::make_shared<SseHub>();
+  }
 
   // One connection: read a request, let the Api answer, write, repeat.
   //
@@ -356,8 +360,7 @@ struct Server::Impl {
         api = PickTenant(server_.tenants, &target);
         if (api == nullptr) {
           ++server_.stats.requests;
-          return Send(404, "application/problem+json",
-                      NoTenantProblem(server_.tenants), {},
+          return Send(404, "application/problem+json", NoTenantProblem(), {},
                       req.keep_alive() && !server_.stopping);
         }
         // The route table says which requests are the event stream.
@@ -545,7 +548,7 @@ struct Server::Impl {
       auto sse = std::make_shared<SseStream>(
           std::move(stream_), api.engine().store(), after,
           server_.options.write_timeout, server_.stats, api.metrics());
-      server_.hub->Add(sse);
+      server_.hubs.at(&api)->Add(sse);
       sse->Start();
     }
 
@@ -686,8 +689,8 @@ Status Server::Start() {
                            ec.message());
   }
   impl_->DoAccept();
-  std::weak_ptr<SseHub> hub = impl_->hub;
   for (const Tenant& t : impl_->tenants) {
+    std::weak_ptr<SseHub> hub = impl_->hubs.at(t.api);
     t.api->engine().store().AddDurableListener([hub](std::uint64_t) {
       if (auto h = hub.lock()) h->WakeAll();
     });
@@ -741,7 +744,7 @@ void Server::Stop() {
     impl_->acceptor.close(ec);
     impl_->accept_pause.cancel();
     impl_->signals.cancel(ec);
-    impl_->hub->CloseAll();
+    for (auto& [api, hub] : impl_->hubs) hub->CloseAll();
     // Wait for the requests in flight, then stop the I/O.
     auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -30,14 +30,11 @@ Api* PickTenant(const std::vector<Tenant>& tenants, std::string* target) {
   return nullptr;
 }
 
-std::string NoTenantProblem(const std::vector<Tenant>& tenants) {
-  std::string prefixes;
-  for (const Tenant& t : tenants) {
-    prefixes += (prefixes.empty() ? "" : ", ") + TenantPrefix(t.org) + "/";
-  }
+std::string NoTenantProblem() {
   return JsonText(ProblemJson(DomainError{
       ErrorKind::kNotFound, "not-found", "",
-      "this server answers for several organisations: ask under " + prefixes}));
+      "no organisation here by that path: this server answers under "
+      "/orgs/<org>/ for the organisations it hosts"}));
 }
 
 }  // namespace okr::http

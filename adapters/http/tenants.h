@@ -1,8 +1,8 @@
 // Tenants: the organisations one server answers for. `okr replica --org A
 // --org B` serves each organisation's API under /orgs/<org>/ ("/orgs/a/v1/
 // cycles" is organisation a's "/v1/cycles"), each with its own store,
-// tokens and sessions. With one organisation its API also answers without
-// the prefix, as `okr serve` does.
+// tokens file and sessions. With one organisation its API also answers
+// without the prefix, as `okr serve` does.
 #ifndef OKR_ADAPTERS_HTTP_TENANTS_H_
 #define OKR_ADAPTERS_HTTP_TENANTS_H_
 
@@ -29,9 +29,10 @@ std::string TenantPrefix(std::string_view org);
 // anything else to none (null).
 Api* PickTenant(const std::vector<Tenant>& tenants, std::string* target);
 
-// The answer to a target no tenant takes: a 404 problem+json body naming
-// the organisations' prefixes.
-std::string NoTenantProblem(const std::vector<Tenant>& tenants);
+// The answer to a target no tenant takes: a 404 problem+json body saying
+// the path names no organisation here. It does not list them: which
+// organisations a server hosts is not for anyone who asks.
+std::string NoTenantProblem();
 
 }  // namespace okr::http
 

@@ -41,7 +41,7 @@ Publisher::~Publisher() { Stop(); }
 void Publisher::Start() {
   Result<std::uint64_t> saved =
       engine_->store().LoadCheckpoint(checkpoint_name_);
-  if (saved.ok()) stream_last_ = saved.value();
+  if (saved.ok()) stream_last_ = saved_ = saved.value();
   SetDown("not connected yet to " + options_.url);
   worker_.Start([this] { Run(); });
 }
@@ -101,6 +101,8 @@ void Publisher::Run() {
       continue;
     }
     Serve(*js.value());
+    SetPublished(stream_last_, true);  // what it published, saved however
+                                       // the serving ended
     // After a failure: a pause, then the stream's state is read again.
     if (!SleepFor(std::chrono::milliseconds(250))) return;
   }
@@ -166,7 +168,6 @@ void Publisher::Serve(JetStream& js) {
         js.PublishInOrder(batch, page.value().front().position - 1);
     published_ += out.acked;
     if (!out.error.empty()) {
-      SetPublished(stream_last_, true);  // what earlier pages published
       // Whatever was stored stays; the stream's last sequence says where
       // to go on from. A refusal of the expected sequence is not an outage.
       if (out.wrong_last_sequence) {

@@ -94,6 +94,8 @@ void Replica::Start() {
   worker_.Start([this] { Run(); });
 }
 
+void Replica::RequestStop() { worker_.RequestStop(); }
+
 void Replica::Stop() { worker_.Stop(); }
 
 bool Replica::SleepFor(std::chrono::milliseconds d) {

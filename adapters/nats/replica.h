@@ -50,6 +50,8 @@ class Replica {
   Replica& operator=(const Replica&) = delete;
 
   void Start();
+  // Asks the reading to stop and returns at once (Stop() waits for it).
+  void RequestStop();
   void Stop();  // idempotent
 
   ReplicaStatus status() const;

@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "adapters/nats/jetstream.h"
@@ -119,15 +120,16 @@ void ExpectStreamIsLog(nats::JetStream& js, const std::string& stream,
   }
 }
 
-// Each of `bad` (options after `okr <command> --data D --tokens T`) is a
-// usage error (exit 2) before any store opens.
+// Each of `bad` (options after `okr <command> --data D`, and `--tokens T`
+// for serve) is a usage error (exit 2) before any store opens.
 void ExpectUsageErrors(const std::string& command,
                        const std::vector<std::vector<std::string>>& bad) {
   testing::TempDir dir;
   testing::WriteTokensFile(dir.Sub("tokens"), "root-token-0001 root admin\n");
   for (const auto& extra : bad) {
-    std::string cmd = std::string(OKR_BINARY) + " " + command + " --data " +
-                      dir.Sub("data") + " --tokens " + dir.Sub("tokens");
+    std::string cmd =
+        std::string(OKR_BINARY) + " " + command + " --data " + dir.Sub("data");
+    if (command == "serve") cmd += " --tokens " + dir.Sub("tokens");
     for (const std::string& a : extra) cmd += " '" + a + "'";
     BOOST_TEST_CONTEXT(cmd) {
       const int status = std::system((cmd + " 2>/dev/null").c_str());
@@ -315,12 +317,14 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(nats_replica)
 
 struct Replica {
-  // Of organisations given in `args` (--org and the like).
+  // Of organisations given in `args` (--org, --tokens and the like);
+  // `tokens`: the token to call each with, by its prefix.
   Replica(testing::TempDir& dir, const std::string& url,
-          std::vector<std::string> args)
-      : args_{"replica",     "--from",           url,
-              "--data",      dir.Sub("replica"), "--listen",
-              "127.0.0.1:0", "--tokens",         dir.Sub("tokens")} {
+          std::vector<std::string> args,
+          std::map<std::string, std::string> tokens)
+      : args_{"replica",          "--from",   url,          "--data",
+              dir.Sub("replica"), "--listen", "127.0.0.1:0"},
+        tokens_(std::move(tokens)) {
     args_.insert(args_.end(), args.begin(), args.end());
     Start();
   }
@@ -346,8 +350,17 @@ struct Replica {
   void Start() {
     process = std::make_unique<testing::ServerProcess>(OKR_BINARY, args_);
   }
+  // As the admin: of the organisation whose prefix `target` starts with,
+  // or of the tokens file of the only one.
   HttpResult Call(const std::string& method, const std::string& target,
                   const json& body = nullptr) {
+    for (const auto& [prefix, token] : tokens_) {
+      if (target.starts_with(prefix + "/")) {
+        return HttpRequest(process->port(), method, target,
+                           body.is_null() ? "" : body.dump(),
+                           {{"Authorization", "Bearer " + token}});
+      }
+    }
     return AdminCall(process->port(), method, target, body);
   }
   // Of the organisation under `base` ("/orgs/<org>"), or the only one.
@@ -356,6 +369,7 @@ struct Replica {
     return h["replica"]["position"].get<std::uint64_t>();
   }
   std::vector<std::string> args_;
+  std::map<std::string, std::string> tokens_;
   std::unique_ptr<testing::ServerProcess> process;
 };
 
@@ -520,10 +534,16 @@ BOOST_AUTO_TEST_CASE(one_replica_serves_several_organisations) {
   Quarter(a);
   Quarter(b);
   b.Measure(5);  // globex's log is longer, and has a KPI
+  // Each organisation's own tokens: acme's file is the primaries', globex's
+  // another.
+  testing::WriteTokensFile(dir.Sub("globex-tokens"),
+                           "globex-token-0002 root admin\n");
   Replica r(dir, nats.url(),
             {"--org", "acme", "--org", "globex", "--stream", "okr-acme",
              "--stream", "globex-log", "--primary", "https://acme.example",
-             "--primary", "https://globex.example"});
+             "--primary", "https://globex.example", "--tokens",
+             dir.Sub("tokens"), "--tokens", dir.Sub("globex-tokens")},
+            {{"/orgs/globex", "globex-token-0002"}});
   const std::uint64_t a_head = a.Events().size(), b_head = b.Events().size();
   BOOST_TEST_REQUIRE(a_head + 6 == b_head);
   BOOST_TEST(testing::Eventually([&] {
@@ -536,13 +556,19 @@ BOOST_AUTO_TEST_CASE(one_replica_serves_several_organisations) {
   BOOST_TEST(std::filesystem::is_directory(dir.Sub("replica") + "/globex"));
 
   // Without the prefix, or under an organisation it does not serve: 404,
-  // naming where to ask.
+  // naming none of those it does.
   for (const char* target : {"/v1/kpis", "/orgs/initech/v1/kpis", "/healthz"}) {
     HttpResult n = r.Call("GET", target);
     BOOST_TEST(n.status == 404, target);
-    BOOST_TEST(n.json()["detail"].get<std::string>().find(
-                   "/orgs/acme/, /orgs/globex/") != std::string::npos);
+    BOOST_TEST(n.json()["type"] == "urn:okr-ledger:problem:not-found");
+    BOOST_TEST(n.body.find("acme") == std::string::npos);
+    BOOST_TEST(n.body.find("globex") == std::string::npos);
   }
+  // One organisation's token, or session, is nothing to another.
+  BOOST_TEST(
+      AdminCall(r.process->port(), "GET", "/orgs/globex/v1/kpis", nullptr)
+          .status == 401);
+  BOOST_TEST(r.Call("GET", "/orgs/acme/v1/kpis").status == 200);
   // Each names its own primary when refusing a write.
   HttpResult w = r.Call("POST", "/orgs/globex/v1/kpis/uptime/measurements",
                         {{"value", 1}});
@@ -555,16 +581,24 @@ BOOST_AUTO_TEST_CASE(one_replica_serves_several_organisations) {
   BOOST_TEST(r.Call("GET", "/app/main.mjs").status == 200);
   HttpResult s =
       HttpRequest(r.process->port(), "POST", "/orgs/globex/v1/session",
-                  json({{"token", kToken}}).dump());
+                  json({{"token", "globex-token-0002"}}).dump());
   BOOST_TEST(s.status == 200);
-  BOOST_TEST(s.header("set-cookie").find("; Path=/orgs/globex;") !=
-             std::string::npos);
+  const std::string cookie = s.header("set-cookie");
+  BOOST_TEST(cookie.find("; Path=/orgs/globex;") != std::string::npos);
+  const std::vector<std::pair<std::string, std::string>> by_cookie{
+      {"Cookie", cookie.substr(0, cookie.find(';'))}};
+  BOOST_TEST(HttpRequest(r.process->port(), "GET", "/orgs/globex/v1/kpis", "",
+                         by_cookie)
+                 .status == 200);
+  BOOST_TEST(
+      HttpRequest(r.process->port(), "GET", "/orgs/acme/v1/kpis", "", by_cookie)
+          .status == 401);
 
   // Each organisation's event stream carries its own events only.
   testing::SseClient sse(r.process->port(),
                          "?after=" + std::to_string(b_head) +
                              " HTTP/1.1\r\nHost: x\r\nAuthorization: "
-                             "Bearer root-token-0001\r\n\r\n",
+                             "Bearer globex-token-0002\r\n\r\n",
                          "/orgs/globex");
   a.Measure(3);  // the KPI and 3 measurements
   b.Measure(2);
@@ -594,6 +628,10 @@ BOOST_AUTO_TEST_CASE(replica_options_are_checked_before_any_store_opens) {
        "--stream", "s"},  // one --stream for two
       {"--from", "nats://127.0.0.1:4222", "--org", "acme", "--primary", "x",
        "--primary", "y"},
+      // One tokens file for two organisations: one's tokens would read the
+      // other's.
+      {"--from", "nats://127.0.0.1:4222", "--org", "acme", "--org", "b",
+       "--tokens", "t"},
   };
   ExpectUsageErrors("replica", bad);
 }

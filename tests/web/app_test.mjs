@@ -457,8 +457,10 @@ test('a read replica of two organisations: the app under /orgs/<org>/ reads, hid
   base = `http://127.0.0.1:${primary.port}`;
   const last = await head();
   assert.ok(await until(async () => (await call('GET', '/healthz')).json.publisher?.lag === 0));
+  // The demo's tokens for it; globex's own file is made on the first start.
   const replica = await startListening(BIN, ['replica', '--from', url, '--org', 'demo', '--org', 'globex',
-    '--data', join(dir, 'replica'), '--tokens', join(dir, 'tokens'), '--listen', '127.0.0.1:0']);
+    '--data', join(dir, 'replica'), '--tokens', join(dir, 'tokens'), '--tokens', '',
+    '--listen', '127.0.0.1:0']);
   const primaryBase = base;
   base = `http://127.0.0.1:${replica.port}`;
   try {
@@ -467,9 +469,12 @@ test('a read replica of two organisations: the app under /orgs/<org>/ reads, hid
     assert.equal((await call('GET', `/orgs/demo${tree}`)).text,
       (await fetch(primaryBase + tree, { headers: { Authorization: `Bearer ${tokens.admin}` } }).then((r) => r.text())));
     assert.equal((await call('GET', tree)).status, 404);  // which organisation?
+    // The demo's tokens are not globex's.
+    assert.equal((await call('GET', '/orgs/globex/v1/cycles')).status, 401);
 
     const { context, page } = await signedIn(tokens.member, '/orgs/demo/');
     await page.getByRole('note').filter({ hasText: 'Read-only replica' }).waitFor({ timeout: WAIT });
+    await page.locator('body.read-only').waitFor({ state: 'attached', timeout: WAIT });
     // The member's key results are listed, with no check-in form.
     await page.getByRole('heading', { name: memberKr.title }).first().waitFor({ timeout: WAIT });
     assert.equal(await page.locator('form.write:visible, button.write:visible').count(), 0);
@@ -487,8 +492,11 @@ test('a read replica of two organisations: the app under /orgs/<org>/ reads, hid
     assert.equal((await call('GET', '/orgs/demo/healthz')).json.replica.position, last);
   } finally {
     base = primaryBase;
-    replica.process.kill('SIGTERM');
-    nats.process.kill('SIGTERM');
+    for (const p of [replica.process, nats.process]) {
+      const exited = new Promise((r) => p.on('exit', r));
+      p.kill('SIGTERM');
+      await exited;
+    }
   }
 });
 
