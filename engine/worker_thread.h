@@ -8,11 +8,12 @@
 #define OKR_ENGINE_WORKER_THREAD_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <utility>
+
+#include "engine/mutex.h"
+#include "engine/thread_annotations.h"
 
 namespace okr {
 
@@ -30,10 +31,10 @@ class WorkerThread {
   // Asks the thread to stop, waking its sleep; returns at once.
   void RequestStop() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   // RequestStop(), then waits for the thread. Idempotent.
   void Stop() {
@@ -43,19 +44,22 @@ class WorkerThread {
 
   // Sleeps `d` unless a stop comes first; false once stopping.
   bool SleepFor(std::chrono::milliseconds d) {
-    std::unique_lock lock(mu_);
-    return !cv_.wait_for(lock, d, [this] { return stopping_; });
+    const auto deadline = std::chrono::steady_clock::now() + d;
+    MutexLock lock(&mu_);
+    while (!stopping_ && cv_.WaitUntil(&mu_, deadline)) {
+    }
+    return !stopping_;
   }
   bool stopping() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return stopping_;
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  Mutex mu_;
+  CondVar cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // the owner's thread only
 };
 
 }  // namespace okr
