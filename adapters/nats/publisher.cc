@@ -139,7 +139,7 @@ void Publisher::Serve(JetStream& js) {
   if (std::string why = NotThisLog(js, last.value(), head); !why.empty()) {
     SetDown("stream " + options_.stream + " " + why +
             ": it is another log's; nothing is published");
-    SleepFor(std::chrono::seconds(5));
+    SleepFor(std::chrono::seconds(1));
     return;
   }
   SetPublished(last.value(), true);
